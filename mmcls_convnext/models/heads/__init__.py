@@ -1,0 +1,3 @@
+from .cls_head import ClsHead, LinearClsHead
+
+__all__ = ['ClsHead', 'LinearClsHead']

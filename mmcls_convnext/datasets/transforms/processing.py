@@ -1,0 +1,195 @@
+"""Geometric transforms: RandomResizedCrop, ResizeEdge, and mmcv's Resize/CenterCrop/RandomFlip.
+
+Images are (H, W, C) uint8 arrays in BGR order. The ``'pillow'`` backend resizes the channel
+bytes as they are (resampling is per channel, so the colour order does not matter) and crops
+and resizes in one call through PIL's ``box`` argument.
+"""
+import math
+from typing import Optional, Sequence, Tuple, Union
+
+import mmcv
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmcv.transforms import CenterCrop as MMCVCenterCrop
+from mmcv.transforms import RandomFlip as MMCVRandomFlip
+from mmcv.transforms import Resize as MMCVResize
+from PIL import Image
+
+from mmcls_convnext.registry import TRANSFORMS
+
+# mmcv's classes have the semantics MMPretrain users know: register them under our scope.
+Resize = TRANSFORMS.register_module(name="Resize", module=MMCVResize)
+CenterCrop = TRANSFORMS.register_module(name="CenterCrop", module=MMCVCenterCrop)
+RandomFlip = TRANSFORMS.register_module(name="RandomFlip", module=MMCVRandomFlip)
+
+BACKENDS = ('cv2', 'pillow')
+PIL_INTERPOLATION = {
+    'nearest': Image.NEAREST, 'bilinear': Image.BILINEAR, 'bicubic': Image.BICUBIC,
+    'box': Image.BOX, 'lanczos': Image.LANCZOS, 'hamming': Image.HAMMING,
+}
+CV2_INTERPOLATION = ('nearest', 'bilinear', 'bicubic', 'area', 'lanczos')
+
+
+def check_backend(backend: str, interpolation: str) -> None:
+    """Raise ValueError for an unknown backend or an interpolation the backend lacks."""
+    if backend not in BACKENDS:
+        raise ValueError(f'backend must be one of {BACKENDS}; got {backend!r}.')
+    allowed = tuple(PIL_INTERPOLATION) if backend == 'pillow' else CV2_INTERPOLATION
+    if interpolation not in allowed:
+        raise ValueError(f'interpolation {interpolation!r} is not available with backend '
+                         f'{backend!r}; choose one of {allowed}.')
+
+
+def resize_image(img: np.ndarray, size: Tuple[int, int], backend: str, interpolation: str,
+                 box: Optional[Tuple[int, int, int, int]] = None) -> np.ndarray:
+    """Resize ``img`` (optionally its crop ``box=(x0, y0, x1, y1)``) to ``size=(w, h)``."""
+    if backend == 'pillow':
+        squeeze = img.ndim == 3 and img.shape[2] == 1
+        pil = Image.fromarray(img[..., 0] if squeeze else img)
+        out = np.asarray(pil.resize(size, PIL_INTERPOLATION[interpolation], box=box))
+        return out[..., None] if squeeze else out
+    if box is not None:
+        img = img[box[1]:box[3], box[0]:box[2]]
+    return mmcv.imresize(img, size, interpolation=interpolation, backend='cv2')
+
+
+def _to_size(scale: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
+    """``scale`` as ``(w, h)``: an int means a square."""
+    if isinstance(scale, int) and not isinstance(scale, bool):
+        size = (scale, scale)
+    elif (isinstance(scale, Sequence) and len(scale) == 2
+          and all(isinstance(s, int) for s in scale)):
+        size = (int(scale[0]), int(scale[1]))
+    else:
+        raise TypeError(f'{name} must be an int or a (width, height) pair of ints; got {scale!r}.')
+    if min(size) <= 0:
+        raise ValueError(f'{name} must be positive; got {scale!r}.')
+    return size
+
+
+def _check_range(value: Sequence[float], name: str, low: float, high: float) -> tuple:
+    if len(value) != 2 or not low <= value[0] <= value[1] <= high:
+        raise ValueError(f'{name} must be (min, max) with {low} <= min <= max <= {high}; '
+                         f'got {value!r}.')
+    return (float(value[0]), float(value[1]))
+
+
+@TRANSFORMS.register_module()
+class RandomResizedCrop(BaseTransform):
+    """Crop a random area and aspect ratio of the image, then resize it to ``scale``.
+
+    The crop covers a fraction of the image area drawn uniformly from ``crop_ratio_range``, with
+    an aspect ratio drawn log-uniformly from ``aspect_ratio_range``; after ``max_attempts``
+    misses it falls back to a central crop clipped to the ratio range (as torchvision and timm).
+
+    Args:
+        scale: output size, int (square) or ``(w, h)``.
+        crop_ratio_range: range of the crop's area relative to the image.
+        aspect_ratio_range: range of the crop's width / height.
+        max_attempts: random draws before the central fallback.
+        interpolation: resampling method.
+        backend: ``'cv2'`` or ``'pillow'`` (the ImageNet recipe uses pillow + bicubic).
+    """
+
+    def __init__(self, scale: Union[int, Sequence[int]],
+                 crop_ratio_range: Tuple[float, float] = (0.08, 1.0),
+                 aspect_ratio_range: Tuple[float, float] = (3. / 4., 4. / 3.),
+                 max_attempts: int = 10, interpolation: str = 'bilinear',
+                 backend: str = 'cv2') -> None:
+        self.scale = _to_size(scale, 'RandomResizedCrop scale')
+        self.crop_ratio_range = _check_range(crop_ratio_range, 'crop_ratio_range', 0., 1.)
+        self.aspect_ratio_range = _check_range(aspect_ratio_range, 'aspect_ratio_range',
+                                               1e-6, math.inf)
+        if not isinstance(max_attempts, int) or max_attempts < 0:
+            raise ValueError(f'max_attempts must be a non-negative int; got {max_attempts!r}.')
+        check_backend(backend, interpolation)
+        self.max_attempts = max_attempts
+        self.interpolation = interpolation
+        self.backend = backend
+
+    def get_params(self, height: int, width: int) -> Tuple[int, int, int, int]:
+        """Draw a crop ``(top, left, crop_h, crop_w)`` for an image of the given size."""
+        area = height * width
+        log_ratio = (math.log(self.aspect_ratio_range[0]), math.log(self.aspect_ratio_range[1]))
+        for _ in range(self.max_attempts):
+            target_area = np.random.uniform(*self.crop_ratio_range) * area
+            aspect = math.exp(np.random.uniform(*log_ratio))
+            crop_w = int(round(math.sqrt(target_area * aspect)))
+            crop_h = int(round(math.sqrt(target_area / aspect)))
+            if 0 < crop_w <= width and 0 < crop_h <= height:
+                top = np.random.randint(0, height - crop_h + 1)
+                left = np.random.randint(0, width - crop_w + 1)
+                return top, left, crop_h, crop_w
+        in_ratio = width / height
+        if in_ratio < self.aspect_ratio_range[0]:
+            crop_w, crop_h = width, int(round(width / self.aspect_ratio_range[0]))
+        elif in_ratio > self.aspect_ratio_range[1]:
+            crop_h, crop_w = height, int(round(height * self.aspect_ratio_range[1]))
+        else:
+            crop_h, crop_w = height, width
+        return (height - crop_h) // 2, (width - crop_w) // 2, crop_h, crop_w
+
+    def transform(self, results: dict) -> dict:
+        img = results['img']
+        top, left, crop_h, crop_w = self.get_params(*img.shape[:2])
+        box = (left, top, left + crop_w, top + crop_h)
+        img = resize_image(img, self.scale, self.backend, self.interpolation, box=box)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(scale={self.scale}, crop_ratio_range='
+                f'{self.crop_ratio_range}, aspect_ratio_range={self.aspect_ratio_range}, '
+                f"interpolation='{self.interpolation}', backend='{self.backend}')")
+
+
+@TRANSFORMS.register_module()
+class ResizeEdge(BaseTransform):
+    """Resize so that one edge equals ``scale``, keeping the aspect ratio.
+
+    The other edge becomes ``int(scale * other / edge)`` (floor, as torchvision's ``Resize(int)``).
+
+    Args:
+        scale: target length of the chosen edge.
+        edge: ``'short'``, ``'long'``, ``'width'`` or ``'height'``.
+        backend: ``'cv2'`` or ``'pillow'``.
+        interpolation: resampling method.
+    """
+
+    EDGES = ('short', 'long', 'width', 'height')
+
+    def __init__(self, scale: int, edge: str = 'short', backend: str = 'cv2',
+                 interpolation: str = 'bilinear') -> None:
+        if not isinstance(scale, int) or isinstance(scale, bool) or scale <= 0:
+            raise ValueError(f'ResizeEdge scale must be a positive int; got {scale!r}.')
+        if edge not in self.EDGES:
+            raise ValueError(f'ResizeEdge edge must be one of {self.EDGES}; got {edge!r}.')
+        check_backend(backend, interpolation)
+        self.scale, self.edge = scale, edge
+        self.backend, self.interpolation = backend, interpolation
+
+    def target_size(self, height: int, width: int) -> Tuple[int, int]:
+        """Output ``(w, h)`` for an input of the given size."""
+        edge = self.edge
+        if edge in ('short', 'long'):
+            width_is_edge = (width <= height) == (edge == 'short')
+            edge = 'width' if width_is_edge else 'height'
+        if edge == 'width':
+            return self.scale, max(1, int(self.scale * height / width))
+        return max(1, int(self.scale * width / height)), self.scale
+
+    def transform(self, results: dict) -> dict:
+        img = results['img']
+        height, width = img.shape[:2]
+        size = self.target_size(height, width)
+        if size != (width, height):
+            img = resize_image(img, size, self.backend, self.interpolation)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['scale_factor'] = (size[0] / width, size[1] / height)
+        return results
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(scale={self.scale}, edge='{self.edge}', "
+                f"backend='{self.backend}', interpolation='{self.interpolation}')")

@@ -1,0 +1,138 @@
+"""Batch augments that mix images and their soft targets: Mixup, CutMix, RandomBatchAugment.
+
+Each takes ``(inputs (N, C, H, W), targets (N, num_classes))`` and returns the mixed pair; the
+targets stay probability vectors (every row sums to 1). Randomness comes from numpy (the Beta
+draw, the box) and torch (the permutation), both seeded by the runner.
+"""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+
+from mmcls_convnext.registry import BATCH_AUGMENTS
+
+
+def _check_batch(inputs: torch.Tensor, targets: torch.Tensor) -> None:
+    if inputs.dim() != 4 or targets.dim() != 2 or inputs.shape[0] != targets.shape[0]:
+        raise ValueError(f'Batch augments need inputs (N, C, H, W) and soft targets '
+                         f'(N, num_classes); got {tuple(inputs.shape)} and '
+                         f'{tuple(targets.shape)}.')
+
+
+class _Mixing:
+    def __init__(self, alpha: float):
+        if alpha <= 0:
+            raise ValueError(f'{type(self).__name__} alpha must be > 0; got {alpha}.')
+        self.alpha = float(alpha)
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(alpha={self.alpha})'
+
+
+@BATCH_AUGMENTS.register_module()
+class Mixup(_Mixing):
+    """``x = lam * x + (1 - lam) * x[perm]`` with ``lam ~ Beta(alpha, alpha)`` (Zhang et al.)."""
+
+    def __call__(self, inputs: torch.Tensor,
+                 targets: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        _check_batch(inputs, targets)
+        lam = float(np.random.beta(self.alpha, self.alpha))
+        perm = torch.randperm(inputs.size(0), device=inputs.device)
+        mixed = inputs.mul(lam).add_(inputs[perm], alpha=1 - lam)
+        return mixed, targets * lam + targets[perm] * (1 - lam)
+
+
+@BATCH_AUGMENTS.register_module()
+class CutMix(_Mixing):
+    """Paste a box of ``x[perm]`` into ``x``; targets mix by the pasted area (Yun et al.).
+
+    Args:
+        alpha: ``lam ~ Beta(alpha, alpha)`` sets the box area ``(1 - lam) * H * W``.
+        cutmix_minmax: if given, box side ratios drawn uniformly in this range instead.
+        correct_lam: recompute lam from the box after clipping it to the image (the area that
+            was really pasted), so targets match pixels.
+    """
+
+    def __init__(self, alpha: float, cutmix_minmax: Optional[Sequence[float]] = None,
+                 correct_lam: bool = True):
+        super().__init__(alpha)
+        if cutmix_minmax is not None and (len(cutmix_minmax) != 2
+                                          or not 0 < cutmix_minmax[0] < cutmix_minmax[1] <= 1):
+            raise ValueError(f'cutmix_minmax must be (min, max) with 0 < min < max <= 1; got '
+                             f'{cutmix_minmax!r}.')
+        self.cutmix_minmax = None if cutmix_minmax is None else tuple(cutmix_minmax)
+        self.correct_lam = correct_lam
+
+    def box(self, height: int, width: int, lam: float) -> Tuple[int, int, int, int]:
+        """(y0, y1, x0, x1) of the pasted box."""
+        if self.cutmix_minmax is not None:
+            low, high = self.cutmix_minmax
+            cut_h = int(np.random.randint(int(height * low), int(height * high) + 1))
+            cut_w = int(np.random.randint(int(width * low), int(width * high) + 1))
+            y0 = int(np.random.randint(0, height - cut_h + 1))
+            x0 = int(np.random.randint(0, width - cut_w + 1))
+            return y0, y0 + cut_h, x0, x0 + cut_w
+        ratio = np.sqrt(1 - lam)
+        cut_h, cut_w = int(height * ratio), int(width * ratio)
+        cy, cx = int(np.random.randint(0, height)), int(np.random.randint(0, width))
+        y0, y1 = np.clip(cy - cut_h // 2, 0, height), np.clip(cy + cut_h // 2, 0, height)
+        x0, x1 = np.clip(cx - cut_w // 2, 0, width), np.clip(cx + cut_w // 2, 0, width)
+        return int(y0), int(y1), int(x0), int(x1)
+
+    def __call__(self, inputs: torch.Tensor,
+                 targets: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        _check_batch(inputs, targets)
+        height, width = inputs.shape[-2:]
+        lam = float(np.random.beta(self.alpha, self.alpha))
+        perm = torch.randperm(inputs.size(0), device=inputs.device)
+        y0, y1, x0, x1 = self.box(height, width, lam)
+        if self.correct_lam or self.cutmix_minmax is not None:
+            lam = 1 - (y1 - y0) * (x1 - x0) / float(height * width)
+        mixed = inputs.clone()
+        mixed[:, :, y0:y1, x0:x1] = inputs[perm, :, y0:y1, x0:x1]
+        return mixed, targets * lam + targets[perm] * (1 - lam)
+
+
+@BATCH_AUGMENTS.register_module()
+class RandomBatchAugment:
+    """Apply one of ``augments`` per batch, picked with ``probs`` (or none with the rest).
+
+    Args:
+        augments: batch augment configs/objects, e.g. ``[dict(type='Mixup', alpha=0.8),
+            dict(type='CutMix', alpha=1.0)]``.
+        probs: probability of each; defaults to uniform over the augments. If they sum to less
+            than 1, the remainder leaves the batch unchanged.
+    """
+
+    def __init__(self, augments: Union[dict, Sequence[Union[dict, object]]],
+                 probs: Optional[Union[float, Sequence[float]]] = None):
+        if isinstance(augments, dict) or callable(augments):
+            augments = [augments]
+        self.augments: List = [
+            BATCH_AUGMENTS.build(a) if isinstance(a, dict) else a for a in augments
+        ]
+        if not self.augments:
+            raise ValueError('RandomBatchAugment needs at least one augment.')
+        if probs is None:
+            probs = [1.0 / len(self.augments)] * len(self.augments)
+        elif isinstance(probs, (int, float)):
+            probs = [float(probs)]
+        probs = [float(p) for p in probs]
+        if len(probs) != len(self.augments):
+            raise ValueError(f'RandomBatchAugment got {len(self.augments)} augments but '
+                             f'{len(probs)} probs.')
+        if any(p < 0 for p in probs) or sum(probs) > 1 + 1e-6:
+            raise ValueError(f'probs must be >= 0 and sum to at most 1; got {probs}.')
+        self.probs = probs
+
+    def __call__(self, inputs: torch.Tensor,
+                 targets: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        choices = list(range(len(self.augments))) + [-1]
+        weights = self.probs + [max(0.0, 1 - sum(self.probs))]
+        index = int(np.random.choice(choices, p=np.asarray(weights) / sum(weights)))
+        if index < 0:
+            return inputs, targets
+        return self.augments[index](inputs, targets)
+
+    def __repr__(self) -> str:
+        return f'RandomBatchAugment(augments={self.augments}, probs={self.probs})'

@@ -1,0 +1,126 @@
+"""Safe checkpoint reading: ``torch.load(weights_only=True)`` with errors that say what is wrong.
+
+Files handed to us (pretrained weights, URLs, ``tools/test.py`` checkpoints) are never unpickled
+with ``weights_only=False``: a full training checkpoint (optimizer, message hub, numpy objects)
+is recognised and the error says how to publish its weights.
+"""
+import os
+import os.path as osp
+import pickletools
+import zipfile
+from typing import Any, Dict, List, Optional
+
+import torch
+
+from .download import download_weights, is_url, verify_file_hash
+from .errors import CheckpointError, CheckpointNotFoundError
+
+PUBLISH_HINT = ('Publish its weights first: `python tools/model_converters/publish_model.py '
+                '{path} OUT_DIR/NAME.pth` (keeps state_dict + meta, drops optimizer state; the '
+                'result loads safely).')
+
+
+def _pickle_globals(path: str) -> List[str]:
+    """Module.name globals referenced by the pickle inside a torch zip file (best effort)."""
+    found: List[str] = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            pkl = next((n for n in zf.namelist() if n.endswith('data.pkl')), None)
+            if pkl is None:
+                return found
+            data = zf.read(pkl)
+        strings: List[str] = []
+        for op, arg, _ in pickletools.genops(data):
+            if op.name in ('SHORT_BINUNICODE', 'BINUNICODE', 'UNICODE') and isinstance(arg, str):
+                strings.append(arg)
+            elif op.name == 'STACK_GLOBAL' and len(strings) >= 2:
+                found.append(f'{strings[-2]}.{strings[-1]}')
+            elif op.name == 'GLOBAL' and isinstance(arg, str):
+                found.append(arg.replace(' ', '.'))
+    except Exception:  # noqa: BLE001 - diagnostics only; the caller raises anyway
+        pass
+    return sorted(set(found))
+
+
+def _describe_unsafe(path: str, error: Exception) -> str:
+    size = osp.getsize(path)
+    unsafe = [g for g in _pickle_globals(path)
+              if not g.startswith(('torch.', 'collections.OrderedDict', '_codecs.'))]
+    training = any(g.startswith(('mmengine.', 'numpy.')) for g in unsafe)
+    kind = ('a full training checkpoint (it pickles ' + ', '.join(unsafe[:6]) + ')'
+            if training else 'a pickle holding non-tensor objects (' +
+            (', '.join(unsafe[:6]) or str(error).splitlines()[0]) + ')')
+    return (f'Refusing to load {path} ({size} bytes) with weights_only=False: it is {kind}, '
+            f'which could run arbitrary code when unpickled. ' + PUBLISH_HINT.format(path=path))
+
+
+def _read_local(path: str, map_location: Any) -> Dict:
+    if not osp.exists(path):
+        raise CheckpointNotFoundError(
+            f'Checkpoint file {path} does not exist (absolute path: {osp.abspath(path)}). '
+            'Check the path, or pass a model-zoo name / URL instead.')
+    if osp.isdir(path):
+        raise CheckpointError(f'Checkpoint path {path} is a directory, not a .pth file.')
+    size = osp.getsize(path)
+    if size == 0:
+        raise CheckpointError(f'Checkpoint file {path} is empty (0 bytes): the download or save '
+                              'was interrupted. Delete it and save/download it again.')
+    verify_file_hash(path)
+    with open(path, 'rb') as f:
+        head = f.read(4)
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:  # noqa: BLE001 - every failure becomes one clear CheckpointError
+        text = str(e)
+        if 'Weights only load failed' in text or 'Unsupported global' in text:
+            raise CheckpointError(_describe_unsafe(path, e)) from e
+        if head == b'PK\x03\x04':
+            what = ('a truncated or corrupt torch.save zip archive '
+                    f'({type(e).__name__}: {text.splitlines()[0] if text else ""})')
+        else:
+            what = (f'not a PyTorch checkpoint (first bytes {head!r}; {type(e).__name__}: '
+                    f'{text.splitlines()[0] if text else ""})')
+        raise CheckpointError(f'Cannot read checkpoint {path} ({size} bytes): it is {what}. '
+                              'Re-download or re-save the file.') from e
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f'Checkpoint {path} ({size} bytes) holds a '
+                              f'{type(ckpt).__name__}, not a dict of tensors / state_dict.')
+    return ckpt
+
+
+def load_checkpoint(path_or_url: str,
+                    map_location: Any = 'cpu',
+                    *,
+                    model_name: Optional[str] = None,
+                    url_mapping: Optional[Dict[str, str]] = None,
+                    progress: bool = True) -> Dict:
+    """Load a checkpoint dict from a local file or URL, safely.
+
+    URLs go through the verified download cache (:func:`download_weights`); local files whose
+    name carries a ``-<8 hex>.pth`` sha256 prefix are verified too. Loading always uses
+    ``torch.load(weights_only=True)``.
+
+    Args:
+        path_or_url: local path, ``http(s)://`` or ``file://`` URL.
+        map_location: as for :func:`torch.load`.
+        model_name: zoo name for error messages.
+        url_mapping: ``{url prefix: mirror prefix}`` for downloads.
+        progress: show download progress.
+
+    Returns:
+        The loaded dict (e.g. ``{'state_dict': ..., 'meta': ...}`` or a bare state dict).
+
+    Raises:
+        CheckpointNotFoundError: the file does not exist.
+        CheckpointError: empty, truncated, garbage, not a dict, or a full training checkpoint
+            (the message names the path, its size and ``publish_model.py``).
+        ChecksumError / WeightsDownloadError: see :func:`download_weights`.
+    """
+    if not isinstance(path_or_url, (str, os.PathLike)):
+        raise TypeError(f'load_checkpoint expects a path or URL string; got '
+                        f'{type(path_or_url).__name__}.')
+    path = os.fspath(path_or_url)
+    if is_url(path):
+        path = download_weights(path, model_name=model_name, url_mapping=url_mapping,
+                                progress=progress)
+    return _read_local(path, map_location)
