@@ -39,7 +39,7 @@ def _child(name: str, parent: Registry, *locations: str) -> Registry:
     return Registry(name, parent=parent, scope=SCOPE, locations=list(locations))
 
 
-# name                 registry name          mmengine root                        modules that fill it
+# Each: (registry name, mmengine root, module that fills it on first use).
 RUNNERS = _child('runner', MMENGINE_RUNNERS, 'mmcls_convnext.engine')
 RUNNER_CONSTRUCTORS = _child('runner constructor', MMENGINE_RUNNER_CONSTRUCTORS,
                              'mmcls_convnext.engine')

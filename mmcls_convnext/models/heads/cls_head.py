@@ -107,7 +107,9 @@ class LinearClsHead(ClsHead):
 
     def __init__(self, num_classes: int, in_channels: int, loss: Optional[dict] = None,
                  topk: Union[int, Tuple[int]] = (1,), cal_acc: bool = False,
-                 init_cfg: Optional[dict] = dict(type='Normal', layer='Linear', std=0.01)):
+                 init_cfg: Optional[dict] = None):
+        if init_cfg is None:
+            init_cfg = dict(type='Normal', layer='Linear', std=0.01)
         super().__init__(loss=loss, topk=topk, cal_acc=cal_acc, init_cfg=init_cfg)
         for name, value in (('num_classes', num_classes), ('in_channels', in_channels)):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
