@@ -1,4 +1,4 @@
-"""RandAugment with timm's "increasing" policy set (Cubuk et al. 2020; timm ``rand-m9-mstd0.5-inc1``).
+"""RandAugment with timm's "increasing" op set (Cubuk et al. 2020; timm ``rand-m9-mstd0.5-inc1``).
 
 Each call draws ``num_policies`` ops (with replacement, as timm); each op runs with probability
 ``op_prob`` at a magnitude drawn from N(magnitude_level, magnitude_std) clipped to
@@ -18,6 +18,7 @@ ShearX, ShearY        shear factor ±0.3·m
 TranslateXRel/YRel    shift by ±translate_pct·m of the width/height (translate_pct 0.45)
 ====================  ==========================================================
 """
+import random
 from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -50,7 +51,11 @@ def _solarize_add(img: Image.Image, add: int, hp: dict) -> Image.Image:
 
 
 def _posterize(img: Image.Image, bits: int, hp: dict) -> Image.Image:
-    return img if bits >= 8 else ImageOps.posterize(img, bits)
+    # A LUT rather than ImageOps.posterize, which refuses bits=0 (magnitude 10) since Pillow 11.
+    if bits >= 8:
+        return img
+    mask = ~(2 ** (8 - bits) - 1) & 0xFF
+    return img.point([i & mask for i in range(256)] * len(img.getbands()))
 
 
 # name -> (function(img, arg, hparams), level_to_arg(m in [0, 1], negate, hparams))
@@ -185,9 +190,9 @@ class RandAugment(BaseTransform):
     def _magnitude(self) -> float:
         magnitude = self.magnitude_level
         if self.magnitude_std == float('inf'):
-            magnitude = np.random.uniform(0., magnitude)
+            magnitude = random.uniform(0., magnitude)
         elif self.magnitude_std > 0:
-            magnitude = np.random.normal(magnitude, self.magnitude_std)
+            magnitude = random.gauss(magnitude, self.magnitude_std)
         return float(min(max(magnitude, 0.), self.total_level))
 
     def transform(self, results: dict) -> dict:
@@ -197,14 +202,15 @@ class RandAugment(BaseTransform):
             raise ValueError(f'RandAugment expects a grey or 3-channel image; got shape '
                              f'{img.shape}.')
         pil = None
-        for idx in np.random.randint(len(self.policies), size=self.num_policies):
-            if np.random.rand() >= self.op_prob:
+        for _ in range(self.num_policies):
+            name = random.choice(self.policies)
+            if random.random() >= self.op_prob:
                 continue
             if pil is None:
                 pil = Image.fromarray(img.reshape(img.shape[:2]) if grey else img[..., ::-1])
             hparams = self._pil_hparams_grey if grey else self._pil_hparams
-            pil = apply_op(pil, self.policies[idx], self._magnitude(), hparams,
-                           negate=bool(np.random.rand() < 0.5), total_level=self.total_level)
+            pil = apply_op(pil, name, self._magnitude(), hparams,
+                           negate=random.random() < 0.5, total_level=self.total_level)
         if pil is not None:
             out = np.asarray(pil)
             results['img'] = out.reshape(img.shape) if grey else out[..., ::-1]

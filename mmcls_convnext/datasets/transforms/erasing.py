@@ -1,5 +1,6 @@
 """RandomErasing on uint8 images (Zhong et al. 2017, as in timm and MMPretrain)."""
 import math
+import random
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -43,10 +44,11 @@ class RandomErasing(BaseTransform):
         if not 0. <= erase_prob <= 1.:
             raise ValueError(f'erase_prob must be in [0, 1]; got {erase_prob!r}.')
         if not 0. < min_area_ratio <= max_area_ratio <= 1.:
-            raise ValueError('Need 0 < min_area_ratio <= max_area_ratio <= 1; got '
-                             f'min_area_ratio={min_area_ratio!r}, max_area_ratio={max_area_ratio!r}.')
+            raise ValueError('Need 0 < min_area_ratio <= max_area_ratio <= 1; got min_area_ratio='
+                             f'{min_area_ratio!r}, max_area_ratio={max_area_ratio!r}.')
         if isinstance(aspect_range, (int, float)):
-            aspect_range = (min(aspect_range, 1 / aspect_range), max(aspect_range, 1 / aspect_range))
+            low = min(aspect_range, 1 / aspect_range)
+            aspect_range = (low, 1 / low)
         if len(aspect_range) != 2 or not 0 < aspect_range[0] <= aspect_range[1]:
             raise ValueError(f'aspect_range must be (min, max) with 0 < min <= max; '
                              f'got {aspect_range!r}.')
@@ -80,19 +82,19 @@ class RandomErasing(BaseTransform):
         return noise * self.fill_std + self.fill_color
 
     def transform(self, results: dict) -> dict:
-        if np.random.rand() >= self.erase_prob:
+        if random.random() >= self.erase_prob:
             return results
         img = results['img']
         height, width = img.shape[:2]
         log_ratio = (math.log(self.aspect_range[0]), math.log(self.aspect_range[1]))
         for _ in range(10):
-            area = np.random.uniform(self.min_area_ratio, self.max_area_ratio) * height * width
-            aspect = math.exp(np.random.uniform(*log_ratio))
+            area = random.uniform(self.min_area_ratio, self.max_area_ratio) * height * width
+            aspect = math.exp(random.uniform(*log_ratio))
             h = int(round(math.sqrt(area / aspect)))
             w = int(round(math.sqrt(area * aspect)))
             if 0 < h < height and 0 < w < width:
-                top = np.random.randint(0, height - h + 1)
-                left = np.random.randint(0, width - w + 1)
+                top = random.randint(0, height - h)
+                left = random.randint(0, width - w)
                 patch_shape = (h, w) + img.shape[2:]
                 fill = np.clip(np.round(self._fill(patch_shape)), 0, 255).astype(img.dtype)
                 img = img.copy()

@@ -1,10 +1,12 @@
 """Geometric transforms: RandomResizedCrop, ResizeEdge, and mmcv's Resize/CenterCrop/RandomFlip.
 
-Images are (H, W, C) uint8 arrays in BGR order. The ``'pillow'`` backend resizes the channel
-bytes as they are (resampling is per channel, so the colour order does not matter) and crops
-and resizes in one call through PIL's ``box`` argument.
+Images are (H, W, C) uint8 arrays in BGR order. Scalar random draws use Python's ``random``
+(seeded by mmengine like numpy's, and ~20x cheaper per draw than ``np.random``). The
+``'pillow'`` backend resizes the channel bytes as they are (resampling is per channel, so the
+colour order does not matter) and crops and resizes in one call through PIL's ``box`` argument.
 """
 import math
+import random
 from typing import Optional, Sequence, Tuple, Union
 
 import mmcv
@@ -13,14 +15,29 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms import CenterCrop as MMCVCenterCrop
 from mmcv.transforms import RandomFlip as MMCVRandomFlip
 from mmcv.transforms import Resize as MMCVResize
+from mmcv.transforms.utils import cache_randomness
 from PIL import Image
 
 from mmcls_convnext.registry import TRANSFORMS
 
 # mmcv's classes have the semantics MMPretrain users know: register them under our scope.
-Resize = TRANSFORMS.register_module(name="Resize", module=MMCVResize)
-CenterCrop = TRANSFORMS.register_module(name="CenterCrop", module=MMCVCenterCrop)
-RandomFlip = TRANSFORMS.register_module(name="RandomFlip", module=MMCVRandomFlip)
+Resize = TRANSFORMS.register_module(name='Resize', module=MMCVResize)
+CenterCrop = TRANSFORMS.register_module(name='CenterCrop', module=MMCVCenterCrop)
+
+
+@TRANSFORMS.register_module()
+class RandomFlip(MMCVRandomFlip):
+    """mmcv's ``RandomFlip`` (same arguments), with a fast draw for one direction.
+
+    mmcv draws with ``np.random.choice`` over a probability list (~0.2 ms per image); for the
+    common ``prob=<float>, direction=<str>`` case one ``random.random()`` gives the same law.
+    """
+
+    @cache_randomness
+    def _choose_direction(self) -> Optional[str]:
+        if isinstance(self.prob, float) and isinstance(self.direction, str):
+            return self.direction if random.random() < self.prob else None
+        return super()._choose_direction.__wrapped__(self)
 
 BACKENDS = ('cv2', 'pillow')
 PIL_INTERPOLATION = {
@@ -112,13 +129,13 @@ class RandomResizedCrop(BaseTransform):
         area = height * width
         log_ratio = (math.log(self.aspect_ratio_range[0]), math.log(self.aspect_ratio_range[1]))
         for _ in range(self.max_attempts):
-            target_area = np.random.uniform(*self.crop_ratio_range) * area
-            aspect = math.exp(np.random.uniform(*log_ratio))
+            target_area = random.uniform(*self.crop_ratio_range) * area
+            aspect = math.exp(random.uniform(*log_ratio))
             crop_w = int(round(math.sqrt(target_area * aspect)))
             crop_h = int(round(math.sqrt(target_area / aspect)))
             if 0 < crop_w <= width and 0 < crop_h <= height:
-                top = np.random.randint(0, height - crop_h + 1)
-                left = np.random.randint(0, width - crop_w + 1)
+                top = random.randint(0, height - crop_h)
+                left = random.randint(0, width - crop_w)
                 return top, left, crop_h, crop_w
         in_ratio = width / height
         if in_ratio < self.aspect_ratio_range[0]:

@@ -1,0 +1,144 @@
+"""Listing samples: class folders on disk, or ``path label`` annotation files."""
+import os
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple
+
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
+
+Sample = Tuple[str, Optional[int]]
+
+
+def normalize_extensions(extensions: Sequence[str]) -> Tuple[str, ...]:
+    """Lower-case extensions with a leading dot; raise TypeError/ValueError for bad input."""
+    if isinstance(extensions, str) or not isinstance(extensions, Sequence):
+        raise TypeError(f'extensions must be a sequence of strings like (".jpg", ".png"); '
+                        f'got {extensions!r}.')
+    if not extensions:
+        raise ValueError('extensions must not be empty.')
+    out = []
+    for ext in extensions:
+        if not isinstance(ext, str) or not ext.strip('.'):
+            raise ValueError(f'Bad extension {ext!r} in extensions={extensions!r}.')
+        out.append('.' + ext.lower().lstrip('.'))
+    return tuple(out)
+
+
+def list_images(folder: str, extensions: Tuple[str, ...]) -> List[str]:
+    """Image files under ``folder`` (recursive, sorted), relative to it; hidden entries skipped."""
+    found = []
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
+        rel_root = osp.relpath(root, folder)
+        for name in sorted(files):
+            if name.startswith('.') or not name.lower().endswith(extensions):
+                continue
+            found.append(name if rel_root == '.' else osp.join(rel_root, name))
+    return found
+
+
+def find_class_folders(root: str) -> List[str]:
+    """Sorted names of the non-hidden sub-folders of ``root``."""
+    if not osp.isdir(root):
+        raise FileNotFoundError(f'Image folder "{root}" does not exist. Check data_root and '
+                                'data_prefix (or pass ann_file).')
+    return sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith('.'))
+
+
+def scan_class_folders(root: str, extensions: Tuple[str, ...],
+                       classes: Optional[Sequence[str]]) -> Tuple[List[Sample], Tuple[str, ...]]:
+    """Samples of a folder-per-class tree and the class names, index = position.
+
+    Class folders are sorted by name. With ``classes`` given: if every folder is named after a
+    class, folders map to classes by name (a folder may be missing, e.g. in val); otherwise the
+    sorted folders map to ``classes`` by position (e.g. ImageNet wnids -> readable names) and
+    the counts must agree.
+
+    Raises:
+        FileNotFoundError: ``root`` is missing.
+        ValueError: no class folders, an empty class folder, or a folder/class mismatch.
+    """
+    folders = find_class_folders(root)
+    if not folders:
+        loose = list_images(root, extensions)[:3]
+        hint = (f' It holds images directly (e.g. {loose}); put them in one folder per class, '
+                'or use an annotation file (ann_file) or with_label=False.' if loose else '')
+        raise ValueError(f'No class folders found in "{root}".{hint}')
+    if classes is None:
+        classes = tuple(folders)
+        folder_to_idx = {f: i for i, f in enumerate(folders)}
+    elif set(folders) <= set(classes):
+        folder_to_idx = {f: list(classes).index(f) for f in folders}
+    elif len(folders) == len(classes):
+        folder_to_idx = {f: i for i, f in enumerate(folders)}
+    else:
+        unknown = sorted(set(folders) - set(classes))[:10]
+        raise ValueError(
+            f'"{root}" has {len(folders)} class folders but {len(classes)} classes were given, '
+            f'and folders {unknown} are not class names. Either name the folders after the '
+            'classes, or give exactly one class per folder (in sorted folder order).')
+    samples: List[Sample] = []
+    empty = []
+    for folder in folders:
+        files = list_images(osp.join(root, folder), extensions)
+        if not files:
+            empty.append(folder)
+        samples.extend((osp.join(folder, f), folder_to_idx[folder]) for f in files)
+    if empty:
+        raise ValueError(
+            f'Class folder(s) {empty} in "{root}" hold no images with extensions {extensions}. '
+            'Remove the empty folder(s), add images, or widen `extensions`.')
+    return samples, tuple(classes)
+
+
+def scan_unlabeled(root: str, extensions: Tuple[str, ...]) -> List[Sample]:
+    """All images under ``root`` (recursive), without labels."""
+    if not osp.isdir(root):
+        raise FileNotFoundError(f'Image folder "{root}" does not exist. Check data_root and '
+                                'data_prefix.')
+    files = list_images(root, extensions)
+    if not files:
+        raise ValueError(f'No images with extensions {extensions} found under "{root}".')
+    return [(f, None) for f in files]
+
+
+def read_annotation_file(ann_file: str, with_label: bool) -> List[Sample]:
+    """Parse ``path label`` lines (``path`` alone when ``with_label=False``).
+
+    The label is the last space-separated field, so paths may contain spaces. Blank lines are
+    skipped.
+
+    Raises:
+        FileNotFoundError: the file is missing.
+        ValueError: a line without an integer label (message names file and line), or no samples.
+    """
+    if not osp.isfile(ann_file):
+        raise FileNotFoundError(f'Annotation file "{ann_file}" does not exist. Check data_root '
+                                'and ann_file.')
+    samples: List[Sample] = []
+    with open(ann_file, encoding='utf-8') as f:
+        for lineno, line in enumerate(f, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            if not with_label:
+                samples.append((line, None))
+                continue
+            parts = line.rsplit(maxsplit=1)
+            if len(parts) != 2 or not parts[1].lstrip('-').isdigit() or int(parts[1]) < 0:
+                raise ValueError(f'{ann_file}, line {lineno}: expected "<path> <label>" with a '
+                                 f'non-negative integer label; got {line!r}.')
+            samples.append((parts[0], int(parts[1])))
+    if not samples:
+        raise ValueError(f'Annotation file "{ann_file}" lists no samples.')
+    return samples
+
+
+def read_class_names(path: str) -> Tuple[str, ...]:
+    """Class names from a text file, one per line (blank lines skipped)."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Class-name file "{path}" does not exist.')
+    with open(path, encoding='utf-8') as f:
+        names = tuple(line.strip() for line in f if line.strip())
+    if not names:
+        raise ValueError(f'Class-name file "{path}" is empty.')
+    return names
