@@ -1,0 +1,30 @@
+# Runtime settings shared by every config: registry scope, hooks, logging, environment, seed.
+default_scope = 'mmcls_convnext'  # look names up in our registries first (no clash with mmpretrain)
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),  # data and iteration time in the log
+    logger=dict(type='LoggerHook', interval=100),  # print the log every 100 iterations
+    param_scheduler=dict(type='ParamSchedulerHook'),  # step the lr schedulers
+    # save a checkpoint every epoch, keep the 3 newest and the best one by val top-1
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),  # reshuffle every epoch in distributed runs
+)
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),  # no cv2 threads in workers
+    dist_cfg=dict(backend='nccl'),  # tools/train.py switches to gloo on a machine without CUDA
+)
+
+# scalars (loss, lr, accuracy) go to <work_dir>/<timestamp>/vis_data/scalars.json
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+
+log_processor = dict(by_epoch=True, window_size=10)
+log_level = 'INFO'
+
+load_from = None  # a checkpoint to initialise the whole model from (not a resume)
+resume = False  # set by `tools/train.py --resume`
+
+# seed=None picks a random seed and logs it; set a number for a reproducible run
+randomness = dict(seed=None, deterministic=False)

@@ -1,0 +1,26 @@
+# ConvNeXt-B pre-trained on ImageNet-21k (21,841 classes) at 224 px, 32 GPUs x 128 images.
+# Zoo weights: convnext-base_3rdparty_in21k. Builds ConvNeXt-B (MMPretrain's builds base).
+_base_ = [
+    '../_base_/models/convnext/convnext-base.py',
+    '../_base_/datasets/imagenet21k_convnext_224.py',
+    '../_base_/schedules/adamw_bs4096_convnext_300e.py',
+    '../_base_/default_runtime.py',
+]
+
+# 128 images per GPU x 32 GPUs = 4096, the batch the schedule's lr 4e-3 is tuned for
+train_dataloader = dict(batch_size=128)
+
+model = dict(
+    backbone=dict(drop_path_rate=0.1),  # the official ImageNet-21k pre-training value
+    head=dict(num_classes=21841),  # ImageNet-21k (fall11) classes
+)
+
+# ImageNet-21k pre-training: 90 epochs with 5 warmup epochs (the rest as for ImageNet-1k)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, end=5, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=5),
+]
+train_cfg = dict(max_epochs=90)
+
+# the official ImageNet-21k pre-training uses no EMA
+custom_hooks = []
