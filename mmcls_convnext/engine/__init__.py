@@ -1,0 +1,33 @@
+"""Training engine: Runner with safe checkpoint I/O, hooks, optimizer wrappers/constructors."""
+from .checkpoint_io import (
+                            RUN_CHECKPOINT_SAFE_GLOBALS,
+                            CheckpointSaveError,
+                            atomic_torch_save,
+                            atomic_write_bytes,
+                            check_work_dir_writable,
+                            find_latest_checkpoint,
+                            load_run_checkpoint,
+)
+from .config_validation import ConfigKeyError, validate_cfg_options, validate_config
+from .hooks import (
+                            AtomicCheckpointHook,
+                            EpochReseedHook,
+                            FiniteLossHook,
+                            NonFiniteLossError,
+                            seed_worker,
+)
+from .optimizers import (
+                            CPUAmpOptimWrapper,
+                            LearningRateDecayOptimWrapperConstructor,
+                            amp_optim_wrapper_cfg,
+)
+from .runner import ClsRunner
+
+__all__ = [
+    'RUN_CHECKPOINT_SAFE_GLOBALS', 'CheckpointSaveError', 'atomic_torch_save',
+    'atomic_write_bytes', 'check_work_dir_writable', 'find_latest_checkpoint',
+    'load_run_checkpoint', 'ConfigKeyError', 'validate_cfg_options', 'validate_config',
+    'AtomicCheckpointHook', 'EpochReseedHook', 'FiniteLossHook', 'NonFiniteLossError',
+    'seed_worker', 'CPUAmpOptimWrapper', 'LearningRateDecayOptimWrapperConstructor',
+    'amp_optim_wrapper_cfg', 'ClsRunner'
+]

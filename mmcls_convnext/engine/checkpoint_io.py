@@ -98,28 +98,49 @@ def load_run_checkpoint(path: str, map_location: Union[str, torch.device, None] 
     return checkpoint
 
 
+def _only_run_checkpoint_globals(path: str) -> bool:
+    """Whether every non-torch global pickled in ``path`` is in the training allow-list."""
+    allowed = {f'{g.__module__}.{g.__qualname__}' for g in RUN_CHECKPOINT_SAFE_GLOBALS}
+    allowed |= {g.__qualname__ for g in RUN_CHECKPOINT_SAFE_GLOBALS}
+    try:
+        unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    except Exception:  # noqa: BLE001 - not a readable zip: the zoo's error stands
+        return False
+    return bool(unsafe) and all(name in allowed for name in unsafe)
+
+
 def load_untrusted_checkpoint(path: str, map_location: Union[str, torch.device, None] = 'cpu',
                               trust: bool = False) -> Dict[str, Any]:
-    """Load a user-supplied checkpoint file or URL.
+    """Load a user-supplied checkpoint file or URL (``load_from``, ``tools/test.py``).
+
+    Goes through :func:`mmcls_convnext.zoo.load_checkpoint` (``weights_only=True``, hash checks,
+    one :class:`CheckpointError` for every bad file). A full mmengine training checkpoint of this
+    package (message hub, numpy arrays) is then retried with ``weights_only=True`` plus the
+    narrow :data:`RUN_CHECKPOINT_SAFE_GLOBALS` allow-list - never ``weights_only=False``.
 
     Args:
         path: local file or ``http(s)://`` URL.
         map_location: as for :func:`torch.load`.
-        trust: load with ``weights_only=False`` (arbitrary code may run!). Only for files the
-            user vouches for; the caller must log it.
+        trust: load a local file with ``weights_only=False`` (arbitrary code may run!). Only for
+            files the user vouches for (``--trust-checkpoint``); the caller logs it.
 
     Returns:
         The checkpoint dict.
     """
-    if trust and not re.match(r'^https?://', path):
+    from mmcls_convnext.zoo import CheckpointError, load_checkpoint
+    if trust and not re.match(r'^[a-z]+://', path):
         if not osp.isfile(path) or osp.getsize(path) == 0:
-            raise _checkpoint_error(path, 'no such file or the file is empty.')
+            raise _checkpoint_error(path, 'no such file, or the file is empty.')
         try:
             return torch.load(path, map_location=map_location, weights_only=False)
         except Exception as exc:  # noqa: BLE001
             raise _checkpoint_error(path, f'{type(exc).__name__}: {exc}') from exc
-    from mmcls_convnext.zoo import load_checkpoint
-    return load_checkpoint(path, map_location=map_location)
+    try:
+        return load_checkpoint(path, map_location=map_location)
+    except CheckpointError:
+        if osp.isfile(path) and _only_run_checkpoint_globals(path):
+            return load_run_checkpoint(path, map_location=map_location)
+        raise
 
 
 def _fsync_dir(directory: str) -> None:
@@ -135,6 +156,12 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(data: bytes, path: str) -> None:
     """Write ``data`` to ``path`` atomically (temp file + flush + fsync + rename).
 
@@ -145,6 +172,7 @@ def atomic_write_bytes(data: bytes, path: str) -> None:
     fd, tmp_path = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', suffix='.tmp',
                                     dir=directory)
     try:
+        os.chmod(tmp_path, 0o666 & ~_umask())
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
             f.flush()

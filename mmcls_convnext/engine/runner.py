@@ -19,7 +19,7 @@ What it changes, and why (mmengine 0.10.7 on torch >= 2.6, see docs/troubleshoot
 import copy
 import os
 import os.path as osp
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, Optional, Union
 
 import torch
 import torch.distributed as torch_dist
@@ -30,8 +30,14 @@ from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mmcls_convnext.registry import RUNNERS
 
-from .checkpoint_io import (CheckpointSaveError, check_work_dir_writable, find_latest_checkpoint,
-                            is_inside, load_run_checkpoint, load_untrusted_checkpoint)
+from .checkpoint_io import (
+    CheckpointSaveError,
+    check_work_dir_writable,
+    find_latest_checkpoint,
+    is_inside,
+    load_run_checkpoint,
+    load_untrusted_checkpoint,
+)
 from .config_validation import validate_config
 from .hooks.reseed_hook import seed_worker
 
@@ -236,9 +242,6 @@ class ClsRunner(Runner):
         return checkpoint
 
 
-def default_runner_type() -> str:
-    """Name of the Runner the tools build when a config sets no ``runner_type``."""
-    return 'ClsRunner'
 
 
-__all__: List[str] = ['ClsRunner', 'default_runner_type']
+__all__ = ['ClsRunner']

@@ -1,0 +1,111 @@
+"""Catch config typos before training starts.
+
+mmengine silently ignores unknown top-level keys: ``defualt_hooks=...`` trains with the default
+hooks, ``trian_cfg=...`` with whatever ``train_cfg`` the base config had. Configs also hold
+free-form helper variables (``data_root``, ``train_pipeline``, ``bgr_mean``), so not every
+unknown name is an error: a top-level name is refused when it is a close match (difflib) of a
+key the Runner reads, or when it looks like one (``*_cfg``, ``*_hooks``, ``*_dataloader``,
+``*_evaluator``). ``--cfg-options`` keys are checked against the loaded config.
+"""
+import difflib
+from typing import Any, Dict, List, Optional
+
+from mmengine.logging import print_log
+
+#: Top-level keys read by mmengine's Runner / ``Runner.from_cfg`` and by our tools.
+RUNNER_KEYS = frozenset({
+    'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'train_cfg',
+    'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper', 'param_scheduler', 'val_evaluator',
+    'test_evaluator', 'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from',
+    'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level', 'visualizer',
+    'default_scope', 'randomness', 'experiment_name', 'runner_type', 'model_wrapper_cfg',
+    'find_unused_parameters', 'sync_bn', 'compile', 'custom_imports', 'gpu_ids', 'strategy',
+    'trust_checkpoint', 'tta_model', 'tta_pipeline', 'dist_params', 'cudnn_benchmark',
+    'train_pipeline', 'val_pipeline', 'test_pipeline', 'dataset_type', 'data_root',
+    'vis_backends',
+})
+_RUNNER_LIKE_SUFFIXES = ('_cfg', '_hooks', '_dataloader', '_evaluator', '_scheduler')
+
+
+class ConfigKeyError(ValueError):
+    """A config key (in the file or in ``--cfg-options``) that is probably a typo."""
+
+
+def _suggest(name: str, candidates) -> Optional[str]:
+    matches = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.75)
+    return matches[0] if matches else None
+
+
+def unknown_top_level_keys(cfg: Dict[str, Any]) -> List[str]:
+    """Messages for suspicious top-level keys of ``cfg`` (empty list when fine)."""
+    problems = []
+    for key in cfg.keys():
+        if key in RUNNER_KEYS or key.startswith('_'):
+            continue
+        suggestion = _suggest(key, RUNNER_KEYS)
+        if suggestion is not None:
+            problems.append(f'"{key}" (did you mean "{suggestion}"?)')
+        elif key.endswith(_RUNNER_LIKE_SUFFIXES):
+            problems.append(f'"{key}" (named like a Runner setting, but the Runner reads no '
+                            'such key)')
+    return problems
+
+
+def validate_config(cfg: Dict[str, Any]) -> None:
+    """Raise :class:`ConfigKeyError` for top-level keys that look like typos.
+
+    Args:
+        cfg: a loaded config (``mmengine.Config`` or dict).
+    """
+    problems = unknown_top_level_keys(cfg)
+    if problems:
+        source = getattr(cfg, 'filename', None) or 'the config'
+        raise ConfigKeyError(
+            f'Unknown top-level config key(s) in {source}: {"; ".join(problems)}. mmengine would '
+            'silently ignore them. Fix the spelling (or prefix a private helper variable '
+            'with "_").')
+
+
+def validate_cfg_options(cfg: Dict[str, Any], options: Dict[str, Any]) -> None:
+    """Check every dotted ``--cfg-options`` key against ``cfg`` before it is merged.
+
+    A key is refused when a part of it is missing and a close match exists at that level
+    (``model.backbone.drop_path_rat``), or when its first part is neither in the config nor a
+    Runner key. A new leaf under an existing dict without a close match is allowed (it adds a
+    setting) and logged as a warning.
+
+    Raises:
+        ConfigKeyError: naming the key, the missing part and the suggestion.
+    """
+    for dotted in options:
+        parts = dotted.split('.')
+        node: Any = cfg
+        for depth, part in enumerate(parts):
+            path = '.'.join(parts[:depth])
+            if isinstance(node, (list, tuple)) and part.isdigit():
+                if int(part) >= len(node):
+                    raise ConfigKeyError(f'--cfg-options {dotted}: index {part} is out of range '
+                                         f'for "{path}" (length {len(node)}).')
+                node = node[int(part)]
+                continue
+            if not hasattr(node, 'keys'):
+                if node is None:
+                    break  # a None value is being replaced by a new dict
+                raise ConfigKeyError(f'--cfg-options {dotted}: "{path}" is a '
+                                     f'{type(node).__name__}, not a dict; cannot set "{part}".')
+            if part in node:
+                node = node[part]
+                continue
+            choices = list(node.keys()) + (list(RUNNER_KEYS) if depth == 0 else [])
+            suggestion = _suggest(part, choices)
+            where = f'"{path}"' if path else 'the top level of the config'
+            if suggestion is not None:
+                full = '.'.join(parts[:depth] + [suggestion])
+                raise ConfigKeyError(f'--cfg-options {dotted}: no key "{part}" in {where} '
+                                     f'(did you mean "{full}"?).')
+            if depth == 0:
+                raise ConfigKeyError(f'--cfg-options {dotted}: "{part}" matches no key of the '
+                                     'config nor any Runner key.')
+            print_log(f'--cfg-options {dotted}: adds the new key "{part}" to "{path}".',
+                      logger='current', level=30)
+            break

@@ -1,0 +1,118 @@
+"""Draw validation/test predictions (image + top-k classes + ground truth) during a run."""
+import os.path as osp
+from typing import Optional, Sequence
+
+import torch
+from mmengine.hooks import Hook
+
+from mmcls_convnext.registry import HOOKS
+from mmcls_convnext.visualization import ClsVisualizer, tensor_to_rgb
+
+
+@HOOKS.register_module()
+class VisualizationHook(Hook):
+    """Draw every ``interval``-th validation/test sample with its top-k predictions.
+
+    The drawings go to the runner's visualizer backends: with ``LocalVisBackend`` they land in
+    ``<work_dir>/<timestamp>/vis_data/vis_image/{val,test}_<name>_<step>.png``; with
+    ``TensorboardVisBackend`` (needs ``pip install tensorboard``) they appear under *Images*.
+    With ``out_dir`` they are written as files to ``<work_dir>/<timestamp>/<out_dir>/`` instead.
+
+    The config's visualizer must be a :class:`ClsVisualizer`::
+
+        visualizer = dict(type='ClsVisualizer', vis_backends=[dict(type='LocalVisBackend')])
+        default_hooks = dict(visualization=dict(type='VisualizationHook', enable=True))
+
+    Args:
+        enable: draw anything at all (off by default, as in MMPretrain; switch on with
+            ``--cfg-options default_hooks.visualization.enable=True``).
+        interval: draw samples 0, interval, 2*interval, ... of each val/test run.
+        topk: number of predicted classes to list.
+        draw_gt: also write the ground-truth label.
+        draw_score: write the softmax score next to each class.
+        min_size: upscale small images to this short edge before drawing text.
+        show: open a window for each drawing (needs a display).
+        wait_time: seconds each window stays open.
+        out_dir: write files to this folder (relative to the run's log dir) instead of the
+            visualizer backends.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self,
+                 enable: bool = False,
+                 interval: int = 50,
+                 topk: int = 5,
+                 draw_gt: bool = True,
+                 draw_score: bool = True,
+                 min_size: int = 224,
+                 show: bool = False,
+                 wait_time: float = 0.,
+                 out_dir: Optional[str] = None) -> None:
+        if not isinstance(interval, int) or interval < 1:
+            raise ValueError(f'VisualizationHook interval must be an int >= 1; got {interval!r}.')
+        if not isinstance(topk, int) or topk < 1:
+            raise ValueError(f'VisualizationHook topk must be an int >= 1; got {topk!r}.')
+        self.enable = enable
+        self.interval = interval
+        self.topk = topk
+        self.draw_gt = draw_gt
+        self.draw_score = draw_score
+        self.min_size = min_size
+        self.show = show
+        self.wait_time = wait_time
+        self.out_dir = out_dir
+        self._seen = 0
+
+    def before_run(self, runner) -> None:
+        if self.enable and not isinstance(runner.visualizer, ClsVisualizer):
+            raise TypeError(
+                'VisualizationHook draws with a ClsVisualizer, but the config builds '
+                f'{type(runner.visualizer).__name__}. Set visualizer=dict(type=\'ClsVisualizer\', '
+                "vis_backends=[dict(type='LocalVisBackend')]) in the config.")
+
+    def before_val_epoch(self, runner) -> None:
+        self._seen = 0
+
+    def before_test_epoch(self, runner) -> None:
+        self._seen = 0
+
+    def after_val_iter(self, runner, batch_idx: int, data_batch: dict = None,
+                       outputs: Sequence = None) -> None:
+        # epochs trained so far (epoch-based loops), else the training iteration
+        step = runner.epoch if runner.epoch else runner.iter
+        self._draw_batch(runner, data_batch, outputs, 'val', step)
+
+    def after_test_iter(self, runner, batch_idx: int, data_batch: dict = None,
+                        outputs: Sequence = None) -> None:
+        self._draw_batch(runner, data_batch, outputs, 'test', None)
+
+    def _draw_batch(self, runner, data_batch: Optional[dict], outputs: Optional[Sequence],
+                    mode: str, step: Optional[int]) -> None:
+        if not self.enable or not outputs:
+            return
+        images = data_batch['inputs'] if data_batch is not None else None
+        first = self._seen
+        self._seen += len(outputs)
+        for offset, sample in enumerate(outputs):
+            index = first + offset
+            if index % self.interval != 0 or images is None:
+                continue
+            image = images[offset]
+            if not isinstance(image, torch.Tensor):
+                image = torch.as_tensor(image)
+            if image.is_floating_point():
+                raise TypeError('VisualizationHook expects the uint8 images of the pipeline in '
+                                f'data_batch["inputs"]; got dtype {image.dtype}.')
+            img_path = sample.metainfo.get('img_path') if hasattr(sample, 'metainfo') else None
+            base = (osp.splitext(osp.basename(img_path))[0] if img_path else f'{index:06d}')
+            name = f'{mode}_{base}'
+            sample_step = index if step is None else step
+            out_file = None
+            if self.out_dir is not None:
+                out_file = osp.join(runner.log_dir, self.out_dir, f'{name}_{sample_step}.png')
+            runner.visualizer.add_datasample(
+                name, tensor_to_rgb(image), sample,
+                draw_gt=self.draw_gt, draw_pred=True, show=self.show,
+                wait_time=self.wait_time, step=sample_step, draw_score=self.draw_score,
+                topk=self.topk, min_size=self.min_size, out_file=out_file)
