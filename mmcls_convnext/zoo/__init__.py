@@ -1,0 +1,24 @@
+"""Model zoo: metafile data, verified weight downloads, safe checkpoint loading, converters."""
+from .checkpoint import load_checkpoint
+from .convert import LAYOUTS, convert_state_dict, detect_layout, unwrap_state_dict
+from .download import download_weights, get_cache_dir, sha256_of, verify_file_hash
+from .errors import CheckpointError, CheckpointNotFoundError, ChecksumError, WeightsDownloadError
+from .loading import load_model_weights
+from .model_index import (
+                     MODEL_INDEX,
+                     TASK_BACKBONE,
+                     TASK_CLASSIFICATION,
+                     TASKS,
+                     ModelInfo,
+                     get_model_info,
+                     list_models,
+                     resolve_config_path,
+)
+
+__all__ = [
+    'load_checkpoint', 'load_model_weights', 'CheckpointError', 'CheckpointNotFoundError',
+    'ChecksumError', 'WeightsDownloadError', 'convert_state_dict', 'detect_layout',
+    'unwrap_state_dict', 'LAYOUTS', 'download_weights', 'get_cache_dir', 'sha256_of',
+    'verify_file_hash', 'MODEL_INDEX', 'ModelInfo', 'get_model_info', 'list_models',
+    'resolve_config_path', 'TASKS', 'TASK_BACKBONE', 'TASK_CLASSIFICATION'
+]

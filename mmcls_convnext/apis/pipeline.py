@@ -1,0 +1,171 @@
+"""Eval preprocessing for inference: input collection, image loading and the config's test
+pipeline.
+
+Inputs are file paths, ``http(s)://`` URLs, folders (their image files, sorted, not recursive)
+or numpy arrays. Arrays are (H, W, 3) uint8 **BGR**, as ``cv2.imread`` / ``mmcv.imread`` return
+them, so that a path and the array read from it give identical predictions.
+"""
+import copy
+import os
+import os.path as osp
+import urllib.error
+import urllib.request
+import warnings
+from typing import Any, Callable, Dict, List, Sequence, Union
+
+import mmcv
+import numpy as np
+from mmengine.config import Config
+
+from mmcls_convnext.registry import TRANSFORMS
+
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
+LOADERS = ('LoadImageFromFile', 'mmcv.LoadImageFromFile', 'LoadImageFromNDArray')
+
+InputType = Union[str, os.PathLike, np.ndarray]
+InputsType = Union[InputType, Sequence[InputType]]
+
+DEFAULT_TEST_PIPELINE = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow', interpolation='bicubic'),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='PackInputs'),
+]
+
+
+def _is_url(text: str) -> bool:
+    return text.startswith(('http://', 'https://'))
+
+
+def collect_inputs(inputs: InputsType) -> List[Union[str, np.ndarray]]:
+    """Flatten ``inputs`` into a list of image paths/URLs and arrays; folders are expanded.
+
+    Raises:
+        FileNotFoundError: a path that does not exist (named).
+        ValueError: an empty folder or a folder without images. TypeError: other input types.
+    """
+    if isinstance(inputs, (str, os.PathLike, np.ndarray)):
+        inputs = [inputs]
+    if not isinstance(inputs, Sequence):
+        raise TypeError(f'Inputs must be a path, URL, folder, numpy array or a list of them; '
+                        f'got {type(inputs).__name__}.')
+    out: List[Union[str, np.ndarray]] = []
+    for item in inputs:
+        if isinstance(item, np.ndarray):
+            if item.ndim not in (2, 3) or (item.ndim == 3 and item.shape[2] not in (1, 3, 4)):
+                raise ValueError(f'An image array must be (H, W) or (H, W, 1|3|4); got shape '
+                                 f'{item.shape}.')
+            out.append(item)
+            continue
+        if not isinstance(item, (str, os.PathLike)):
+            raise TypeError(f'Unsupported input of type {type(item).__name__}: pass paths, URLs, '
+                            'folders or numpy arrays.')
+        path = os.fspath(item)
+        if _is_url(path):
+            out.append(path)
+        elif osp.isdir(path):
+            files = sorted(osp.join(path, f) for f in os.listdir(path)
+                           if f.lower().endswith(IMG_EXTENSIONS) and
+                           osp.isfile(osp.join(path, f)))
+            if not files:
+                raise ValueError(f'Folder {path} holds no image files '
+                                 f'({", ".join(IMG_EXTENSIONS)}).')
+            out.extend(files)
+        elif osp.isfile(path):
+            out.append(path)
+        else:
+            raise FileNotFoundError(f'Input image {path} does not exist (absolute path: '
+                                    f'{osp.abspath(path)}).')
+    return out
+
+
+def read_url(url: str, timeout: float = 30.0) -> np.ndarray:
+    """Download and decode an image URL into a BGR array.
+
+    Raises:
+        ValueError: naming the URL when the download or the decoding fails.
+    """
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            data = response.read()
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        raise ValueError(f'Cannot fetch input image {url}: {getattr(e, "reason", e)}. Check the '
+                         'URL and the network, or download the image and pass its path.') from e
+    img = mmcv.imfrombytes(data, flag='color') if data else None
+    if img is None:
+        raise ValueError(f'Input image {url} ({len(data)} bytes) could not be decoded as an '
+                         'image.')
+    return img
+
+
+def test_pipeline_cfg(cfg: Config) -> List[dict]:
+    """The eval pipeline of a config: ``test_dataloader.dataset.pipeline``, then
+    ``test_pipeline``, then ``val_dataloader.dataset.pipeline``; else ImageNet's 256/224 with a
+    warning."""
+    for loader in ('test_dataloader', 'val_dataloader'):
+        node = cfg.get(loader)
+        pipeline = node.get('dataset', {}).get('pipeline') if node else None
+        if pipeline:
+            return copy.deepcopy(list(pipeline))
+        if loader == 'test_dataloader' and cfg.get('test_pipeline'):
+            return copy.deepcopy(list(cfg.test_pipeline))
+    warnings.warn('The model config has no test pipeline (test_dataloader.dataset.pipeline); '
+                  'using ImageNet eval preprocessing: short edge 256 (bicubic), centre crop 224.',
+                  stacklevel=3)
+    return copy.deepcopy(DEFAULT_TEST_PIPELINE)
+
+
+class InferencePipeline:
+    """The config's test pipeline, applied to paths (full pipeline) or arrays (loader skipped).
+
+    Args:
+        pipeline_cfg: list of transform configs; the first must load the image.
+    """
+
+    def __init__(self, pipeline_cfg: List[dict]) -> None:
+        if not pipeline_cfg or pipeline_cfg[0].get('type') not in LOADERS:
+            raise ValueError(f'The test pipeline must start with an image loader ({LOADERS}); '
+                             f'got {pipeline_cfg[:1]}.')
+        import mmcls_convnext.datasets  # noqa: F401 - registers the transforms
+        self.loader = self._build(pipeline_cfg[0])
+        self.transforms: List[Callable] = [self._build(t) for t in pipeline_cfg[1:]]
+
+    @staticmethod
+    def _build(cfg: dict) -> Callable:
+        from mmengine.registry import DefaultScope
+
+        from mmcls_convnext.registry import SCOPE
+        with DefaultScope.overwrite_default_scope(SCOPE):
+            return TRANSFORMS.build(copy.deepcopy(cfg))
+
+    def load(self, item: Union[str, np.ndarray]) -> Dict[str, Any]:
+        """Decode one input into ``results`` with ``img`` (BGR) and shapes."""
+        if isinstance(item, np.ndarray):
+            img = item
+            if img.ndim == 2:
+                img = np.repeat(img[..., None], 3, axis=2)
+            elif img.shape[2] == 1:
+                img = np.repeat(img, 3, axis=2)
+            elif img.shape[2] == 4:
+                img = np.ascontiguousarray(img[..., :3])
+            return dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2])
+        if _is_url(item):
+            img = read_url(item)
+            return dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2],
+                        img_path=item)
+        results = self.loader(dict(img_path=item))
+        if results is None:
+            raise ValueError(f'Input image {item} could not be loaded.')
+        return results
+
+    def __call__(self, item: Union[str, np.ndarray]) -> Dict[str, Any]:
+        results = self.load(item)
+        return self.transform(results)
+
+    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
+        """Apply the transforms after loading to a ``results`` dict (a copy is not made)."""
+        for t in self.transforms:
+            results = t(results)
+            if results is None:
+                raise ValueError(f'Transform {t!r} dropped the image.')
+        return results

@@ -1,0 +1,162 @@
+"""Load a checkpoint into a model with strict, explained key matching.
+
+Policy (issue #673/#1744 of MMPretrain, reliability issue rows 6 and 7):
+
+- our layout with or without a ``module.`` prefix loads as is;
+- a classifier checkpoint loads into a bare backbone (``backbone.`` stripped, head ignored), and
+  a bare-backbone checkpoint loads into a classifier's ``backbone``;
+- a head whose shape differs (another ``num_classes``) or a head absent from the checkpoint is
+  dropped with ONE warning when ``allow_head_mismatch=True`` (fine-tuning) and is an error
+  otherwise (inference);
+- extra output norms (``backbone.norm{i}`` for new ``out_indices``) may be missing: LayerNorm's
+  default init (weight 1, bias 0) is kept and a warning says so;
+- every other key must match by name and shape; otherwise the error lists the first missing and
+  unexpected keys and, if the dict is in another codebase's layout, names the converter.
+"""
+import re
+import warnings
+from collections import OrderedDict
+from typing import Any, Dict, List, Mapping, Optional, Union
+
+import torch
+from torch import nn
+
+from .checkpoint import load_checkpoint
+from .convert import CONVERTER_CMD, detect_layout, unwrap_state_dict
+from .errors import CheckpointError
+
+_OUT_NORM = re.compile(r'^(backbone\.)?norm\d+\.(weight|bias)$')
+
+
+def _layout_hint(sd: Mapping[str, torch.Tensor]) -> str:
+    try:
+        layout = detect_layout(sd)
+    except ValueError as e:
+        return f' {e}'
+    if layout == 'mmcls':
+        return ''
+    return (f' The checkpoint is in the {layout!r} layout: convert it with '
+            f'`{CONVERTER_CMD.format(src=layout)}` or '
+            f'`mmcls_convnext.zoo.convert_state_dict(ckpt, src={layout!r})`.')
+
+
+def _adapt_prefix(sd: 'OrderedDict[str, Any]', model_keys: List[str]) -> Dict[str, List[str]]:
+    """Make ``sd`` keys use the model's ``backbone.`` convention in place; return notes."""
+    notes: Dict[str, List[str]] = {'ignored': []}
+    model_has_bb = any(k.startswith('backbone.') for k in model_keys)
+    sd_has_bb = any(k.startswith('backbone.') for k in sd)
+    if model_has_bb and not sd_has_bb and any(k.startswith('downsample_layers.') for k in sd):
+        for k in list(sd):
+            sd['backbone.' + k] = sd.pop(k)
+    elif not model_has_bb and sd_has_bb:
+        for k in list(sd):
+            value = sd.pop(k)
+            if k.startswith('backbone.'):
+                sd[k[len('backbone.'):]] = value
+            else:
+                notes['ignored'].append(k)
+    return notes
+
+
+def load_model_weights(model: nn.Module,
+                       checkpoint_or_path: Union[str, Mapping],
+                       *,
+                       allow_head_mismatch: bool = False,
+                       map_location: Any = 'cpu',
+                       model_name: Optional[str] = None) -> Dict[str, Any]:
+    """Load weights into ``model`` (a classifier or a bare ConvNeXt backbone).
+
+    Args:
+        model: the target module; its parameters are overwritten in place.
+        checkpoint_or_path: a path/URL (read by :func:`load_checkpoint`), a checkpoint dict
+            (``{'state_dict', 'meta'}``) or a bare state dict in our layout.
+        allow_head_mismatch: fine-tuning: a checkpoint head of another shape, or none at all,
+            is skipped with one warning (the model's head keeps its initialisation).
+        map_location: for :func:`torch.load`.
+        model_name: used in messages.
+
+    Returns:
+        A report dict: ``loaded`` (number of tensors copied), ``head_dropped`` (bool),
+        ``ignored`` (checkpoint keys deliberately skipped), ``kept_init`` (model keys left at
+        their initialisation), ``meta`` (the checkpoint's ``meta`` dict or ``{}``).
+
+    Raises:
+        CheckpointError: missing/unexpected keys or shape mismatches (listed, with the
+            converter to run if another layout is detected), or a head mismatch without
+            ``allow_head_mismatch``.
+    """
+    if isinstance(checkpoint_or_path, Mapping):
+        ckpt = checkpoint_or_path
+        where = 'the given checkpoint'
+    else:
+        ckpt = load_checkpoint(checkpoint_or_path, map_location, model_name=model_name)
+        where = str(checkpoint_or_path)
+    meta = ckpt.get('meta', {}) if isinstance(ckpt.get('meta'), Mapping) else {}
+    sd = unwrap_state_dict(ckpt)
+    if not sd:
+        raise CheckpointError(f'{where} holds an empty state dict.')
+    target = model.state_dict()
+    notes = _adapt_prefix(sd, list(target))
+
+    head_keys = [k for k in target if k.startswith('head.')]
+    ckpt_head = [k for k in sd if k.startswith('head.')]
+    head_msgs, kept_init, head_dropped = [], [], False
+    if not head_keys and ckpt_head:  # a headless model (e.g. a backbone for features)
+        notes['ignored'] += ckpt_head
+        for k in ckpt_head:
+            sd.pop(k)
+    elif head_keys:
+        if not ckpt_head:
+            head_msgs.append(f'the checkpoint has no head (model head: '
+                             f'{[tuple(target[k].shape) for k in head_keys]})')
+        else:
+            diffs = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(target[k].shape)}'
+                     for k in head_keys if k in sd and sd[k].shape != target[k].shape]
+            if diffs:
+                head_msgs.append('head shapes differ (' + '; '.join(diffs) + ')')
+        if head_msgs:
+            if not allow_head_mismatch:
+                raise CheckpointError(
+                    f'Cannot load {where} into {model_name or type(model).__name__}: '
+                    f'{head_msgs[0]}. For inference the head must match: build the model with '
+                    'the checkpoint\'s num_classes. For fine-tuning on new classes pass '
+                    'allow_head_mismatch=True (get_model(..., head=dict(num_classes=N)) does).')
+            for k in ckpt_head:
+                sd.pop(k)
+            kept_init += head_keys
+            head_dropped = True
+            warnings.warn(f'Loading {where}: {head_msgs[0]}; the head is left at its '
+                          'initialisation (fine-tuning). All other weights were loaded.',
+                          stacklevel=2)
+
+    missing = [k for k in target if k not in sd and k not in kept_init]
+    unexpected = [k for k in sd if k not in target]
+    new_norms = [k for k in missing if _OUT_NORM.match(k)]
+    extra_norms = [k for k in unexpected if _OUT_NORM.match(k)]
+    missing = [k for k in missing if k not in new_norms]
+    unexpected = [k for k in unexpected if k not in extra_norms]
+    shape_diff = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(target[k].shape)}'
+                  for k in sd if k in target and sd[k].shape != target[k].shape]
+    if missing or unexpected or shape_diff:
+        parts = []
+        if missing:
+            parts.append(f'{len(missing)} missing key(s), first: {missing[:5]}')
+        if unexpected:
+            parts.append(f'{len(unexpected)} unexpected key(s), first: {unexpected[:5]}')
+        if shape_diff:
+            parts.append(f'{len(shape_diff)} shape mismatch(es), first: {shape_diff[:3]}')
+        raise CheckpointError(f'Checkpoint {where} does not fit {model_name or "the model"}: '
+                              + '; '.join(parts) + '.' + _layout_hint(sd))
+    if new_norms or extra_norms:
+        warnings.warn(f'Loading {where}: output norms {new_norms} are not in the checkpoint and '
+                      f'keep LayerNorm init (weight 1, bias 0); checkpoint norms {extra_norms} '
+                      'are not used by this out_indices.', stacklevel=2)
+        for k in extra_norms:
+            sd.pop(k)
+        kept_init += new_norms
+        notes['ignored'] += extra_norms
+    full = OrderedDict(target)  # keys kept at init map onto themselves
+    full.update(sd)
+    model.load_state_dict(full, strict=True)
+    return dict(loaded=len(sd), head_dropped=head_dropped, ignored=notes['ignored'],
+                kept_init=kept_init, meta=dict(meta))
