@@ -1,0 +1,47 @@
+"""Reading predictions and targets out of data samples (dicts or DataSample objects)."""
+from typing import Any, Optional
+
+import torch
+
+
+def as_dict(sample: Any) -> dict:
+    """A data sample as a dict (mmengine's Evaluator already passes ``to_dict()`` output)."""
+    if isinstance(sample, dict):
+        return sample
+    if hasattr(sample, 'to_dict'):
+        return sample.to_dict()
+    raise TypeError(f'A data sample must be a dict or a DataSample; got {type(sample).__name__}.')
+
+
+def _tensor(value: Any) -> torch.Tensor:
+    return value.detach().cpu() if isinstance(value, torch.Tensor) else torch.as_tensor(value)
+
+
+def gt_label_of(sample: dict) -> int:
+    """The ground-truth class: ``gt_label`` (first entry), else the argmax of ``gt_score``."""
+    if sample.get('gt_label') is not None:
+        label = _tensor(sample['gt_label']).reshape(-1)
+        if label.numel() == 0:
+            raise ValueError('A data sample has an empty gt_label.')
+        return int(label[0])
+    if sample.get('gt_score') is not None:
+        return int(_tensor(sample['gt_score']).argmax())
+    raise KeyError(f'A data sample has neither gt_label nor gt_score (keys: {sorted(sample)}); '
+                   'metrics need ground truth: evaluate on a labelled dataset.')
+
+
+def pred_score_of(sample: dict) -> Optional[torch.Tensor]:
+    """The 1-D ``pred_score`` of a sample, or None."""
+    score = sample.get('pred_score')
+    return None if score is None else _tensor(score).float().reshape(-1)
+
+
+def pred_label_of(sample: dict) -> int:
+    """The predicted class: argmax of ``pred_score``, else ``pred_label``."""
+    score = pred_score_of(sample)
+    if score is not None:
+        return int(score.argmax())
+    if sample.get('pred_label') is not None:
+        return int(_tensor(sample['pred_label']).reshape(-1)[0])
+    raise KeyError(f'A data sample has neither pred_score nor pred_label (keys: '
+                   f'{sorted(sample)}); run the model in "predict" mode.')
