@@ -35,8 +35,27 @@ from mmengine.registry import Registry
 SCOPE = 'mmcls_convnext'
 
 
+def _in_our_scope(build_func):
+    """Wrap a build function so that unprefixed types resolve in our scope.
+
+    Without this, building from our registry while another package's scope is current (e.g.
+    ``'mmdet'`` after ``mmdet.utils.register_all_modules()``) would look ``'ConvNeXt'`` up in
+    that package's registry. A config's own ``_scope_`` still wins.
+    """
+
+    def build(cfg, *args, **kwargs):
+        if isinstance(cfg, dict) and '_scope_' not in cfg:
+            cfg = cfg.copy()
+            cfg['_scope_'] = SCOPE
+        return build_func(cfg, *args, **kwargs)
+
+    return build
+
+
 def _child(name: str, parent: Registry, *locations: str) -> Registry:
-    return Registry(name, parent=parent, scope=SCOPE, locations=list(locations))
+    registry = Registry(name, parent=parent, scope=SCOPE, locations=list(locations))
+    registry.build_func = _in_our_scope(parent.build_func)
+    return registry
 
 
 # Each: (registry name, mmengine root, module that fills it on first use).

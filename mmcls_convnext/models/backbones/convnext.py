@@ -138,7 +138,8 @@ class ConvNeXt(BaseModule):
                              f'(number of stages); got {frozen_stages!r}.')
         if stem_patch_size < 1:
             raise ValueError(f'stem_patch_size must be >= 1; got {stem_patch_size}.')
-        self.out_indices = _resolve_out_indices(out_indices, self.num_stages)
+        # sorted: outputs come in stage order whatever order the indices were given in
+        self.out_indices = tuple(sorted(_resolve_out_indices(out_indices, self.num_stages)))
         self.out_channels = tuple(self.channels[i] for i in self.out_indices)
         self.num_features = self.out_channels[-1]
         self.frozen_stages = frozen_stages
@@ -147,7 +148,8 @@ class ConvNeXt(BaseModule):
         self.with_cp = with_cp
 
         total = sum(self.depths)
-        rates = torch.linspace(0, drop_path_rate, total).tolist() if total > 1 else [0.]
+        # plain floats: works when the model is built on the meta device too
+        rates = [drop_path_rate * i / (total - 1) for i in range(total)] if total > 1 else [0.]
         self.downsample_layers = nn.ModuleList()
         self.stages = nn.ModuleList()
         first = 0

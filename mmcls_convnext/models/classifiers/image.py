@@ -5,9 +5,8 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModel
-from mmengine.registry import DefaultScope
 
-from mmcls_convnext.registry import MODELS, SCOPE
+from mmcls_convnext.registry import MODELS
 from mmcls_convnext.structures import DataSample
 
 MODES = ('tensor', 'loss', 'predict')
@@ -15,17 +14,12 @@ STAGES = ('backbone', 'neck', 'pre_logits')
 
 
 def build_in_scope(cfg: Union[dict, nn.Module, None]) -> Optional[nn.Module]:
-    """Build ``cfg`` from our MODELS registry, resolving unprefixed types in our scope.
-
-    With another OpenMMLab package's scope current (e.g. ``'mmdet'``), an unprefixed
-    ``type='ConvNeXt'`` would otherwise resolve in that package's registry.
-    """
+    """Build ``cfg`` from our MODELS registry (unprefixed types resolve in our scope)."""
     if cfg is None or isinstance(cfg, nn.Module):
         return cfg
     if not isinstance(cfg, dict):
         raise TypeError(f'Expected a config dict or nn.Module; got {type(cfg).__name__}.')
-    with DefaultScope.overwrite_default_scope(SCOPE):
-        return MODELS.build(copy.deepcopy(cfg))
+    return MODELS.build(copy.deepcopy(cfg))
 
 
 @MODELS.register_module()
