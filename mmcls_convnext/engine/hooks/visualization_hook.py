@@ -1,7 +1,15 @@
-"""Draw validation/test predictions (image + top-k classes + ground truth) during a run."""
+"""Hooks that draw predictions.
+
+* :class:`VisualizationHook` - during validation/test, every ``interval``-th sample (the
+  pipeline's crop) with its top-k classes and ground truth, sent to the visualizer backends
+  (``vis_data/``, TensorBoard) or to files.
+* :class:`ClsVisualizationHook` - ``tools/test.py --show / --show-dir``: every test image (the
+  original file) with its top-1 class and score.
+"""
 import os.path as osp
 from typing import Optional, Sequence
 
+import mmcv
 import torch
 from mmengine.hooks import Hook
 
@@ -116,3 +124,49 @@ class VisualizationHook(Hook):
                 draw_gt=self.draw_gt, draw_pred=True, show=self.show,
                 wait_time=self.wait_time, step=sample_step, draw_score=self.draw_score,
                 topk=self.topk, min_size=self.min_size, out_file=out_file)
+
+
+@HOOKS.register_module()
+class ClsVisualizationHook(Hook):
+    """Save (``out_dir``) and/or show every test image with its predicted class and score.
+
+    Args:
+        out_dir: directory for ``<image stem>_<index>.png`` files; None saves nothing.
+        show: also display each image (needs a display).
+        wait_time: seconds each image is displayed.
+    """
+
+    def __init__(self, out_dir: Optional[str] = None, show: bool = False,
+                 wait_time: float = 2.0) -> None:
+        if out_dir is None and not show:
+            raise ValueError('ClsVisualizationHook needs out_dir or show=True.')
+        self.out_dir = out_dir
+        self.show = show
+        self.wait_time = wait_time
+
+    def after_test_iter(self, runner, batch_idx: int, data_batch=None,
+                        outputs: Optional[Sequence] = None) -> None:
+        from mmcls_convnext.apis.draw import draw_prediction, save_prediction
+        classes = (runner.test_dataloader.dataset.metainfo or {}).get('classes')
+        for sample in outputs or []:
+            path = sample.metainfo.get('img_path')
+            if path is None:
+                continue
+            label = int(sample.pred_label.reshape(-1)[0])
+            score = float(sample.pred_score[label])
+            name = classes[label] if classes and label < len(classes) else str(label)
+            text = f'{name}: {score:.2f}'
+            if 'gt_label' in sample:
+                gt = int(sample.gt_label.reshape(-1)[0])
+                text += f' (gt: {classes[gt] if classes and gt < len(classes) else gt})'
+            image = mmcv.imread(path)
+            stem = f'{osp.splitext(osp.basename(path))[0]}_{sample.metainfo.get("sample_idx", 0)}'
+            if self.out_dir is not None:
+                save_prediction(image, text, self.out_dir, stem)
+            if self.show:
+                import matplotlib.pyplot as plt
+                plt.imshow(draw_prediction(image, text))
+                plt.title(stem)
+                plt.axis('off')
+                plt.pause(self.wait_time)
+                plt.clf()

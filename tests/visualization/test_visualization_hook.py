@@ -1,0 +1,132 @@
+"""VisualizationHook inside a real mmengine Runner test loop on a tiny model."""
+import copy
+
+import pytest
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.runner import Runner
+from mmengine.visualization import BaseVisBackend, Visualizer
+from torch.utils.data import Dataset
+
+from mmcls_convnext.engine.hooks.visualization_hook import VisualizationHook
+from mmcls_convnext.structures import DataSample
+from mmcls_convnext.visualization import ClsVisualizer
+
+TINY_MODEL = dict(
+    type='ImageClassifier',
+    backbone=dict(type='ConvNeXt', arch=dict(depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])),
+    head=dict(type='LinearClsHead', num_classes=10, in_channels=64),
+    data_preprocessor=dict(mean=[127.5] * 3, std=[64.0] * 3, to_rgb=True),
+)
+
+
+class TinyImages(Dataset):
+    """Five 32 px uint8 BGR images with labels, as the pipeline would pack them."""
+
+    metainfo = dict(classes=[f'c{i}' for i in range(10)])
+
+    def __len__(self):
+        return 5
+
+    def __getitem__(self, idx):
+        g = torch.Generator().manual_seed(idx)
+        image = torch.randint(0, 256, (3, 32, 32), generator=g, dtype=torch.uint8)
+        sample = DataSample(metainfo=dict(img_path=f'/data/img{idx}.png')).set_gt_label(idx)
+        return dict(inputs=image, data_samples=sample)
+
+
+class CountMetric(BaseMetric):
+    def process(self, data_batch, data_samples):
+        self.results.extend(data_samples)
+
+    def compute_metrics(self, results):
+        return dict(count=len(results))
+
+
+class RecordingBackend(BaseVisBackend):
+    """Stands in for TensorBoard: records what the visualizer sends to a backend."""
+
+    def __init__(self, save_dir=None):
+        super().__init__(save_dir)
+        self.images = []
+
+    def _init_env(self):
+        pass
+
+    @property
+    def experiment(self):
+        return self
+
+    def add_image(self, name, image, step=0, **kwargs):
+        self.images.append((name, image.shape, step))
+
+
+def _runner(tmp_path, hook, visualizer):
+    return Runner(
+        model=copy.deepcopy(TINY_MODEL),
+        work_dir=str(tmp_path),
+        test_dataloader=dict(dataset=TinyImages(), batch_size=2, num_workers=0,
+                             sampler=dict(type='DefaultSampler', shuffle=False),
+                             collate_fn=dict(type='pseudo_collate')),
+        test_evaluator=CountMetric(),
+        test_cfg=dict(),
+        custom_hooks=[hook],
+        visualizer=visualizer,
+        default_scope='mmcls_convnext',
+        log_level='WARNING',
+    )
+
+
+def test_hook_draws_every_interval_into_vis_data(tmp_path):
+    vis = dict(type='ClsVisualizer', name='hook_local', vis_backends=[dict(type='LocalVisBackend')])
+    runner = _runner(tmp_path, VisualizationHook(enable=True, interval=2), vis)
+    runner.test()
+    files = sorted(p.name for p in tmp_path.glob('*/vis_data/vis_image/*.png'))
+    # samples 0, 2, 4 of 5 (batches of 2: the counter runs across batches)
+    assert files == ['test_img0_0.png', 'test_img2_2.png', 'test_img4_4.png']
+
+
+def test_hook_out_dir_and_other_backend_receive_drawings(tmp_path):
+    backend = RecordingBackend()
+    vis = ClsVisualizer(name='hook_rec', vis_backends=[backend])
+    runner = _runner(tmp_path, VisualizationHook(enable=True, interval=1, topk=3), vis)
+    runner.test()
+    assert [(n, s) for n, _, s in backend.images] == [(f'test_img{i}', i) for i in range(5)]
+    assert all(shape == (224, 224, 3) for _, shape, _ in backend.images)
+
+    runner = _runner(tmp_path / 'b', VisualizationHook(enable=True, interval=4, out_dir='pred'),
+                     ClsVisualizer(name='hook_files'))
+    runner.test()
+    files = sorted(p.name for p in (tmp_path / 'b').glob('*/pred/*.png'))
+    assert files == ['test_img0_0.png', 'test_img4_4.png']
+
+
+def test_disabled_hook_draws_nothing(tmp_path):
+    vis = dict(type='ClsVisualizer', name='hook_off', vis_backends=[dict(type='LocalVisBackend')])
+    _runner(tmp_path, VisualizationHook(), vis).test()
+    assert not list(tmp_path.glob('*/vis_data/vis_image/*.png'))
+
+
+def test_plain_visualizer_is_rejected_with_fix(tmp_path):
+    runner = _runner(tmp_path, VisualizationHook(enable=True),
+                     dict(type='Visualizer', name='hook_plain'))
+    assert type(runner.visualizer) is Visualizer
+    with pytest.raises(TypeError, match="Set visualizer=dict\\(type='ClsVisualizer'"):
+        runner.test()
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(interval=0), 'interval must be an int >= 1; got 0'),
+    (dict(topk=0), 'topk must be an int >= 1; got 0'),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        VisualizationHook(**kwargs)
+
+
+def test_tensorboard_backend_when_installed(tmp_path):
+    pytest.importorskip('tensorboard', reason='tensorboard is optional (pip install tensorboard)')
+    vis = dict(type='ClsVisualizer', name='hook_tb',
+               vis_backends=[dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')])
+    _runner(tmp_path, VisualizationHook(enable=True, interval=5), vis).test()
+    assert list(tmp_path.glob('*/vis_data/events.out.tfevents.*'))
