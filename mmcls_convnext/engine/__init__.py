@@ -22,6 +22,7 @@ from .optimizers import (
                             amp_optim_wrapper_cfg,
 )
 from .runner import ClsRunner
+from .tta import AverageClsScoreTTA, default_tta_pipeline
 
 __all__ = [
     'RUN_CHECKPOINT_SAFE_GLOBALS', 'CheckpointSaveError', 'atomic_torch_save',
@@ -29,5 +30,5 @@ __all__ = [
     'load_run_checkpoint', 'ConfigKeyError', 'validate_cfg_options', 'validate_config',
     'AtomicCheckpointHook', 'EpochReseedHook', 'FiniteLossHook', 'NonFiniteLossError',
     'seed_worker', 'CPUAmpOptimWrapper', 'LearningRateDecayOptimWrapperConstructor',
-    'amp_optim_wrapper_cfg', 'ClsRunner'
+    'amp_optim_wrapper_cfg', 'ClsRunner', 'AverageClsScoreTTA', 'default_tta_pipeline'
 ]

@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, Optional, Union
 import torch
 import torch.distributed as torch_dist
 from mmengine.dist import is_distributed, master_only
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
@@ -231,6 +231,8 @@ class ClsRunner(Runner):
                                                    trust=self._trust_checkpoint)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
+        if isinstance(model, BaseTTAModel):  # tools/test.py --tta: weights of the wrapped model
+            model = model.module
         if self._resuming:
             checkpoint = _load_checkpoint_to_model(model, checkpoint, strict,
                                                    revise_keys=revise_keys)

@@ -121,3 +121,24 @@ def train_losses(work_dir: Path) -> Dict[int, float]:
 def checkpoint_names(work_dir: Path) -> List[str]:
     return sorted(n for n in os.listdir(work_dir) if n.endswith('.pth') or 'checkpoint' in n
                   or n.endswith('.tmp') and osp.isfile(work_dir / n))
+
+
+def build_runner(tmp_path: Path, name: str = 'run', per_class: int = 4, cfg_options=None,
+                 work_dir: Optional[Path] = None, **overrides):
+    """An in-process ``ClsRunner`` for the tiny config (unique experiment name per call)."""
+    import uuid
+
+    from mmengine.config import Config
+
+    from mmcls_convnext.engine import ClsRunner
+    from mmcls_convnext.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    data = tmp_path / 'data'
+    if not data.exists():
+        make_image_folder(data, per_class=per_class)
+    cfg = Config.fromfile(str(write_config(tmp_path / f'{name}.py', data, **overrides)))
+    cfg.work_dir = str(work_dir or tmp_path / name)
+    cfg.experiment_name = f'{name}-{uuid.uuid4().hex[:8]}'
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return ClsRunner.from_cfg(cfg)

@@ -31,9 +31,10 @@ class AtomicCheckpointHook(MMEngineCheckpointHook):
         outdated = []
         if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids
                                             and self.keep_ckpt_ids[-1] == step):
-            self.keep_ckpt_ids.append(step)
-            while len(self.keep_ckpt_ids) > self.max_keep_ckpts:
+            # keep_ckpt_ids is a deque(maxlen=max_keep_ckpts): pop before append
+            while len(self.keep_ckpt_ids) >= self.max_keep_ckpts:
                 outdated.append(self.keep_ckpt_ids.popleft())
+            self.keep_ckpt_ids.append(step)
             runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
 
         runner.save_checkpoint(
