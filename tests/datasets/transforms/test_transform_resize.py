@@ -1,0 +1,143 @@
+"""RandomResizedCrop, ResizeEdge and the mmcv transforms registered under our scope."""
+import mmcv.transforms
+import numpy as np
+import pytest
+from PIL import Image
+from torchvision.transforms import functional as TF
+
+from mmcls_convnext.datasets.transforms import RandomResizedCrop, ResizeEdge
+from mmcls_convnext.registry import TRANSFORMS
+
+
+def image(height: int, width: int) -> np.ndarray:
+    return np.random.default_rng(1).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize('backend', ['pillow', 'cv2'])
+@pytest.mark.parametrize('scale,expected', [(24, (24, 24)), ((20, 12), (12, 20))])
+def test_random_resized_crop_output_size(backend, scale, expected):
+    t = RandomResizedCrop(scale, backend=backend, interpolation='bicubic')
+    for h, w in [(40, 60), (61, 17), (8, 8)]:
+        out = t(dict(img=image(h, w)))
+        assert out['img'].shape == expected + (3,)
+        assert out['img_shape'] == expected
+        assert out['img'].dtype == np.uint8
+
+
+def test_random_resized_crop_scale_and_ratio_ranges():
+    t = RandomResizedCrop(16, crop_ratio_range=(0.2, 0.5), aspect_ratio_range=(0.5, 2.0))
+    h, w = 300, 400
+    areas, ratios = [], []
+    for _ in range(500):
+        top, left, ch, cw = t.get_params(h, w)
+        assert 0 <= top <= h - ch and 0 <= left <= w - cw
+        areas.append(ch * cw / (h * w))
+        ratios.append(cw / ch)
+    # rounding of the side lengths moves the area by < 1 %
+    assert 0.2 * 0.99 <= min(areas) and max(areas) <= 0.5 * 1.01
+    assert 0.5 * 0.98 <= min(ratios) and max(ratios) <= 2.0 * 1.02
+    assert max(areas) - min(areas) > 0.2  # really random
+
+
+def test_random_resized_crop_fallback_is_central_and_clipped():
+    t = RandomResizedCrop(8, crop_ratio_range=(1., 1.), aspect_ratio_range=(1., 1.),
+                          max_attempts=0)
+    assert t.get_params(10, 40) == (0, 15, 10, 10)  # too wide: central square crop
+
+
+def test_random_resized_crop_full_crop_equals_pil_resize():
+    img = image(30, 30)
+    t = RandomResizedCrop(16, crop_ratio_range=(1., 1.), aspect_ratio_range=(1., 1.),
+                          backend='pillow', interpolation='bicubic')
+    expected = np.asarray(Image.fromarray(img).resize((16, 16), Image.BICUBIC))
+    np.testing.assert_array_equal(t(dict(img=img))['img'], expected)
+
+
+def test_random_resized_crop_crops_the_drawn_box():
+    img = image(50, 70)
+    t = RandomResizedCrop((70, 50), crop_ratio_range=(0.3, 0.3), interpolation='nearest',
+                          backend='cv2')
+    np.random.seed(3)
+    import random
+    random.seed(3)
+    top, left, ch, cw = t.get_params(50, 70)
+    random.seed(3)
+    out = t(dict(img=img))['img']
+    crop = img[top:top + ch, left:left + cw]
+    # nearest upscaling keeps the crop's corner pixels in the output corners
+    np.testing.assert_array_equal(out[0, 0], crop[0, 0])
+    np.testing.assert_array_equal(out[-1, -1], crop[-1, -1])
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(scale=0), 'must be positive'),
+    (dict(scale='a'), 'must be an int or a'),
+    (dict(scale=8, crop_ratio_range=(0.5, 0.1)), 'crop_ratio_range must be'),
+    (dict(scale=8, backend='skimage'), "backend must be one of \\('cv2', 'pillow'\\)"),
+    (dict(scale=8, backend='cv2', interpolation='hamming'), 'not available with backend'),
+])
+def test_random_resized_crop_errors(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        RandomResizedCrop(**kwargs)
+
+
+@pytest.mark.parametrize('h,w', [(375, 500), (500, 375), (100, 100), (33, 90)])
+def test_resize_edge_short_matches_torchvision(h, w):
+    img = image(h, w)
+    out = ResizeEdge(64, edge='short', backend='pillow', interpolation='bicubic')(
+        dict(img=img))['img']
+    expected = np.asarray(TF.resize(Image.fromarray(img), 64,
+                                    interpolation=TF.InterpolationMode.BICUBIC))
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(out, expected)
+    assert min(out.shape[:2]) == 64
+    assert abs(out.shape[1] / out.shape[0] - w / h) < 2 / 64  # aspect ratio kept
+
+
+@pytest.mark.parametrize('edge,expected', [('short', (48, 64)), ('long', (36, 48)),
+                                           ('width', (36, 48)), ('height', (48, 64))])
+def test_resize_edge_other_edges(edge, expected):
+    out = ResizeEdge(48, edge=edge)(dict(img=image(30, 40)))  # (h, w) = (30, 40)
+    assert out['img'].shape[:2] == expected
+    assert out['img_shape'] == expected
+    assert out['scale_factor'] == (expected[1] / 40, expected[0] / 30)
+
+
+def test_resize_edge_errors():
+    with pytest.raises(ValueError, match="edge must be one of"):
+        ResizeEdge(8, edge='diagonal')
+    with pytest.raises(ValueError, match='positive int'):
+        ResizeEdge(-1)
+
+
+def test_eval_pipeline_gives_224():
+    pipeline = [TRANSFORMS.build(dict(type='ResizeEdge', scale=256, edge='short',
+                                      backend='pillow', interpolation='bicubic')),
+                TRANSFORMS.build(dict(type='CenterCrop', crop_size=224))]
+    results = dict(img=image(300, 451))
+    for t in pipeline:
+        results = t(results)
+    assert results['img'].shape == (224, 224, 3)
+    # equals torchvision's Resize(256, bicubic) + CenterCrop(224) on the same PIL image
+    ref = TF.center_crop(TF.resize(Image.fromarray(image(300, 451)), 256,
+                                   interpolation=TF.InterpolationMode.BICUBIC), 224)
+    np.testing.assert_array_equal(results['img'], np.asarray(ref))
+
+
+@pytest.mark.parametrize('name', ['Resize', 'CenterCrop'])
+def test_mmcv_transforms_registered(name):
+    assert TRANSFORMS.get(name) is getattr(mmcv.transforms, name)
+
+
+def test_random_flip_is_mmcv_compatible():
+    flip = TRANSFORMS.get('RandomFlip')
+    assert issubclass(flip, mmcv.transforms.RandomFlip)
+    img = image(4, 6)
+    out = flip(prob=1.0, direction='horizontal')(dict(img=img))
+    np.testing.assert_array_equal(out['img'], img[:, ::-1])
+    assert out['flip'] and out['flip_direction'] == 'horizontal'
+    assert flip(prob=0.0, direction='horizontal')(dict(img=img))['flip'] is False
+    flips = [flip(prob=0.3, direction='vertical')(dict(img=img))['flip'] for _ in range(2000)]
+    assert abs(np.mean(flips) - 0.3) < 0.05
+    out = flip(prob=[0.0, 1.0], direction=['horizontal', 'vertical'])(dict(img=img))
+    assert out['flip_direction'] == 'vertical'
