@@ -98,45 +98,15 @@ def load_model_weights(model: nn.Module,
     target = model.state_dict()
     notes = _adapt_prefix(sd, list(target))
 
-    head_keys = [k for k in target if k.startswith('head.')]
-    ckpt_head = [k for k in sd if k.startswith('head.')]
-    head_msgs, kept_init, head_dropped = [], [], False
-    if not head_keys and ckpt_head:  # a headless model (e.g. a backbone for features)
-        notes['ignored'] += ckpt_head
-        for k in ckpt_head:
-            sd.pop(k)
-    elif head_keys:
-        if not ckpt_head:
-            head_msgs.append(f'the checkpoint has no head (model head: '
-                             f'{[tuple(target[k].shape) for k in head_keys]})')
-        else:
-            diffs = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(target[k].shape)}'
-                     for k in head_keys if k in sd and sd[k].shape != target[k].shape]
-            if diffs:
-                head_msgs.append('head shapes differ (' + '; '.join(diffs) + ')')
-        if head_msgs:
-            if not allow_head_mismatch:
-                raise CheckpointError(
-                    f'Cannot load {where} into {model_name or type(model).__name__}: '
-                    f'{head_msgs[0]}. For inference the head must match: build the model with '
-                    'the checkpoint\'s num_classes. For fine-tuning on new classes pass '
-                    'allow_head_mismatch=True (get_model(..., head=dict(num_classes=N)) does).')
-            for k in ckpt_head:
-                sd.pop(k)
-            kept_init += head_keys
-            head_dropped = True
-            warnings.warn(f'Loading {where}: {head_msgs[0]}; the head is left at its '
-                          'initialisation (fine-tuning). All other weights were loaded.',
-                          stacklevel=2)
-
-    missing = [k for k in target if k not in sd and k not in kept_init]
-    unexpected = [k for k in sd if k not in target]
+    is_head = lambda k: k.startswith('head.')  # noqa: E731
+    missing = [k for k in target if k not in sd and not is_head(k)]
+    unexpected = [k for k in sd if k not in target and not is_head(k)]
     new_norms = [k for k in missing if _OUT_NORM.match(k)]
     extra_norms = [k for k in unexpected if _OUT_NORM.match(k)]
     missing = [k for k in missing if k not in new_norms]
     unexpected = [k for k in unexpected if k not in extra_norms]
     shape_diff = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(target[k].shape)}'
-                  for k in sd if k in target and sd[k].shape != target[k].shape]
+                  for k in sd if k in target and not is_head(k) and sd[k].shape != target[k].shape]
     if missing or unexpected or shape_diff:
         parts = []
         if missing:
@@ -147,6 +117,43 @@ def load_model_weights(model: nn.Module,
             parts.append(f'{len(shape_diff)} shape mismatch(es), first: {shape_diff[:3]}')
         raise CheckpointError(f'Checkpoint {where} does not fit {model_name or "the model"}: '
                               + '; '.join(parts) + '.' + _layout_hint(sd))
+
+    head_keys = [k for k in target if is_head(k)]
+    ckpt_head = [k for k in sd if is_head(k)]
+    kept_init: List[str] = []
+    head_dropped = False
+    if not head_keys and ckpt_head:  # a headless model (e.g. a backbone for features)
+        notes['ignored'] += ckpt_head
+        for k in ckpt_head:
+            sd.pop(k)
+    elif head_keys:
+        problem = None
+        if not ckpt_head:
+            problem = (f'the checkpoint has no head (model head: '
+                       f'{[tuple(target[k].shape) for k in head_keys]})')
+        else:
+            diffs = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(target[k].shape)}'
+                     for k in head_keys if k in sd and sd[k].shape != target[k].shape]
+            names = sorted(set(head_keys) ^ set(ckpt_head))
+            if diffs:
+                problem = 'head shapes differ (' + '; '.join(diffs) + ')'
+            elif names:
+                problem = f'head keys differ: {names}'
+        if problem:
+            if not allow_head_mismatch:
+                raise CheckpointError(
+                    f'Cannot load {where} into {model_name or type(model).__name__}: '
+                    f'{problem}. For inference the head must match: build the model with '
+                    'the checkpoint\'s num_classes. For fine-tuning on new classes pass '
+                    'allow_head_mismatch=True (get_model(..., head=dict(num_classes=N)) does).')
+            for k in ckpt_head:
+                sd.pop(k)
+            kept_init += head_keys
+            head_dropped = True
+            warnings.warn(f'Loading {where}: {problem}; the head is left at its '
+                          'initialisation (fine-tuning). All other weights were loaded.',
+                          stacklevel=2)
+
     if new_norms or extra_norms:
         warnings.warn(f'Loading {where}: output norms {new_norms} are not in the checkpoint and '
                       f'keep LayerNorm init (weight 1, bias 0); checkpoint norms {extra_norms} '

@@ -5,6 +5,9 @@ names keep MMPretrain's mix of ``in21k-pre_3rdparty`` and ``in21k-pre-3rdparty``
 they are what users type. ``docs/model_zoo.md`` is generated from this table
 (``python -m mmcls_convnext.zoo.docgen``); a test keeps the two in sync.
 
+The three ``*_3rdparty_in21k`` rows list the params/FLOPs of the model their config builds,
+with the 21,841-class head the weights hold (MMPretrain lists the 1000-class numbers).
+
 Each row: (name, config stem, file name, params in M, GFLOPs (MACs) at the eval resolution,
 top-1, top-5, training data, converted-from weights file or None).
 """
@@ -64,7 +67,7 @@ V1_ROWS: Tuple[Row, ...] = (
      'convnext-base_3rdparty_in1k-384px_20221219-c8f1dc2b.pth', 88.59, 45.21, 85.10, 97.34,
      IN1K, 'convnext_base_1k_384.pth'),
     ('convnext-base_3rdparty_in21k', 'convnext-base_32xb128_in21k',
-     'convnext-base_3rdparty_in21k_20220124-13b83eec.pth', 88.59, 15.36, None, None, IN21K,
+     'convnext-base_3rdparty_in21k_20220124-13b83eec.pth', 109.95, 15.38, None, None, IN21K,
      'convnext_base_22k_224.pth'),
     ('convnext-base_in21k-pre_3rdparty_in1k', 'convnext-base_32xb128_in1k',
      'convnext-base_in21k-pre-3rdparty_32xb128_in1k_20220124-eb2d6ada.pth', 88.59, 15.36, 85.81,
@@ -79,7 +82,7 @@ V1_ROWS: Tuple[Row, ...] = (
      'convnext-large_3rdparty_in1k-384px_20221219-6dd29d10.pth', 197.77, 101.10, 85.50, 97.59,
      IN1K, 'convnext_large_1k_384.pth'),
     ('convnext-large_3rdparty_in21k', 'convnext-large_64xb64_in21k',
-     'convnext-large_3rdparty_in21k_20220124-41b5a79f.pth', 197.77, 34.37, None, None, IN21K,
+     'convnext-large_3rdparty_in21k_20220124-41b5a79f.pth', 229.80, 34.40, None, None, IN21K,
      'convnext_large_22k_224.pth'),
     ('convnext-large_in21k-pre_3rdparty_in1k', 'convnext-large_64xb64_in1k',
      'convnext-large_in21k-pre-3rdparty_64xb64_in1k_20220124-2412403d.pth', 197.77, 34.37,
@@ -88,7 +91,7 @@ V1_ROWS: Tuple[Row, ...] = (
      'convnext-large_in21k-pre-3rdparty_in1k-384px_20221219-6d38dd66.pth', 197.77, 101.10,
      87.46, 98.37, IN21K_1K, 'convnext_large_22k_1k_384.pth'),
     ('convnext-xlarge_3rdparty_in21k', 'convnext-xlarge_64xb64_in21k',
-     'convnext-xlarge_3rdparty_in21k_20220124-f909bad7.pth', 350.20, 60.93, None, None, IN21K,
+     'convnext-xlarge_3rdparty_in21k_20220124-f909bad7.pth', 392.90, 60.97, None, None, IN21K,
      'convnext_xlarge_22k_224.pth'),
     ('convnext-xlarge_in21k-pre_3rdparty_in1k', 'convnext-xlarge_64xb64_in1k',
      'convnext-xlarge_in21k-pre-3rdparty_64xb64_in1k_20220124-76b6863d.pth', 350.20, 60.93,

@@ -1,0 +1,122 @@
+"""load_model_weights: strict matching with explained exceptions (head, backbone-only, norms)."""
+import warnings
+
+import pytest
+import torch
+
+from mmcls_convnext.models import ConvNeXt, ImageClassifier
+from mmcls_convnext.zoo import CheckpointError, load_model_weights
+
+ARCH = dict(depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])
+
+
+def _model(num_classes=5, **backbone):
+    return ImageClassifier(
+        backbone=dict(type='ConvNeXt', arch=ARCH, **backbone),
+        head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=64)).eval()
+
+
+def _random_sd(model):
+    gen = torch.Generator().manual_seed(3)
+    return {k: torch.randn(v.shape, generator=gen) for k, v in model.state_dict().items()}
+
+
+def _same(model, sd, keys=None):
+    state = model.state_dict()
+    return all(torch.equal(state[k], sd[k]) for k in (keys or sd))
+
+
+def test_full_checkpoint_and_meta():
+    model = _model()
+    sd = _random_sd(model)
+    report = load_model_weights(model, {'state_dict': sd, 'meta': {'CLASSES': ['a']}})
+    assert _same(model, sd)
+    assert report['loaded'] == len(sd) and not report['head_dropped']
+    assert report['meta'] == {'CLASSES': ['a']}
+
+
+def test_module_prefix_is_stripped():
+    model = _model()
+    sd = _random_sd(model)
+    load_model_weights(model, {'state_dict': {'module.' + k: v for k, v in sd.items()}})
+    assert _same(model, sd)
+
+
+def test_head_mismatch_is_an_error_for_inference():
+    sd = _random_sd(_model(num_classes=10))
+    with pytest.raises(CheckpointError, match=r'head shapes differ \(head\.fc\.weight: checkpoint '
+                       r'\(10, 64\) vs model \(5, 64\).*allow_head_mismatch=True'):
+        load_model_weights(_model(num_classes=5), sd)
+
+
+def test_head_mismatch_when_fine_tuning_warns_once():
+    model = _model(num_classes=5)
+    head_before = model.head.fc.weight.clone()
+    sd = _random_sd(_model(num_classes=10))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        report = load_model_weights(model, sd, allow_head_mismatch=True)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1
+    assert '(10, 64)' in messages[0] and '(5, 64)' in messages[0]
+    assert report['head_dropped']
+    assert torch.equal(model.head.fc.weight, head_before)
+    assert _same(model, sd, [k for k in sd if k.startswith('backbone.')])
+
+
+def test_backbone_only_checkpoint_into_classifier():
+    model = _model()
+    sd = {k: v for k, v in _random_sd(model).items() if k.startswith('backbone.')}
+    with pytest.raises(CheckpointError, match='the checkpoint has no head'):
+        load_model_weights(model, sd)
+    with pytest.warns(UserWarning, match='no head'):
+        load_model_weights(model, sd, allow_head_mismatch=True)
+    assert _same(model, sd)
+    # a bare backbone state dict (no 'backbone.' prefix) works the same way
+    bare = {k[len('backbone.'):]: v * 2 for k, v in sd.items()}
+    with pytest.warns(UserWarning):
+        load_model_weights(model, bare, allow_head_mismatch=True)
+    assert _same(model, {'backbone.' + k: v for k, v in bare.items()})
+
+
+def test_classifier_checkpoint_into_bare_backbone():
+    backbone = ConvNeXt(arch=ARCH).eval()
+    sd = _random_sd(_model())
+    report = load_model_weights(backbone, sd)
+    assert sorted(report['ignored']) == ['head.fc.bias', 'head.fc.weight']
+    state = backbone.state_dict()
+    assert all(torch.equal(state[k[len('backbone.'):]], v) for k, v in sd.items()
+               if k.startswith('backbone.'))
+
+
+def test_new_out_indices_norms_keep_init():
+    sd = _random_sd(_model())
+    model = _model(out_indices=(2, 3))
+    model.head = None
+    with pytest.warns(UserWarning, match=r"output norms \['backbone.norm2.weight'"):
+        report = load_model_weights(model, sd)
+    assert 'backbone.norm2.weight' in report['kept_init']
+    assert torch.equal(model.backbone.norm2.weight, torch.ones(32))
+
+
+def test_other_layouts_name_the_converter():
+    model = _model()
+    timm_sd = {'stem.0.weight': torch.zeros(8, 3, 4, 4), 'stem.0.bias': torch.zeros(8),
+               'stages.0.blocks.0.conv_dw.weight': torch.zeros(8, 1, 7, 7)}
+    with pytest.raises(CheckpointError, match=r"(?s)missing key\(s\), first: \['backbone.*"
+                       r"unexpected key\(s\), first: \['stem.0.weight'.*'timm' layout: convert it "
+                       r'with `python tools/model_converters/convnext_to_mmcls.py --src timm'):
+        load_model_weights(model, timm_sd)
+
+
+def test_shape_mismatch_outside_head_is_an_error():
+    sd = _random_sd(_model())
+    sd['backbone.stages.0.0.depthwise_conv.weight'] = torch.zeros(8, 1, 3, 3)
+    with pytest.raises(CheckpointError, match=r'shape mismatch.*depthwise_conv.weight: checkpoint '
+                       r'\(8, 1, 3, 3\) vs model \(8, 1, 7, 7\)'):
+        load_model_weights(_model(), sd)
+
+
+def test_empty_state_dict():
+    with pytest.raises(CheckpointError, match='empty state dict'):
+        load_model_weights(_model(), {'state_dict': {}})
