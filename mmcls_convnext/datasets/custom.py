@@ -98,8 +98,9 @@ class CustomDataset(BaseDataset):
 
     @property
     def img_prefix(self) -> str:
-        """The image folder, joined with ``data_root``."""
-        return self.data_prefix['img_path']
+        """The image folder, joined with ``data_root`` (no trailing separator)."""
+        prefix = self.data_prefix['img_path']
+        return prefix.rstrip('/\\') or prefix
 
     @property
     def CLASSES(self) -> Optional[tuple]:  # noqa: N802 - the 0.x spelling users know
