@@ -96,11 +96,13 @@ def validate_cfg_options(cfg: Dict[str, Any], options: Dict[str, Any]) -> None:
             if part in node:
                 node = node[part]
                 continue
+            if depth == 0 and part in RUNNER_KEYS:
+                break  # setting a Runner key the config does not have yet
             choices = list(node.keys()) + (list(RUNNER_KEYS) if depth == 0 else [])
             suggestion = _suggest(part, choices)
             where = f'"{path}"' if path else 'the top level of the config'
             if suggestion is not None:
-                full = '.'.join(parts[:depth] + [suggestion])
+                full = '.'.join(parts[:depth] + [suggestion] + parts[depth + 1:])
                 raise ConfigKeyError(f'--cfg-options {dotted}: no key "{part}" in {where} '
                                      f'(did you mean "{full}"?).')
             if depth == 0:

@@ -40,6 +40,7 @@ from .checkpoint_io import (
 )
 from .config_validation import validate_config
 from .hooks.reseed_hook import seed_worker
+from .message_hub_state import message_hub_from_plain, message_hub_to_plain
 
 _DEFAULT_SAFETY_HOOKS = ('FiniteLossHook', 'EpochReseedHook')
 
@@ -139,6 +140,17 @@ class ClsRunner(Runner):
         super().register_hooks(default_hooks, custom_hooks)
 
     # ------------------------------------------------------------------ saving
+    def call_hook(self, fn_name: str, **kwargs) -> None:
+        """Call hooks; after ``before_save_checkpoint`` make the message hub plain data.
+
+        With the message hub's ``HistoryBuffer``/numpy objects replaced by tensors and Python
+        values, the file loads with a plain ``torch.load(weights_only=True)`` anywhere.
+        """
+        super().call_hook(fn_name, **kwargs)
+        if fn_name == 'before_save_checkpoint' and 'message_hub' in kwargs['checkpoint']:
+            checkpoint = kwargs['checkpoint']
+            checkpoint['message_hub'] = message_hub_to_plain(checkpoint['message_hub'])
+
     @master_only
     def save_checkpoint(self, out_dir: str, filename: str, file_client_args=None,
                         save_optimizer: bool = True, save_param_scheduler: bool = True,
@@ -222,6 +234,8 @@ class ClsRunner(Runner):
             map_location = 'cpu'
         if self._resuming:
             checkpoint = load_run_checkpoint(filename, map_location=map_location)
+            if 'message_hub' in checkpoint:
+                checkpoint['message_hub'] = message_hub_from_plain(checkpoint['message_hub'])
             strict = True
         else:
             if self._trust_checkpoint:

@@ -159,3 +159,18 @@ def test_safety_hooks_added_once(tmp_path):
     assert names.count('FiniteLossHook') == 1 and names.count('EpochReseedHook') == 1
     assert names.count('AtomicCheckpointHook') == 1 and 'CheckpointHook' not in names
     assert os.path.isdir(tmp_path / 'run')
+
+
+def test_checkpoints_load_with_plain_weights_only_and_resume_restores_history(tmp_path):
+    runner = build_runner(tmp_path, max_epochs=1, val_interval=10)
+    runner.train()
+    path = tmp_path / 'run' / 'epoch_1.pth'
+    ckpt = torch.load(path, weights_only=True)  # no allow-list needed for our own files
+    assert ckpt['meta']['epoch'] == 1
+    before = runner.message_hub.get_scalar('train/loss').data
+    resumed = build_runner(tmp_path, max_epochs=2, val_interval=10,
+                           cfg_options=dict(resume=True))
+    resumed.load_or_resume()
+    assert (resumed.epoch, resumed.iter) == (1, 3)
+    after = resumed.message_hub.get_scalar('train/loss').data
+    assert [a.tolist() for a in after] == [b.tolist() for b in before]
