@@ -49,6 +49,7 @@ class FeatureExtractor(_ModelRunner):
             ``stage='backbone'`` with ``out_indices=(0, 1, 2, 3), gap_before_final_norm=False``
             at 224 px on tiny: (96, 56, 56), (192, 28, 28), (384, 14, 14), (768, 7, 7).
         """
+        _batches([], batch_size)  # validate the arguments before reading any input
         items = collect_inputs(inputs)
         batches = _batches(items, batch_size)
         if show_progress is None:

@@ -125,6 +125,7 @@ class ImageClassificationInferencer(_ModelRunner):
             pred_class=str, pred_scores=np.ndarray (num_classes,))`` (``pred_class`` is the
             index as a string when the model has no class names).
         """
+        _batches([], batch_size)  # validate the arguments before reading any input
         items = collect_inputs(inputs)
         batches = _batches(items, batch_size)
         if show_progress is None:

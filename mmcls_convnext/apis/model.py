@@ -87,7 +87,7 @@ def _dataset_classes(cfg: Config, num_classes: Optional[int]) -> Optional[List[s
         dataset = cfg.get(loader, {}).get('dataset', {}) if isinstance(
             cfg.get(loader), Mapping) else {}
         classes = dataset.get('classes') or (dataset.get('metainfo') or {}).get('classes')
-        if classes:
+        if classes and (num_classes is None or len(classes) == num_classes):
             return list(classes)
     if num_classes == 1000:
         return imagenet_classes()

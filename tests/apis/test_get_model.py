@@ -1,0 +1,80 @@
+"""get_model / init_model / list_models: by name, config path and Config."""
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmcls_convnext.apis import get_model, imagenet_classes, init_model, list_models
+from mmcls_convnext.zoo import CheckpointError
+
+
+def test_zoo_name_builds_in_eval_mode_with_imagenet_classes():
+    model = get_model('convnext-v2-atto_fcmae-pre_3rdparty_in1k')
+    assert not model.training
+    assert sum(p.numel() for p in model.parameters()) == 3_708_400
+    assert model.dataset_meta['classes'] == imagenet_classes()
+    assert len(imagenet_classes()) == 1000 and imagenet_classes()[0] == 'tench'
+    assert model._config.model.backbone.arch == 'atto'
+
+
+def test_fcmae_backbone_has_no_head_unless_asked():
+    model = get_model('convnext-v2-atto_3rdparty-fcmae_in1k')
+    assert model.head is None and model.dataset_meta is None
+    assert model(torch.zeros(1, 3, 32, 32))[0].shape == (1, 320)
+    tuned = get_model('convnext-v2-atto_3rdparty-fcmae_in1k', head=dict(num_classes=3))
+    assert tuned.head.fc.out_features == 3
+
+
+def test_kwargs_merge_into_model_config(tiny_config):
+    model = get_model(tiny_config, head=dict(num_classes=3),
+                      backbone=dict(out_indices=(2, 3)))
+    assert model.head.fc.out_features == 3 and model.head.fc.in_features == 64
+    assert model.backbone.out_indices == (2, 3)
+    assert model.dataset_meta is None  # the config's 5 class names do not fit 3 classes
+
+
+def test_config_object_and_path_agree(tiny_config):
+    a = get_model(tiny_config)
+    b = get_model(Config.fromfile(tiny_config))
+    assert a.dataset_meta == b.dataset_meta == {'classes': ['a', 'b', 'c', 'd', 'e']}
+    assert sorted(a.state_dict()) == sorted(b.state_dict())
+
+
+def test_pretrained_path_and_classes_from_meta(tiny_config, tmp_path):
+    src = get_model(tiny_config)
+    path = tmp_path / 'w.pth'
+    torch.save({'state_dict': src.state_dict(),
+                'meta': {'dataset_meta': {'classes': ['v', 'w', 'x', 'y', 'z']}}}, path)
+    model = init_model(tiny_config, str(path), device='cpu')
+    assert all(torch.equal(v, src.state_dict()[k]) for k, v in model.state_dict().items())
+    assert model.dataset_meta['classes'] == ['v', 'w', 'x', 'y', 'z']
+    torch.save({'state_dict': src.state_dict(), 'meta': {'CLASSES': list('pqrst')}}, path)
+    assert get_model(tiny_config, pretrained=str(path)).dataset_meta['classes'] == list('pqrst')
+
+
+def test_inference_head_mismatch_is_error_finetune_is_not(tiny_config, tmp_path):
+    path = tmp_path / 'w.pth'
+    torch.save({'state_dict': get_model(tiny_config, head=dict(num_classes=7)).state_dict()},
+               path)
+    with pytest.raises(CheckpointError, match=r'head shapes differ.*\(7, 64\).*\(5, 64\)'):
+        get_model(tiny_config, pretrained=str(path))
+    with pytest.warns(UserWarning, match='head shapes differ'):
+        model = get_model(tiny_config, pretrained=str(path), head=dict(num_classes=5))
+    assert model.head.fc.out_features == 5
+
+
+def test_errors(tiny_config):
+    with pytest.raises(KeyError, match=r"Did you mean one of \['convnext-v2-atto_fcmae-pre_3rd"):
+        get_model('convnext-v2-atto_fcmae-pre_3rdparty_in1')
+    with pytest.raises(FileNotFoundError, match=r'Config file missing/cfg\.py does not exist'):
+        get_model('missing/cfg.py')
+    with pytest.raises(ValueError, match='pretrained=True needs a model-zoo name'):
+        get_model(tiny_config, pretrained=True)
+    with pytest.raises(TypeError, match='model must be a zoo name, a config path or an mmengine '
+                       'Config; got int'):
+        get_model(3)
+    with pytest.raises(TypeError):  # a misspelt model argument is not swallowed
+        get_model(tiny_config, backbone=dict(depth_typo=3))
+
+
+def test_list_models_reexport():
+    assert 'convnext-tiny_32xb128_in1k' in list_models('convnext-tiny*')

@@ -1,0 +1,148 @@
+"""inference_model, ImageClassificationInferencer and FeatureExtractor on a tiny model."""
+import socket
+
+import mmcv
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from PIL import Image
+
+from mmcls_convnext.apis import (
+    FeatureExtractor,
+    ImageClassificationInferencer,
+    get_model,
+    inference_model,
+)
+from mmcls_convnext.registry import INFERENCERS
+
+
+@pytest.fixture
+def model(tiny_config):
+    return get_model(tiny_config)
+
+
+def test_result_keys_types_and_softmax(model, images):
+    result = inference_model(model, images[0])
+    assert sorted(result) == ['pred_class', 'pred_label', 'pred_score', 'pred_scores']
+    assert type(result['pred_label']) is int and type(result['pred_score']) is float
+    assert isinstance(result['pred_class'], str) and isinstance(result['pred_scores'], np.ndarray)
+    scores = result['pred_scores']
+    assert scores.shape == (5, ) and abs(float(scores.sum()) - 1) < 1e-5
+    assert result['pred_label'] == int(scores.argmax())
+    assert result['pred_score'] == pytest.approx(float(scores.max()))
+    assert result['pred_class'] == 'abcde'[result['pred_label']]
+
+
+def test_scores_are_softmax_of_the_logits(model, images):
+    """Independent reference: preprocess by hand (BGR->RGB, resize, crop, normalise)."""
+    result = inference_model(model, images[0])
+    img = np.asarray(Image.open(images[0]).convert('RGB'))  # (48, 64): short edge 48 -> 40
+    img = np.asarray(Image.fromarray(img).resize((53, 40), Image.BICUBIC))
+    top, left = (40 - 32) // 2, (53 - 32) // 2
+    img = img[top:top + 32, left:left + 32].astype(np.float32)
+    x = (torch.from_numpy(img).permute(2, 0, 1) - torch.tensor([123.675, 116.28, 103.53])[:, None,
+                                                                    None])
+    x = x / torch.tensor([58.395, 57.12, 57.375])[:, None, None]
+    with torch.no_grad():
+        expected = model(x[None]).softmax(-1)[0].numpy()
+    np.testing.assert_allclose(result['pred_scores'], expected, atol=1e-5)
+
+
+def test_path_and_array_give_identical_predictions(model, images):
+    by_path = inference_model(model, images[1])
+    by_array = inference_model(model, mmcv.imread(images[1]))  # BGR, as cv2/mmcv read it
+    assert by_path['pred_label'] == by_array['pred_label']
+    np.testing.assert_array_equal(by_path['pred_scores'], by_array['pred_scores'])
+
+
+def test_model_from_name_config_path_and_config(tiny_config, images):
+    for spec in (tiny_config, Config.fromfile(tiny_config)):
+        result = inference_model(get_model(spec), images[0])
+        assert result['pred_scores'].shape == (5, )
+    result = inference_model(get_model('convnext-v2-atto_fcmae-pre_3rdparty_in1k'), images[0])
+    assert result['pred_scores'].shape == (1000, )  # zoo config: 256/224 ImageNet pipeline
+    assert isinstance(result['pred_class'], str) and result['pred_class'] != ''
+
+
+def test_batch_equals_single_and_folder_input(model, images):
+    inferencer = ImageClassificationInferencer(model)
+    singles = [inferencer(p)[0] for p in images]
+    batched = inferencer(images, batch_size=2)
+    folder = inferencer(str(images[0]).rsplit('/', 1)[0], batch_size=3)  # .txt is ignored
+    assert len(batched) == len(folder) == 2
+    for single, batch, from_folder in zip(singles, batched, folder):
+        assert single['pred_label'] == batch['pred_label'] == from_folder['pred_label']
+        np.testing.assert_allclose(single['pred_scores'], batch['pred_scores'], atol=1e-6)
+
+
+def test_return_datasamples_and_class_override(model, images):
+    inferencer = ImageClassificationInferencer(model, classes=['k', 'l', 'm', 'n', 'o'])
+    sample = inferencer(images[0], return_datasamples=True)[0]
+    assert sample.pred_score.shape == (5, ) and sample.pred_class in 'klmno'
+    assert sample.img_path == images[0]
+    with pytest.raises(ValueError, match='2 class names given for a head with 5 classes'):
+        ImageClassificationInferencer(model, classes=['a', 'b'])
+
+
+def test_show_dir_writes_image_of_the_input_size(model, images, tmp_path):
+    inferencer = ImageClassificationInferencer(model)
+    array = mmcv.imread(images[1])
+    inferencer([images[0], array], show_dir=str(tmp_path / 'vis'))
+    with Image.open(tmp_path / 'vis' / 'img0.png') as img:
+        img.load()
+        assert img.size == (64, 48) and img.mode == 'RGB'
+        drawn = np.asarray(img)
+    with Image.open(tmp_path / 'vis' / '000001.png') as img:
+        assert img.size == (50, 70)
+    original = np.asarray(Image.open(images[0]).convert('RGB'))
+    assert (drawn != original).any()  # the label was drawn
+    assert (drawn[-10:] == original[-10:]).all()  # the rest of the picture is unchanged
+
+
+def test_progress_bar_for_many_inputs(model, images, capsys):
+    ImageClassificationInferencer(model)(images, batch_size=1)
+    assert 'Inference' in capsys.readouterr().err
+
+
+def test_bad_inputs_name_the_input(model, tmp_path):
+    inferencer = ImageClassificationInferencer(model)
+    missing = str(tmp_path / 'missing.jpg')
+    with pytest.raises(FileNotFoundError, match=r'Input image .*missing\.jpg does not exist'):
+        inference_model(model, missing)
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    url = f'http://127.0.0.1:{port}/cat.jpg'
+    with pytest.raises(ValueError, match=rf'Cannot fetch input image {url}'):
+        inferencer(url)
+    with pytest.raises(ValueError, match=r'batch_size must be a positive int; got 0'):
+        inferencer(missing, batch_size=0)
+    with pytest.raises(TypeError, match='inference_model takes one image'):
+        inference_model(model, [missing])
+    with pytest.raises(ValueError, match=r'must be \(H, W\) or \(H, W, 1\|3\|4\)'):
+        inferencer(np.zeros((2, 3, 4, 5), dtype=np.uint8))
+
+
+def test_headless_model_is_refused():
+    with pytest.raises(ValueError, match='no classification head .*FeatureExtractor'):
+        ImageClassificationInferencer('convnext-v2-atto_3rdparty-fcmae_in1k', pretrained=False)
+
+
+def test_registered_inferencer():
+    assert INFERENCERS.get('ImageClassificationInferencer') is ImageClassificationInferencer
+
+
+def test_feature_extractor_stages(tiny_config, images):
+    extractor = FeatureExtractor(tiny_config, pretrained=False, backbone=dict(
+        out_indices=(0, 1, 2, 3), gap_before_final_norm=False))
+    feats = extractor(images, batch_size=2)
+    assert len(feats) == 2
+    assert [tuple(f.shape) for f in feats[0]] == [(8, 8, 8), (16, 4, 4), (32, 2, 2), (64, 1, 1)]
+    pooled = FeatureExtractor(tiny_config, pretrained=False, stage='pre_logits')(images[0])[0]
+    assert len(pooled) == 1 and pooled[0].shape == (64, )
+    with pytest.raises(ValueError, match=r"Unknown stage 'head'; choose one of"):
+        FeatureExtractor(tiny_config, pretrained=False, stage='head')
+    with pytest.raises(TypeError, match=r"Model options \['head'\] only apply"):
+        FeatureExtractor(get_model(tiny_config), head=dict(num_classes=2))
