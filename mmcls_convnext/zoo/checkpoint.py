@@ -6,8 +6,6 @@ is recognised and the error says how to publish its weights.
 """
 import os
 import os.path as osp
-import pickletools
-import zipfile
 from typing import Any, Dict, List, Optional
 
 import torch
@@ -21,31 +19,16 @@ PUBLISH_HINT = ('Publish its weights first: `python tools/model_converters/publi
 
 
 def _pickle_globals(path: str) -> List[str]:
-    """Module.name globals referenced by the pickle inside a torch zip file (best effort)."""
-    found: List[str] = []
+    """Globals in the file that ``weights_only=True`` does not allow (best effort)."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            pkl = next((n for n in zf.namelist() if n.endswith('data.pkl')), None)
-            if pkl is None:
-                return found
-            data = zf.read(pkl)
-        strings: List[str] = []
-        for op, arg, _ in pickletools.genops(data):
-            if op.name in ('SHORT_BINUNICODE', 'BINUNICODE', 'UNICODE') and isinstance(arg, str):
-                strings.append(arg)
-            elif op.name == 'STACK_GLOBAL' and len(strings) >= 2:
-                found.append(f'{strings[-2]}.{strings[-1]}')
-            elif op.name == 'GLOBAL' and isinstance(arg, str):
-                found.append(arg.replace(' ', '.'))
+        return sorted(torch.serialization.get_unsafe_globals_in_checkpoint(path))
     except Exception:  # noqa: BLE001 - diagnostics only; the caller raises anyway
-        pass
-    return sorted(set(found))
+        return []
 
 
 def _describe_unsafe(path: str, error: Exception) -> str:
     size = osp.getsize(path)
-    unsafe = [g for g in _pickle_globals(path)
-              if not g.startswith(('torch.', 'collections.OrderedDict', '_codecs.'))]
+    unsafe = _pickle_globals(path)
     training = any(g.startswith(('mmengine.', 'numpy.')) for g in unsafe)
     kind = ('a full training checkpoint (it pickles ' + ', '.join(unsafe[:6]) + ')'
             if training else 'a pickle holding non-tensor objects (' +

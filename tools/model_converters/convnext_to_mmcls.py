@@ -61,7 +61,7 @@ def convert_file(src_path: str, dst_path: str, src: str = 'auto') -> Dict:
     state_dict = convert_state_dict(checkpoint, src=layout)
     head = state_dict.get('head.fc.weight')
     meta = dict(converted_from=layout, source_file=osp.basename(src_path),
-                torch_version=torch.__version__)
+                torch_version=str(torch.__version__))
     save_atomic(dict(state_dict=state_dict, meta=meta), dst_path)
     return dict(layout=layout, num_keys=len(state_dict),
                 num_classes=int(head.shape[0]) if head is not None else None,

@@ -16,6 +16,7 @@ import argparse
 import datetime
 import hashlib
 import io
+import os
 import os.path as osp
 import sys
 from collections import OrderedDict
@@ -34,7 +35,9 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, str):
+        return str(value)  # also turns str subclasses (torch's TorchVersion) into str
+    if isinstance(value, (int, float, bool)) or value is None:
         return value
     if hasattr(value, 'item') and getattr(value, 'size', 2) in (1, ()):
         return value.item()  # numpy / torch scalars
@@ -88,6 +91,7 @@ def publish(in_file: str, out_name: str, keep: str = 'ema', trust: bool = False)
     sha = hashlib.sha256(data).hexdigest()
     stem = out_name[:-4] if out_name.endswith('.pth') else out_name
     path = f'{stem}_{datetime.date.today():%Y%m%d}-{sha[:8]}.pth'
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     atomic_write_bytes(data, path)
     load_checkpoint(path)  # proves: loads with weights_only=True and matches its hash
     return path
