@@ -56,7 +56,12 @@ def _read_local(path: str, map_location: Any) -> Dict:
     except Exception as e:  # noqa: BLE001 - every failure becomes one clear CheckpointError
         text = str(e)
         if 'Weights only load failed' in text or 'Unsupported global' in text:
-            raise CheckpointError(_describe_unsafe(path, e)) from e
+            numpy_only = _numpy_globals(path)
+            if numpy_only is None:
+                raise CheckpointError(_describe_unsafe(path, e)) from e
+            with torch.serialization.safe_globals(numpy_only):
+                ckpt = torch.load(path, map_location=map_location, weights_only=True)
+            return _check_dict(ckpt, path, size)
         if head == b'PK\x03\x04':
             what = ('a truncated or corrupt torch.save zip archive '
                     f'({type(e).__name__}: {text.splitlines()[0] if text else ""})')
@@ -65,10 +70,28 @@ def _read_local(path: str, map_location: Any) -> Dict:
                     f'{text.splitlines()[0] if text else ""})')
         raise CheckpointError(f'Cannot read checkpoint {path} ({size} bytes): it is {what}. '
                               'Re-download or re-save the file.') from e
+    return _check_dict(ckpt, path, size)
+
+
+def _check_dict(ckpt: Any, path: str, size: int) -> Dict:
     if not isinstance(ckpt, dict):
         raise CheckpointError(f'Checkpoint {path} ({size} bytes) holds a '
                               f'{type(ckpt).__name__}, not a dict of tensors / state_dict.')
     return ckpt
+
+
+def _numpy_globals(path: str) -> Optional[List[Any]]:
+    """The allow-list to load ``path`` with if its only non-torch objects are numpy data
+    (arrays, scalars, dtypes - e.g. a seed in ``meta``), else None. Nothing in the list can run
+    code when unpickled; mmengine objects (a training checkpoint's message hub) are not in it.
+    """
+    from mmcls_convnext.engine.checkpoint_io import RUN_CHECKPOINT_SAFE_GLOBALS
+    allowed = {f'{g.__module__}.{g.__qualname__}': g for g in RUN_CHECKPOINT_SAFE_GLOBALS
+               if not g.__module__.startswith('mmengine')}
+    unsafe = _pickle_globals(path)
+    if not unsafe or any(name not in allowed for name in unsafe):
+        return None
+    return list(allowed.values())
 
 
 def load_checkpoint(path_or_url: str,

@@ -4,7 +4,7 @@ import torch
 from mmengine.config import Config
 
 from mmcls_convnext.apis import get_model, imagenet_classes, init_model, list_models
-from mmcls_convnext.zoo import CheckpointError
+from mmcls_convnext.zoo import CheckpointError, ChecksumError, WeightsDownloadError
 
 
 def test_zoo_name_builds_in_eval_mode_with_imagenet_classes():
@@ -78,3 +78,50 @@ def test_errors(tiny_config):
 
 def test_list_models_reexport():
     assert 'convnext-tiny_32xb128_in1k' in list_models('convnext-tiny*')
+
+
+def test_pretrained_true_offline_names_model_url_and_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv('MMCLS_CONVNEXT_HOME', str(tmp_path))
+    monkeypatch.setenv('MMCLS_CONVNEXT_OFFLINE', '1')
+    name = 'convnext-v2-atto_fcmae-pre_3rdparty_in1k'
+    file = 'convnext-v2-atto_fcmae-pre_3rdparty_in1k_20230104-23765f83.pth'
+    with pytest.raises(WeightsDownloadError, match=rf"(?s)model '{name}' from https://download"
+                       rf'\.openmmlab\.com/mmclassification/v0/convnext-v2/{file}.*exactly '
+                       rf'{tmp_path}/checkpoints/{file}'):
+        get_model(name, pretrained=True)
+
+
+def test_pretrained_true_refuses_a_tampered_cached_file(monkeypatch, tmp_path):
+    monkeypatch.setenv('MMCLS_CONVNEXT_HOME', str(tmp_path))
+    file = 'convnext-v2-atto_fcmae-pre_3rdparty_in1k_20230104-23765f83.pth'
+    (tmp_path / 'checkpoints').mkdir()
+    model = get_model('convnext-v2-atto_fcmae-pre_3rdparty_in1k')
+    torch.save({'state_dict': model.state_dict()}, tmp_path / 'checkpoints' / file)
+    with pytest.raises(ChecksumError, match=r'starts with 23765f83, but the file hashes to'):
+        get_model('convnext-v2-atto_fcmae-pre_3rdparty_in1k', pretrained=True)
+
+
+def test_pretrained_url_downloads_and_loads(tiny_config, tmp_path, monkeypatch):
+    import functools
+    import hashlib
+    import http.server
+    import threading
+    monkeypatch.setenv('MMCLS_CONVNEXT_HOME', str(tmp_path / 'home'))
+    served = tmp_path / 'served'
+    served.mkdir()
+    src = get_model(tiny_config)
+    torch.save({'state_dict': src.state_dict()}, served / 'tmp.pth')
+    sha = hashlib.sha256((served / 'tmp.pth').read_bytes()).hexdigest()[:8]
+    (served / 'tmp.pth').rename(served / f'tiny_20260101-{sha}.pth')
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f'http://127.0.0.1:{server.server_address[1]}/tiny_20260101-{sha}.pth'
+        model = get_model(tiny_config, pretrained=url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert all(torch.equal(v, src.state_dict()[k]) for k, v in model.state_dict().items())
+    assert (tmp_path / 'home' / 'checkpoints' / f'tiny_20260101-{sha}.pth').is_file()

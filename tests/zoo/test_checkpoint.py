@@ -88,3 +88,11 @@ def test_local_file_with_hash_in_name_is_verified(tmp_path):
 def test_type_error_for_non_path():
     with pytest.raises(TypeError, match='expects a path or URL string; got dict'):
         load_checkpoint({'state_dict': {}})
+
+
+def test_numpy_values_in_meta_load_without_unsafe_unpickling(tmp_path):
+    path = tmp_path / 'np_meta.pth'
+    torch.save({'state_dict': {'a': torch.ones(1)},
+                'meta': {'seed': np.int64(3), 'mean': np.zeros(3, dtype=np.float32)}}, path)
+    ckpt = load_checkpoint(str(path))
+    assert ckpt['meta']['seed'] == 3 and ckpt['meta']['mean'].shape == (3, )
