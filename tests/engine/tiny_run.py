@@ -97,7 +97,7 @@ def run_tool(tool: str, *args: str, env: Optional[Dict[str, str]] = None,
     script = str(REPO / 'tools' / tool)
     if torchrun_nproc:
         cmd = [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={torchrun_nproc}',
-               '--master_port=0', script, *args]
+               '--standalone', script, *args]
     else:
         cmd = [sys.executable, script, *args]
     return subprocess.run(cmd, cwd=str(REPO), env=full_env, capture_output=True, text=True,
