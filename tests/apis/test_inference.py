@@ -1,4 +1,5 @@
 """inference_model, ImageClassificationInferencer and FeatureExtractor on a tiny model."""
+import copy
 import socket
 
 import mmcv
@@ -146,3 +147,14 @@ def test_feature_extractor_stages(tiny_config, images):
         FeatureExtractor(tiny_config, pretrained=False, stage='head')
     with pytest.raises(TypeError, match=r"Model options \['head'\] only apply"):
         FeatureExtractor(get_model(tiny_config), head=dict(num_classes=2))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
+def test_cuda_matches_cpu(tiny_config, images):
+    model = get_model(tiny_config)
+    gpu_model = copy.deepcopy(model)
+    cpu = ImageClassificationInferencer(model, device='cpu')(images)
+    gpu = ImageClassificationInferencer(gpu_model, device='cuda')(images)
+    assert next(gpu_model.parameters()).is_cuda
+    for a, b in zip(cpu, gpu):
+        np.testing.assert_allclose(a['pred_scores'], b['pred_scores'], atol=1e-4)
