@@ -4,7 +4,7 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=2.5e-3, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999)),
     # no weight decay on norm weights, biases and other 1-D parameters (GRN gamma, beta)
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0, flat_decay_mult=0.0),
-    clip_grad=None,  # no gradient clipping (official recipe)
+    # no clip_grad: no gradient clipping (official recipe)
 )
 
 param_scheduler = [
