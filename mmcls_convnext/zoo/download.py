@@ -164,28 +164,31 @@ def download_weights(url: str,
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f'.{file_name}.', suffix='.partial')
     try:
         digest = hashlib.sha256()
-        try:
-            with urllib.request.urlopen(source, timeout=timeout) as response, \
-                    os.fdopen(fd, 'wb') as out:
-                length = response.headers.get('Content-Length') if hasattr(
-                    response, 'headers') else None
-                bar = _Progress(int(length) if length else None, file_name, progress)
-                for chunk in iter(lambda: response.read(_CHUNK), b''):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    bar.update(len(chunk))
-                bar.close()
-                out.flush()
-                os.fsync(out.fileno())
-        except urllib.error.HTTPError as e:
-            raise WeightsDownloadError(
-                _offline_message(source, target, model_name, f'HTTP {e.code} {e.reason}')) from e
-        except (urllib.error.URLError, socket.timeout, ConnectionError,
-                http.client.HTTPException) as e:
-            reason = getattr(e, 'reason', e)
-            raise WeightsDownloadError(
-                _offline_message(source, target, model_name,
-                                 f'network error ({reason})')) from e
+        with os.fdopen(fd, 'wb') as out:
+            try:
+                with urllib.request.urlopen(source, timeout=timeout) as response:
+                    length = response.headers.get('Content-Length')
+                    total = int(length) if length and length.isdigit() else None
+                    bar = _Progress(total, file_name, progress)
+                    for chunk in iter(lambda: response.read(_CHUNK), b''):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        bar.update(len(chunk))
+                    bar.close()
+            except urllib.error.HTTPError as e:
+                raise WeightsDownloadError(_offline_message(
+                    source, target, model_name, f'HTTP {e.code} {e.reason}')) from e
+            except (urllib.error.URLError, socket.timeout, ConnectionError,
+                    http.client.HTTPException) as e:
+                raise WeightsDownloadError(_offline_message(
+                    source, target, model_name,
+                    f'network error ({getattr(e, "reason", e)})')) from e
+            if total is not None and bar.done != total:
+                raise WeightsDownloadError(_offline_message(
+                    source, target, model_name,
+                    f'the connection ended after {bar.done} of {total} bytes'))
+            out.flush()
+            os.fsync(out.fileno())
         expected = expected_hash(file_name)
         actual = digest.hexdigest()
         if expected is not None and not actual.startswith(expected):

@@ -102,3 +102,30 @@ def test_cache_dir_default_is_torch_hub(monkeypatch, tmp_path):
     monkeypatch.delenv('MMCLS_CONVNEXT_HOME', raising=False)
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'th'))
     assert get_cache_dir() == str(tmp_path / 'th' / 'hub' / 'checkpoints')
+
+
+def test_connection_dropped_mid_file_leaves_no_cache_entry(cache_home):
+    import http.server
+    import threading
+
+    class Truncating(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header('Content-Length', '1000')
+            self.end_headers()
+            self.wfile.write(b'x' * 10)  # then the connection closes
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Truncating)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f'http://127.0.0.1:{server.server_address[1]}/plain.pth'  # no hash in the name
+        with pytest.raises(WeightsDownloadError, match=r'(connection ended after 10 of 1000 '
+                           r'bytes|IncompleteRead)'):
+            download_weights(url, progress=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert list(cache_home.iterdir()) == []
