@@ -17,7 +17,6 @@ from mmcls_convnext.zoo import (
     ModelInfo,
     get_model_info,
     list_models,
-    load_checkpoint,
     load_model_weights,
     resolve_config_path,
 )
@@ -152,8 +151,9 @@ def get_model(model: ModelSpec,
         if not isinstance(pretrained, (str, os.PathLike)):
             raise TypeError(f'pretrained must be a bool, a path or a URL; got '
                             f'{type(pretrained).__name__}.')
-        ckpt = load_checkpoint(os.fspath(pretrained), model_name=info.name if info else None)
-        report = load_model_weights(net, ckpt, allow_head_mismatch='head' in kwargs,
+        # given the path, errors name the file; load_checkpoint verifies/downloads it
+        report = load_model_weights(net, os.fspath(pretrained),
+                                    allow_head_mismatch='head' in kwargs,
                                     model_name=info.name if info else None)
         meta = report['meta']
 
