@@ -5,14 +5,15 @@ from .download import download_weights, get_cache_dir, sha256_of, verify_file_ha
 from .errors import CheckpointError, CheckpointNotFoundError, ChecksumError, WeightsDownloadError
 from .loading import load_model_weights
 from .model_index import (
-                     MODEL_INDEX,
-                     TASK_BACKBONE,
-                     TASK_CLASSIFICATION,
-                     TASKS,
-                     ModelInfo,
-                     get_model_info,
-                     list_models,
-                     resolve_config_path,
+    MODEL_INDEX,
+    TASK_BACKBONE,
+    TASK_CLASSIFICATION,
+    TASKS,
+    ModelInfo,
+    config_roots,
+    get_model_info,
+    list_models,
+    resolve_config_path,
 )
 
 __all__ = [
@@ -20,5 +21,5 @@ __all__ = [
     'ChecksumError', 'WeightsDownloadError', 'convert_state_dict', 'detect_layout',
     'unwrap_state_dict', 'LAYOUTS', 'download_weights', 'get_cache_dir', 'sha256_of',
     'verify_file_hash', 'MODEL_INDEX', 'ModelInfo', 'get_model_info', 'list_models',
-    'resolve_config_path', 'TASKS', 'TASK_BACKBONE', 'TASK_CLASSIFICATION'
+    'resolve_config_path', 'config_roots', 'TASKS', 'TASK_BACKBONE', 'TASK_CLASSIFICATION'
 ]

@@ -161,23 +161,25 @@ def get_model_info(name: str) -> ModelInfo:
                    "See mmcls_convnext.apis.list_models() or docs/model_zoo.md for all names.")
 
 
+def config_roots() -> List[str]:
+    """Folders searched for zoo configs, in order: the copy a wheel install carries
+    (``mmcls_convnext/.mim/configs``), then the source checkout's ``configs/``."""
+    pkg_dir = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    return [osp.join(pkg_dir, '.mim', 'configs'), osp.join(osp.dirname(pkg_dir), 'configs')]
+
+
 def resolve_config_path(config: str) -> str:
     """Absolute path of a zoo config given relative to the repository root (``configs/...``).
-
-    Looks in ``mmcls_convnext/.mim/configs`` (a wheel install carries a copy there) first, then
-    in the repository's ``configs/`` next to the package (editable install, source checkout).
 
     Raises:
         FileNotFoundError: naming every place searched.
     """
-    pkg_dir = osp.dirname(osp.dirname(osp.abspath(__file__)))
     rel = config[len('configs/'):] if config.startswith('configs/') else config
-    candidates = [osp.join(pkg_dir, '.mim', 'configs', rel),
-                  osp.join(osp.dirname(pkg_dir), 'configs', rel)]
+    candidates = [osp.join(root, rel) for root in config_roots()]
     for path in candidates:
         if osp.isfile(path):
             return path
     raise FileNotFoundError(
-        f'Config {config!r} was found neither in {candidates[0]} (installed package) nor in '
-        f'{candidates[1]} (source checkout). Reinstall mmcls_convnext from a full source '
-        'checkout (`pip install .` copies configs/ into the package) or pass a config path.')
+        f'Config {config!r} was found in none of {candidates} (installed package copy, then '
+        'source checkout). Reinstall mmcls_convnext from a full source checkout (`pip install .` '
+        'copies configs/ into the package) or pass a config path.')

@@ -9,6 +9,7 @@ from mmcls_convnext.zoo import (
     TASK_CLASSIFICATION,
     get_model_info,
     list_models,
+    model_index,
     resolve_config_path,
 )
 from mmcls_convnext.zoo.download import expected_hash
@@ -74,8 +75,16 @@ def test_unknown_name_suggests_close_matches():
 
 
 def test_resolve_config_path_prefers_installed_copy(tmp_path, monkeypatch):
-    path = resolve_config_path('configs/convnext/convnext-tiny_32xb128_in1k.py')
-    assert path.endswith('configs/convnext/convnext-tiny_32xb128_in1k.py')
+    assert resolve_config_path('configs/convnext/convnext-tiny_32xb128_in1k.py').endswith(
+        'configs/convnext/convnext-tiny_32xb128_in1k.py')
+    installed, checkout = tmp_path / 'mim', tmp_path / 'repo'
+    for root in (installed, checkout):
+        (root / 'convnext').mkdir(parents=True)
+    (checkout / 'convnext' / 'a.py').write_text('x = 1')
+    monkeypatch.setattr(model_index, 'config_roots', lambda: [str(installed), str(checkout)])
+    assert resolve_config_path('configs/convnext/a.py') == str(checkout / 'convnext' / 'a.py')
+    (installed / 'convnext' / 'a.py').write_text('x = 2')
+    assert resolve_config_path('configs/convnext/a.py') == str(installed / 'convnext' / 'a.py')
     with pytest.raises(FileNotFoundError, match=r"Config 'configs/convnext/nope.py' was found "
-                       r'neither in .*\.mim/configs/convnext/nope\.py'):
+                       r'in none of .*mim/convnext/nope\.py'):
         resolve_config_path('configs/convnext/nope.py')
