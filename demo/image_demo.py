@@ -9,6 +9,7 @@ config file (then --checkpoint is the weights, or the model keeps its initial we
 import argparse
 import json
 import os.path as osp
+import sys
 
 from mmcls_convnext.apis import ImageClassificationInferencer, list_models
 
@@ -33,9 +34,12 @@ def main(argv=None) -> None:
         pretrained = args.checkpoint
     else:
         pretrained = args.model in list_models()  # a config alone keeps initial weights
-    inferencer = ImageClassificationInferencer(args.model, pretrained=pretrained,
-                                               device=args.device)
-    results = inferencer(args.img, show_dir=args.show_dir)
+    try:
+        inferencer = ImageClassificationInferencer(args.model, pretrained=pretrained,
+                                                   device=args.device)
+        results = inferencer(args.img, show_dir=args.show_dir)
+    except (KeyError, ValueError, FileNotFoundError) as e:  # bad name / file / weights / image
+        sys.exit(f'error: {e.args[0] if isinstance(e, KeyError) else e}')
     for result in results:
         shown = {k: v for k, v in result.items() if k != 'pred_scores'}
         print(json.dumps(shown))

@@ -11,6 +11,9 @@ Supported sources (``src``):
 - ``'hf'``: Hugging Face transformers ``ConvNext*``/``ConvNextV2*`` (``convnext.embeddings``,
   ``encoder.stages.i.layers.j``, ``layer_scale_parameter``, ``classifier``).
 
+Hugging Face's final LayerNorm uses eps 1e-12 where ours uses 1e-6 (all other norms agree);
+the difference is far below float32 noise for real activations.
+
 The result uses the keys of ``shared/REFERENCE.md`` section 2 (``backbone.*``, ``head.fc.*``).
 Every source key must be mapped: an unmapped key is an error, never silently dropped.
 """

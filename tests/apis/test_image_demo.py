@@ -43,3 +43,9 @@ def test_demo_with_config_and_checkpoint(tiny_config, tmp_path, capsys):
 def test_demo_device_is_used(tiny_config):
     with pytest.raises(RuntimeError):  # an unknown device string reaches torch
         _demo().main([DEMO_IMG, tiny_config, '--device', 'nodevice'])
+
+
+def test_demo_unknown_model_exits_with_message(capsys):
+    with pytest.raises(SystemExit, match=r"error: 'convnext-tinyy' is not a model-zoo name.*Did "
+                       'you mean'):
+        _demo().main([DEMO_IMG, 'convnext-tinyy'])
