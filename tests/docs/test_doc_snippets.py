@@ -1,0 +1,124 @@
+"""Docs that cannot rot: every code block in README.md and docs/*.md is checked.
+
+- ```python blocks run (each in a fresh subprocess, from the repository root, offline).
+- ```shell / ```bash blocks: every `python <script>` line must name an existing script and only
+  flags that the script's ``--help`` lists; `make <target>` must be a Makefile target;
+  `bash <script>` must exist.
+- A block can opt out with an HTML comment on the line right before it, which must give a reason:
+  ``<!-- docs-test: skip needs download.openmmlab.com -->``. A reasonless skip fails.
+"""
+import os
+import re
+import shlex
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC_FILES = [ROOT / 'README.md'] + sorted((ROOT / 'docs').glob('*.md'))
+FENCE = re.compile(r'^```(\w+)?\s*$')
+SKIP = re.compile(r'<!--\s*docs-test:\s*skip\b(.*?)-->')
+
+
+def code_blocks():
+    for path in DOC_FILES:
+        lines = path.read_text(encoding='utf-8').splitlines()
+        i = 0
+        while i < len(lines):
+            match = FENCE.match(lines[i].strip())
+            if match and match.group(1):
+                lang, start = match.group(1).lower(), i
+                j = i + 1
+                while j < len(lines) and lines[j].strip() != '```':
+                    j += 1
+                previous = lines[start - 1] if start else ''
+                skip = SKIP.search(previous)
+                yield (path.relative_to(ROOT).as_posix(), start + 1, lang,
+                       '\n'.join(lines[start + 1:j]), skip.group(1).strip() if skip else None)
+                i = j + 1
+            else:
+                i += 1
+
+
+BLOCKS = [b for b in code_blocks() if b[2] in ('python', 'shell', 'bash', 'sh')]
+
+
+def block_id(block):
+    return f'{block[0]}:{block[1]}'
+
+
+@cache
+def script_help(script: str) -> str:
+    proc = subprocess.run([sys.executable, script, '--help'], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, f'{script} --help failed:\n{proc.stderr[-2000:]}'
+    return proc.stdout
+
+
+def make_targets():
+    text = (ROOT / 'Makefile').read_text()
+    return set(re.findall(r'^([A-Za-z0-9_.-]+):', text, flags=re.M))
+
+
+def logical_lines(text):
+    """Join backslash continuations; drop comments and prompts."""
+    joined = re.sub(r'\\\n\s*', ' ', text)
+    for line in joined.splitlines():
+        line = line.strip()
+        if line.startswith('$ '):
+            line = line[2:]
+        if not line or line.startswith('#'):
+            continue
+        yield line.split(' #')[0]
+
+
+def check_shell(block_text, where):
+    for line in logical_lines(block_text):
+        for command in re.split(r'\s*(?:&&|\|\||;|\|)\s*', line):
+            try:
+                words = shlex.split(command)
+            except ValueError:
+                continue
+            while words and re.match(r'^[A-Z_][A-Z0-9_]*=', words[0]):  # VAR=value prefixes
+                words = words[1:]
+            if not words:
+                continue
+            if words[0] in ('python', 'python3', '.venv/bin/python') and len(words) > 1:
+                if words[1] == '-m' or words[1] == '-c':
+                    continue
+                script = words[1]
+                assert (ROOT / script).is_file(), f'{where}: {script} does not exist'
+                help_text = script_help(script)
+                for flag in (w.split('=')[0] for w in words[2:] if w.startswith('--')):
+                    assert flag in help_text, f'{where}: {script} has no flag {flag}'
+            elif words[0] == 'make' and len(words) > 1:
+                for target in (w for w in words[1:] if not w.startswith('-') and '=' not in w):
+                    assert target in make_targets(), f'{where}: Makefile has no target {target}'
+            elif words[0] in ('bash', 'sh') and len(words) > 1 and not words[1].startswith('-'):
+                assert (ROOT / words[1]).is_file(), f'{where}: {words[1]} does not exist'
+
+
+@pytest.mark.parametrize('block', BLOCKS, ids=block_id)
+def test_doc_block(block, tmp_path):
+    path, line, lang, text, skip = block
+    where = f'{path}:{line}'
+    if skip is not None:
+        assert skip, f'{where}: a docs-test skip marker must give a reason'
+        pytest.skip(skip)
+    if lang == 'python':
+        env = dict(os.environ, MMCLS_CONVNEXT_OFFLINE='1', MPLBACKEND='Agg',
+                   PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
+        proc = subprocess.run([sys.executable, '-c', text], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, (f'{where}: python block failed:\n{text}\n--- stderr ---\n'
+                                      f'{proc.stderr[-3000:]}')
+    else:
+        check_shell(text, where)
+
+
+def test_skip_markers_need_reasons():
+    bad = [block_id(b) for b in code_blocks() if b[4] == '']
+    assert not bad, f'docs-test skip markers without a reason: {bad}'
