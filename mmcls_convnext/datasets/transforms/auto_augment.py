@@ -125,7 +125,7 @@ class RandAugment(BaseTransform):
         policies: ``'timm_increasing'`` or a sequence of op names from :data:`OPS`.
         num_policies: ops drawn per image (with replacement).
         magnitude_level: mean magnitude, in ``[0, total_level]``.
-        magnitude_std: std of the magnitude noise; ``float('inf')`` draws uniformly in
+        magnitude_std: std of the magnitude noise; ``'inf'`` / ``float('inf')`` draws uniformly in
             ``[0, magnitude_level]``; 0 disables noise.
         total_level: the maximum level (magnitude denominator).
         op_prob: probability that each drawn op is applied (timm: 0.5).
@@ -136,8 +136,8 @@ class RandAugment(BaseTransform):
 
     def __init__(self, policies: Union[str, Sequence[str]] = 'timm_increasing',
                  num_policies: int = 2, magnitude_level: float = 9.,
-                 magnitude_std: float = 0., total_level: float = 10., op_prob: float = 0.5,
-                 hparams: Optional[dict] = None) -> None:
+                 magnitude_std: Union[float, str] = 0., total_level: float = 10.,
+                 op_prob: float = 0.5, hparams: Optional[dict] = None) -> None:
         if isinstance(policies, str):
             if policies not in POLICIES:
                 raise ValueError(f'Unknown RandAugment policies {policies!r}; known: '
@@ -157,6 +157,11 @@ class RandAugment(BaseTransform):
             raise ValueError(f'Need 0 <= magnitude_level <= total_level and total_level > 0; '
                              f'got magnitude_level={magnitude_level!r}, '
                              f'total_level={total_level!r}.')
+        if isinstance(magnitude_std, str):
+            if magnitude_std != 'inf':
+                raise ValueError(f"magnitude_std must be a number >= 0 or 'inf'; got "
+                                 f'{magnitude_std!r}.')
+            magnitude_std = float('inf')
         if magnitude_std < 0:
             raise ValueError(f'magnitude_std must be >= 0; got {magnitude_std!r}.')
         if not 0 <= op_prob <= 1:

@@ -61,8 +61,8 @@ class Accuracy(BaseMetric):
             if max(self.topk) > 1:
                 raise ValueError(f'Accuracy(topk={self.topk}) needs pred_score; the samples '
                                  'only carry pred_label, which allows topk=(1,) only.')
-            pred_label = torch.tensor([r.get('pred_label', -1) if 'pred_score' not in r
-                                       else int(r['pred_score'].argmax()) for r in results])
+            pred_label = torch.tensor([int(r['pred_score'].argmax()) if 'pred_score' in r
+                                       else r['pred_label'] for r in results])
             table = [[float((pred_label == target).float().mean() * 100)] * len(self.thrs)]
         metrics = {}
         for k, row in zip(self.topk, table):

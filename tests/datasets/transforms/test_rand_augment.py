@@ -175,7 +175,7 @@ def test_op_prob_zero_and_magnitude_noise(rgb):
     draws = [t._magnitude() for _ in range(2000)]
     assert max(draws) <= 10 and abs(np.mean(draws) - 9) < 0.1
     assert 0.35 < np.std(draws) < 0.5  # clipped at 10 above
-    uniform = RandAugment(magnitude_level=6, magnitude_std=float('inf'))
+    uniform = RandAugment(magnitude_level=6, magnitude_std='inf')
     draws = [uniform._magnitude() for _ in range(2000)]
     assert 0 <= min(draws) and max(draws) <= 6 and abs(np.mean(draws) - 3) < 0.2
 
@@ -203,6 +203,7 @@ def test_recipe_config_builds_and_is_seeded(rgb):
     (dict(hparams=dict(interpolation='area')), ValueError, "interpolation.*'area'"),
     (dict(hparams=dict(pad_val=(1, 2))), ValueError, 'pad_val'),
     (dict(op_prob=2.), ValueError, 'op_prob must be in'),
+    (dict(magnitude_std='big'), ValueError, "magnitude_std must be a number >= 0 or 'inf'"),
 ])
 def test_errors(kwargs, error, match):
     with pytest.raises(error, match=match):
