@@ -140,6 +140,7 @@ def test_verify_reports_failure_beyond_tolerance(tiny):
 @pytest.mark.parametrize('args, error, match', [
     (['--shape', '30', '32'], ValueError, r'--shape 30 32: ConvNeXt needs H and W'),
     (['--opset', '9'], ValueError, r'--opset 9 is not supported; choose 13-20'),
+    (['--threads', '0'], ValueError, r'--threads must be >= 1; got 0'),
     (['--verify', '--image', '/nonexistent.png'], FileNotFoundError,
      r'Image /nonexistent.png does not exist'),
 ])
@@ -159,8 +160,8 @@ def test_script_exit_code_and_output(tiny):
     proc = subprocess.run(
         [sys.executable, osp.join(TOOLS, 'pytorch2torchscript.py'), tiny['config'],
          '--checkpoint', tiny['ckpt'], '--output-file', out, '--shape', '32', '32', '--verify',
-         '--image', tiny['image'], '--bench-runs', '2'],
+         '--image', tiny['image'], '--bench-runs', '2', '--threads', '1'],
         capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert 'verification PASSED' in proc.stdout
-    assert 'CPU latency, batch 1 (1, 3, 32, 32)' in proc.stdout
+    assert 'CPU latency, batch 1 (1, 3, 32, 32), 1 thread(s)' in proc.stdout

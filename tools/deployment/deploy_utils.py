@@ -37,6 +37,17 @@ def add_common_args(parser: argparse.ArgumentParser, suffix: str) -> None:
                         help='largest allowed max |difference| of the logits (default: 1e-4)')
     parser.add_argument('--bench-runs', type=int, default=20,
                         help='timed runs per engine for the latency (median; default 20)')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='CPU threads for PyTorch and the exported engine (default: '
+                        "PyTorch's default, usually the number of cores)")
+
+
+def set_threads(threads: Optional[int]) -> None:
+    """``--threads N``: the thread count both engines use while timing."""
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f'--threads must be >= 1; got {threads}.')
+        torch.set_num_threads(threads)
 
 
 def check_shape(shape: Sequence[int]) -> Tuple[int, int]:
@@ -109,18 +120,25 @@ def max_abs_diff(a, b) -> float:
     return float(np.abs(a - b).max())
 
 
-def median_latency_ms(fn: Callable[[], object], runs: int, warmup: int = 3) -> float:
-    """Median wall time of ``fn()`` in milliseconds over ``runs`` timed calls."""
+def interleaved_latency_ms(fns: Dict[str, Callable[[], object]], runs: int,
+                           warmup: int = 3) -> Dict[str, float]:
+    """Median wall time (ms) of each function, timed in alternation.
+
+    Alternating the engines run by run (instead of timing one, then the other) makes the
+    ratio robust to other load on a shared machine.
+    """
     if runs < 1:
         raise ValueError(f'--bench-runs must be >= 1; got {runs}.')
-    for _ in range(warmup):
-        fn()
-    times: List[float] = []
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: Dict[str, List[float]] = {name: [] for name in fns}
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - start) * 1e3)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def verify(name: str, run_exported: Callable[[torch.Tensor], np.ndarray], model: nn.Module,
@@ -139,17 +157,16 @@ def verify(name: str, run_exported: Callable[[torch.Tensor], np.ndarray], model:
             diffs[key] = max_abs_diff(out, ref)
             top1[key] = bool((out.argmax(1) == ref.argmax(1)).all())
         x1 = inputs['real'][:1]
-        latency = {
-            'pytorch': median_latency_ms(lambda: model(x1), bench_runs),
-            name: median_latency_ms(lambda: run_exported(x1), bench_runs),
-        }
+        latency = interleaved_latency_ms(
+            {'pytorch': lambda: model(x1), name: lambda: run_exported(x1)}, bench_runs)
     ok = all(d <= tolerance for d in diffs.values())
     threads = torch.get_num_threads()
     for key, x in inputs.items():
         print(f'{key:>7} input {tuple(x.shape)}: max |{name} - pytorch| = {diffs[key]:.3g} '
               f'(tolerance {tolerance:g}), same top-1: {top1[key]}')
     shape = tuple(inputs['real'].shape)
-    print(f'CPU latency, batch 1 {shape}, {threads} thread(s), median of {bench_runs}: '
+    print(f'CPU latency, batch 1 {shape}, {threads} thread(s), median of {bench_runs} '
+          'interleaved runs: '
           + ', '.join(f'{k} {v:.2f} ms' for k, v in latency.items()))
     print('verification ' + ('PASSED' if ok else 'FAILED: outputs differ more than the tolerance'))
     return dict(max_abs_diff=diffs, top1_equal=top1, latency_ms=latency, ok=ok)

@@ -68,6 +68,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     """Export (and with ``--verify`` check) a model; returns the verification report."""
     args = parse_args(argv)
     shape = du.check_shape(args.shape)
+    du.set_threads(args.threads)
     model = du.load_model(args.config, args.checkpoint)
     output_file = args.output_file or du.default_output(args.config, '.pt')
     export_torchscript(model, shape, output_file)
