@@ -1,0 +1,146 @@
+"""The opt-in inference fast path: same outputs as the default path, clear errors, no mutation."""
+import copy
+
+import pytest
+import torch
+import torch.nn as nn
+
+from mmcls_convnext.models import ConvNeXt, ImageClassifier
+from mmcls_convnext.models.fast_path import (
+    FastInferenceBackbone,
+    build_fast_inference_model,
+    fold_convnext,
+    optimize_for_inference,
+)
+
+TINY = dict(depths=[1, 1, 2, 1], channels=[8, 16, 32, 64])
+
+
+def _randomise(model: nn.Module) -> nn.Module:
+    """Non-trivial LN affines, layer scales and GRN params, so folding them is really tested."""
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith(('norm.weight', 'gamma', '.0.weight')) and param.dim() == 1:
+                param.uniform_(0.5, 1.5)
+            elif param.dim() == 1:
+                param.normal_(0, 0.1)
+    return model.eval()
+
+
+def _backbone(**kwargs) -> ConvNeXt:
+    return _randomise(ConvNeXt(arch=TINY, **kwargs))
+
+
+def _classifier(**backbone_kwargs) -> ImageClassifier:
+    model = ImageClassifier(
+        backbone=dict(type='ConvNeXt', arch=TINY, **backbone_kwargs),
+        head=dict(type='LinearClsHead', num_classes=5, in_channels=64))
+    return _randomise(model)
+
+
+@pytest.mark.parametrize('mode', ['fold', 'prepack'])
+@pytest.mark.parametrize('kwargs', [
+    dict(),  # V1: layer scale gamma
+    dict(use_grn=True, layer_scale_init_value=0.),  # V2: GRN, no gamma
+    dict(linear_pw_conv=False),  # 1x1-conv pointwise layers
+    dict(out_indices=(1, 3), gap_before_final_norm=False),  # dense multi-stage features
+    dict(drop_path_rate=0.3, stem_patch_size=2),  # drop path is the identity in eval
+])
+def test_fast_path_matches_default_backbone(kwargs, mode):
+    backbone = _backbone(**kwargs)
+    x = torch.randn(2, 3, 48, 48)
+    with torch.no_grad():
+        expected = backbone(x)
+    fast = optimize_for_inference(backbone, mode=mode)
+    assert isinstance(fast, FastInferenceBackbone)
+    got = fast(x)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert g.shape == e.shape
+        torch.testing.assert_close(g, e, atol=1e-4, rtol=0)
+    assert fast.out_indices == backbone.out_indices
+    assert fast.num_features == backbone.num_features
+
+
+def test_fold_removes_the_affines():
+    folded = fold_convnext(_backbone())
+    block = folded.stages[0][0]
+    assert not hasattr(block, 'gamma') and not hasattr(block, 'norm')
+    # downsample LN + conv became one module; the stem (conv -> LN) cannot fold and is kept.
+    assert type(folded.downsample_layers[1]).__name__ == '_NormFoldedConv'
+    assert isinstance(folded.downsample_layers[0], nn.Sequential)
+
+
+def test_block_with_other_norm_is_kept_and_still_correct():
+    backbone = _backbone(norm_cfg=dict(type='GN', num_groups=4))
+    folded = fold_convnext(backbone)
+    assert type(folded.stages[0][0]).__name__ == 'ConvNeXtBlock'
+    x = torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x)[0], backbone(x)[0], atol=1e-4, rtol=0)
+
+
+def test_classifier_fast_path_matches_and_leaves_original_alone():
+    model = _classifier()
+    model.train()
+    state = copy.deepcopy(model.state_dict())
+    x = torch.randn(3, 3, 32, 32)
+    fast = optimize_for_inference(model, mode='fold', example_inputs=(1, 3, 32, 32))
+    # the argument is untouched: same weights, still training, still trainable
+    assert model.training and isinstance(model.backbone, ConvNeXt)
+    assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
+    assert all(p.requires_grad for p in model.parameters())
+    model.eval()
+    with torch.no_grad():
+        expected = model(x)
+        expected_pred = model(x, mode='predict')
+    torch.testing.assert_close(fast(x), expected, atol=1e-4, rtol=0)
+    for got, want in zip(fast(x, mode='predict'), expected_pred):
+        assert got.pred_label == want.pred_label
+        torch.testing.assert_close(got.pred_score, want.pred_score, atol=1e-4, rtol=0)
+    assert not any(p.requires_grad for p in fast.parameters())
+
+
+def test_prepack_survives_copy_and_other_inputs():
+    backbone = _backbone(act_cfg=dict(type='ReLU'))  # a fused activation other than GELU
+    fast = optimize_for_inference(backbone, mode='prepack', example_inputs=(1, 3, 32, 32))
+    assert fast.folded.stages[0][0]._packed is not None  # packed on the first call
+    clone = copy.deepcopy(fast)  # oneDNN tensors are not copyable: the cache is dropped
+    assert clone.folded.stages[0][0]._packed is None
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        expected = backbone(x)[0]
+    torch.testing.assert_close(clone(x)[0], expected, atol=1e-4, rtol=0)
+    # non-channels-last input and autocast take the plain path, still correct
+    fast_nchw = optimize_for_inference(backbone, mode='prepack', channels_last=False)
+    torch.testing.assert_close(fast_nchw(x)[0], expected, atol=1e-4, rtol=0)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        torch.testing.assert_close(fast(x)[0].float(), expected, atol=0.1, rtol=0.05)
+
+
+def test_fast_backbone_refuses_training():
+    fast = optimize_for_inference(_backbone())
+    fast.eval()  # allowed
+    with pytest.raises(RuntimeError, match='cannot be trained'):
+        fast.train()
+
+
+def test_bad_mode_and_model():
+    with pytest.raises(ValueError, match=r"Unknown fast inference mode 'compil'.*'compile'"):
+        optimize_for_inference(_backbone(), mode='compil')
+    with pytest.raises(TypeError, match='needs a ConvNeXt backbone.*Linear'):
+        optimize_for_inference(nn.Linear(2, 2))
+    with pytest.raises(TypeError, match='fold_convnext expects a ConvNeXt'):
+        fold_convnext(nn.Linear(2, 2))
+
+
+def test_config_switch():
+    model = _classifier()
+    assert build_fast_inference_model(model, None) is model
+    fast = build_fast_inference_model(model, dict(mode='fold', channels_last=False))
+    assert isinstance(fast.backbone, FastInferenceBackbone) and not fast.backbone.channels_last
+    with pytest.raises(KeyError, match=r"Unknown key\(s\) \['mdoe'\].*'mode'"):
+        build_fast_inference_model(model, dict(mdoe='fold'))
+    with pytest.raises(TypeError, match='fast_inference must be a dict'):
+        build_fast_inference_model(model, 'compile')
