@@ -1,5 +1,6 @@
 """Shared pieces of the ``tools/train.py`` and ``tools/test.py`` entry points."""
 import argparse
+import os
 import os.path as osp
 import sys
 from typing import Any, Callable, Dict, List, Optional
@@ -29,6 +30,11 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='allow weights_only=False for the checkpoint / load_from file '
                         '(arbitrary code can run; only for files you produced)')
+
+
+def export_local_rank(local_rank: int) -> None:
+    """``torch.distributed.launch`` passes ``--local-rank``; mmengine reads ``LOCAL_RANK``."""
+    os.environ.setdefault('LOCAL_RANK', str(local_rank))
 
 
 def load_config(path: str, cfg_options: Dict[str, Any]) -> Config:

@@ -7,7 +7,14 @@ from typing import List, Optional
 from mmengine.config import Config, ConfigDict
 from mmengine.fileio import dump
 
-from .common import add_common_args, build_runner, load_config, run_cli, set_work_dir
+from .common import (
+    add_common_args,
+    build_runner,
+    export_local_rank,
+    load_config,
+    run_cli,
+    set_work_dir,
+)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -74,6 +81,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main(argv: Optional[List[str]] = None) -> int:
     """Parse the arguments, build the runner, load the checkpoint strictly and test."""
     args = parse_args(argv)
+    export_local_rank(args.local_rank)
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
     runner = build_runner(cfg)
     # strict=True: a head of another shape than the model's is an error in evaluation.

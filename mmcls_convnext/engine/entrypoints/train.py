@@ -6,7 +6,14 @@ import torch
 from mmengine.config import Config
 
 from ..optimizers.cpu_amp_optim_wrapper import amp_optim_wrapper_cfg
-from .common import add_common_args, build_runner, load_config, run_cli, set_work_dir
+from .common import (
+    add_common_args,
+    build_runner,
+    export_local_rank,
+    load_config,
+    run_cli,
+    set_work_dir,
+)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -67,6 +74,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main(argv: Optional[List[str]] = None) -> int:
     """Parse the arguments, build the runner and train."""
     args = parse_args(argv)
+    export_local_rank(args.local_rank)
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
     runner = build_runner(cfg)
     runner.train()

@@ -1,0 +1,82 @@
+"""get_flops / analyze_logs / confusion_matrix / print_config (in-process, tiny inputs)."""
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / 'tests' / 'engine'))
+from tiny_run import build_runner, make_image_folder, write_config  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+def _tool(relpath: str):
+    spec = importlib.util.spec_from_file_location(Path(relpath).stem, REPO / 'tools' / relpath)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _expected_macs(depths, channels, size, num_classes):
+    """Conv + linear multiply-adds plus 5 per LayerNorm element, written out by hand."""
+    macs, hw = 0, size // 4
+    macs += 3 * 16 * channels[0] * hw * hw  # stem 4x4 conv
+    ln = channels[0] * hw * hw  # stem LN
+    for i, (depth, c) in enumerate(zip(depths, channels)):
+        if i > 0:
+            ln += channels[i - 1] * hw * hw  # downsample LN (before the resolution halves)
+            hw //= 2
+            macs += channels[i - 1] * 4 * c * hw * hw  # 2x2 conv
+        macs += depth * (c * 49 * hw * hw + 2 * c * 4 * c * hw * hw)  # dw 7x7 + 2 pointwise
+        ln += depth * c * hw * hw
+    ln += channels[-1]  # final norm after global pooling
+    return macs + channels[-1] * num_classes + 5 * ln
+
+
+def test_get_flops_matches_hand_count(tmp_path, capsys):
+    cfg = write_config(tmp_path / 'tiny.py', tmp_path)
+    assert _tool('analysis_tools/get_flops.py').main([str(cfg), '--shape', '32']) == 0
+    out = capsys.readouterr().out
+    expected = _expected_macs([1, 1, 1, 1], [8, 16, 32, 64], 32, 3)
+    assert f'({expected:,};' in out
+    params = sum(p.numel() for p in build_runner(tmp_path).model.parameters())
+    assert f'({params:,})' in out
+
+
+def test_analyze_logs_plot_and_time(tmp_path, capsys):
+    runner = build_runner(tmp_path, max_epochs=2)
+    runner.train()
+    tool = _tool('analysis_tools/analyze_logs.py')
+    out = tmp_path / 'curves.png'
+    assert tool.main(['plot_curve', str(tmp_path / 'run'), '--keys', 'loss', 'lr',
+                      'accuracy/top1', '--out', str(out)]) == 0
+    assert out.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    assert tool.main(['cal_train_time', str(tmp_path / 'run')]) == 0
+    assert '6 iterations' in capsys.readouterr().out
+    with pytest.raises(KeyError, match=r'No record holds "accuracy/top5"; available keys: '):
+        tool.main(['plot_curve', str(tmp_path / 'run'), '--keys', 'accuracy/top5', '--out',
+                   str(out)])
+    with pytest.raises(FileNotFoundError, match='No \\*/vis_data/scalars.json under'):
+        tool.main(['cal_train_time', str(tmp_path)])
+
+
+def test_confusion_matrix_png(tmp_path, capsys):
+    runner = build_runner(tmp_path)
+    runner.train()
+    cfg = tmp_path / 'run.py'
+    out = tmp_path / 'cm.png'
+    tool = _tool('analysis_tools/confusion_matrix.py')
+    assert tool.main([str(cfg), str(tmp_path / 'run' / 'epoch_1.pth'), '--out', str(out),
+                      '--work-dir', str(tmp_path / 'cm')]) == 0
+    assert out.read_bytes()[:4] == b'\x89PNG'
+    assert 'Confusion matrix (3 classes, 12 images)' in capsys.readouterr().out
+
+
+def test_print_config(tmp_path, capsys):
+    cfg = write_config(tmp_path / 'tiny.py', make_image_folder(tmp_path / 'd', per_class=1))
+    tool = _tool('misc/print_config.py')
+    assert tool.main([str(cfg), '--cfg-options', 'train_cfg.max_epochs=7']) == 0
+    assert 'max_epochs=7' in capsys.readouterr().out

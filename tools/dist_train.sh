@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Distributed training with torchrun.
+# Usage: tools/dist_train.sh CONFIG GPUS [tools/train.py options...]
+# Multi-node: NNODES=2 NODE_RANK=0|1 MASTER_ADDR=host0 PORT=29500 tools/dist_train.sh ...
+# On a machine without CUDA, GPUS is the number of CPU processes (gloo backend).
+set -euo pipefail
+if [ $# -lt 2 ]; then
+    echo "Usage: $0 CONFIG GPUS [train.py options...]" >&2
+    exit 2
+fi
+CONFIG=$1
+GPUS=$2
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+PYTHON=${PYTHON:-python}
+DIR=$(cd "$(dirname "$0")" && pwd)
+
+PYTHONPATH="$DIR/..${PYTHONPATH:+:$PYTHONPATH}" \
+"$PYTHON" -m torch.distributed.run \
+    --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$GPUS" --master_port="$PORT" \
+    "$DIR/train.py" "$CONFIG" --launcher pytorch "${@:3}"
