@@ -26,15 +26,13 @@ def _pickle_globals(path: str) -> List[str]:
         return []
 
 
-def _describe_unsafe(path: str, error: Exception) -> str:
+def _describe_unsafe(path: str, unsafe: List[str]) -> str:
     size = osp.getsize(path)
-    unsafe = _pickle_globals(path)
     training = any(g.startswith(('mmengine.', 'numpy.')) for g in unsafe)
-    kind = ('a full training checkpoint (it pickles ' + ', '.join(unsafe[:6]) + ')'
-            if training else 'a pickle holding non-tensor objects (' +
-            (', '.join(unsafe[:6]) or str(error).splitlines()[0]) + ')')
-    return (f'Refusing to load {path} ({size} bytes) with weights_only=False: it is {kind}, '
-            f'which could run arbitrary code when unpickled. ' + PUBLISH_HINT.format(path=path))
+    kind = ('a full training checkpoint' if training else 'a pickle holding non-tensor objects')
+    return (f'Refusing to load {path} ({size} bytes) with weights_only=False: it is {kind} '
+            f'(it pickles {", ".join(unsafe[:6])}), which could run arbitrary code when '
+            'unpickled. ' + PUBLISH_HINT.format(path=path))
 
 
 def _read_local(path: str, map_location: Any) -> Dict:
@@ -55,13 +53,19 @@ def _read_local(path: str, map_location: Any) -> Dict:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # noqa: BLE001 - every failure becomes one clear CheckpointError
         text = str(e)
-        if 'Weights only load failed' in text or 'Unsupported global' in text:
-            numpy_only = _numpy_globals(path)
+        unsafe = _pickle_globals(path) if 'Weights only load failed' in text else []
+        if unsafe:  # a readable file that pickles non-tensor objects
+            numpy_only = _numpy_globals(unsafe)
             if numpy_only is None:
-                raise CheckpointError(_describe_unsafe(path, e)) from e
-            with torch.serialization.safe_globals(numpy_only):
-                ckpt = torch.load(path, map_location=map_location, weights_only=True)
+                raise CheckpointError(_describe_unsafe(path, unsafe)) from e
+            try:
+                with torch.serialization.safe_globals(numpy_only):
+                    ckpt = torch.load(path, map_location=map_location, weights_only=True)
+            except Exception as e2:  # noqa: BLE001
+                raise CheckpointError(f'Cannot read checkpoint {path} ({size} bytes): '
+                                      f'{type(e2).__name__}: {str(e2)[:200]}') from e2
             return _check_dict(ckpt, path, size)
+        text = text.split('. ')[0][:200]
         if head == b'PK\x03\x04':
             what = ('a truncated or corrupt torch.save zip archive '
                     f'({type(e).__name__}: {text.splitlines()[0] if text else ""})')
@@ -80,16 +84,15 @@ def _check_dict(ckpt: Any, path: str, size: int) -> Dict:
     return ckpt
 
 
-def _numpy_globals(path: str) -> Optional[List[Any]]:
-    """The allow-list to load ``path`` with if its only non-torch objects are numpy data
+def _numpy_globals(unsafe: List[str]) -> Optional[List[Any]]:
+    """The allow-list to load a file with if its only non-torch objects (``unsafe``) are numpy data
     (arrays, scalars, dtypes - e.g. a seed in ``meta``), else None. Nothing in the list can run
     code when unpickled; mmengine objects (a training checkpoint's message hub) are not in it.
     """
     from mmcls_convnext.engine.checkpoint_io import RUN_CHECKPOINT_SAFE_GLOBALS
     allowed = {f'{g.__module__}.{g.__qualname__}': g for g in RUN_CHECKPOINT_SAFE_GLOBALS
                if not g.__module__.startswith('mmengine')}
-    unsafe = _pickle_globals(path)
-    if not unsafe or any(name not in allowed for name in unsafe):
+    if any(name not in allowed for name in unsafe):
         return None
     return list(allowed.values())
 

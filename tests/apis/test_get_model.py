@@ -126,3 +126,16 @@ def test_pretrained_url_downloads_and_loads(tiny_config, tmp_path, monkeypatch):
         server.server_close()
     assert all(torch.equal(v, src.state_dict()[k]) for k, v in model.state_dict().items())
     assert (tmp_path / 'home' / 'checkpoints' / f'tiny_20260101-{sha}.pth').is_file()
+
+
+def test_bad_pretrained_files_name_the_file(tiny_config, tmp_path):
+    garbage = tmp_path / 'garbage.pth'
+    garbage.write_bytes(b'\x00' * 64)
+    with pytest.raises(CheckpointError, match=r'garbage\.pth \(64 bytes\): it is not a PyTorch'):
+        get_model(tiny_config, pretrained=str(garbage))
+    timm = pytest.importorskip('timm')
+    other = tmp_path / 'timm_atto.pth'
+    torch.save(timm.create_model('convnext_atto', pretrained=False).state_dict(), other)
+    with pytest.raises(CheckpointError, match=r"(?s)timm_atto\.pth does not fit.*'timm' layout: "
+                       r'convert it with `python tools/model_converters/convnext_to_mmcls.py'):
+        init_model(tiny_config, str(other))
