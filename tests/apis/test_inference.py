@@ -158,3 +158,16 @@ def test_cuda_matches_cpu(tiny_config, images):
     assert next(gpu_model.parameters()).is_cuda
     for a, b in zip(cpu, gpu):
         np.testing.assert_allclose(a['pred_scores'], b['pred_scores'], atol=1e-4)
+
+
+@pytest.mark.parametrize('name,size', [('convnext-v2-atto_fcmae-pre_3rdparty_in1k', 224),
+                                       ('convnext-v2-nano_fcmae-in21k-pre_3rdparty_in1k-384px',
+                                        384)])
+def test_zoo_models_use_their_config_eval_pipeline(name, size, images):
+    inferencer = ImageClassificationInferencer(name, pretrained=False)
+    names = [type(t).__name__ for t in inferencer.pipeline.transforms]
+    assert names == (['ResizeEdge', 'CenterCrop', 'PackInputs'] if size == 224 else
+                     ['Resize', 'PackInputs'])
+    data, originals = inferencer.prepare(images)
+    assert [tuple(x.shape) for x in data['inputs']] == [(3, size, size)] * 2
+    assert originals[1].shape == (70, 50, 3)
