@@ -24,6 +24,9 @@ RUNNER_KEYS = frozenset({
     'train_pipeline', 'val_pipeline', 'test_pipeline', 'dataset_type', 'data_root',
     'vis_backends',
 })
+#: Helper variables common in OpenMMLab configs: never reported, even when close to a Runner key.
+HELPER_KEYS = frozenset({'checkpoint', 'pretrained', 'bgr_mean', 'bgr_std', 'num_classes',
+                         'img_size', 'crop_size', 'base_lr', 'batch_size', 'max_epochs'})
 _RUNNER_LIKE_SUFFIXES = ('_cfg', '_hooks', '_dataloader', '_evaluator', '_scheduler')
 
 
@@ -32,7 +35,7 @@ class ConfigKeyError(ValueError):
 
 
 def _suggest(name: str, candidates) -> Optional[str]:
-    matches = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.75)
+    matches = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.8)
     return matches[0] if matches else None
 
 
@@ -40,7 +43,7 @@ def unknown_top_level_keys(cfg: Dict[str, Any]) -> List[str]:
     """Messages for suspicious top-level keys of ``cfg`` (empty list when fine)."""
     problems = []
     for key in cfg.keys():
-        if key in RUNNER_KEYS or key.startswith('_'):
+        if key in RUNNER_KEYS or key in HELPER_KEYS or key.startswith('_'):
             continue
         suggestion = _suggest(key, RUNNER_KEYS)
         if suggestion is not None:
