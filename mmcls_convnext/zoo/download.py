@@ -160,8 +160,12 @@ def download_weights(url: str,
     if offline_mode():
         raise WeightsDownloadError(_offline_message(source, target, model_name,
                                                     f'offline mode is set ({ENV_OFFLINE}=1)'))
-    os.makedirs(cache_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f'.{file_name}.', suffix='.partial')
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f'.{file_name}.', suffix='.partial')
+    except OSError as e:
+        raise CheckpointError(f'Cannot write into the weights cache {cache_dir} ({e.strerror}). '
+                              f'Set {ENV_HOME} to a writable folder, or pass a local file.') from e
     try:
         digest = hashlib.sha256()
         with os.fdopen(fd, 'wb') as out:

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from mmcls_convnext.zoo import (
+    CheckpointError,
     ChecksumError,
     WeightsDownloadError,
     download_weights,
@@ -129,3 +130,13 @@ def test_connection_dropped_mid_file_leaves_no_cache_entry(cache_home):
         server.shutdown()
         server.server_close()
     assert list(cache_home.iterdir()) == []
+
+
+def test_unwritable_cache_dir(tmp_path, monkeypatch):
+    blocker = tmp_path / 'file'
+    blocker.write_text('not a folder')
+    monkeypatch.setenv('MMCLS_CONVNEXT_HOME', str(blocker))  # .../file/checkpoints cannot exist
+    monkeypatch.delenv('MMCLS_CONVNEXT_OFFLINE', raising=False)
+    with pytest.raises(CheckpointError, match=r'Cannot write into the weights cache .*file/'
+                       r'checkpoints .*Set MMCLS_CONVNEXT_HOME to a writable folder'):
+        download_weights('http://127.0.0.1:9/w.pth')
