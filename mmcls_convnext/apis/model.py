@@ -82,13 +82,17 @@ def _load_config(model: ModelSpec) -> 'tuple[Config, Optional[ModelInfo]]':
 
 
 def _dataset_classes(cfg: Config, num_classes: Optional[int]) -> Optional[List[str]]:
+    """Class names from the config's test/val dataset, or ImageNet's for an ImageNet (or
+    dataset-less) config with a 1000-class head; None when nothing fits ``num_classes``."""
+    types = set()
     for loader in ('test_dataloader', 'val_dataloader'):
-        dataset = cfg.get(loader, {}).get('dataset', {}) if isinstance(
-            cfg.get(loader), Mapping) else {}
+        node = cfg.get(loader)
+        dataset = node.get('dataset') or {} if isinstance(node, Mapping) else {}
+        types.add(dataset.get('type'))
         classes = dataset.get('classes') or (dataset.get('metainfo') or {}).get('classes')
         if classes and (num_classes is None or len(classes) == num_classes):
             return list(classes)
-    if num_classes == 1000:
+    if num_classes == 1000 and types <= {'ImageNet', None}:
         return imagenet_classes()
     return None
 

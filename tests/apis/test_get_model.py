@@ -139,3 +139,11 @@ def test_bad_pretrained_files_name_the_file(tiny_config, tmp_path):
     with pytest.raises(CheckpointError, match=r"(?s)timm_atto\.pth does not fit.*'timm' layout: "
                        r'convert it with `python tools/model_converters/convnext_to_mmcls.py'):
         init_model(tiny_config, str(other))
+
+
+def test_imagenet_names_only_for_imagenet_or_datasetless_configs(tiny_config):
+    cfg = Config.fromfile(tiny_config)
+    cfg.model.head.num_classes = 1000
+    assert get_model(cfg).dataset_meta is None  # a CustomDataset with 5 names: none fit
+    cfg = Config(dict(model=cfg.model, test_pipeline=cfg.test_pipeline))
+    assert get_model(cfg).dataset_meta['classes'] == imagenet_classes()
