@@ -251,8 +251,11 @@ class ClsRunner(Runner):
             checkpoint = _load_checkpoint_to_model(model, checkpoint, strict,
                                                    revise_keys=revise_keys)
         else:
-            from mmcls_convnext.zoo import load_model_weights
-            load_model_weights(model, checkpoint, allow_head_mismatch=not strict)
+            from mmcls_convnext.zoo import CheckpointError, load_model_weights
+            try:
+                load_model_weights(model, checkpoint, allow_head_mismatch=not strict)
+            except CheckpointError as exc:  # name the file: the zoo only saw a dict
+                raise type(exc)(f'{filename}: {exc}') from exc
         self._has_loaded = True
         self.logger.info(f'Loaded checkpoint from {filename}')
         return checkpoint
