@@ -60,7 +60,9 @@ def _quiet_init(net: nn.Module) -> None:
     level = logger.level
     logger.setLevel(logging.WARNING)
     try:
-        net.init_weights()
+        # our scope: init_cfg type='Pretrained' resolves to the verified zoo initializer
+        with DefaultScope.overwrite_default_scope(SCOPE):
+            net.init_weights()
     finally:
         logger.setLevel(level)
 

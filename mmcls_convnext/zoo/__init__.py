@@ -3,6 +3,7 @@ from .checkpoint import load_checkpoint
 from .convert import LAYOUTS, convert_state_dict, detect_layout, unwrap_state_dict
 from .download import download_weights, get_cache_dir, sha256_of, verify_file_hash
 from .errors import CheckpointError, CheckpointNotFoundError, ChecksumError, WeightsDownloadError
+from .initializer import VerifiedPretrainedInit
 from .loading import load_model_weights
 from .model_index import (
     MODEL_INDEX,
@@ -21,5 +22,6 @@ __all__ = [
     'ChecksumError', 'WeightsDownloadError', 'convert_state_dict', 'detect_layout',
     'unwrap_state_dict', 'LAYOUTS', 'download_weights', 'get_cache_dir', 'sha256_of',
     'verify_file_hash', 'MODEL_INDEX', 'ModelInfo', 'get_model_info', 'list_models',
-    'resolve_config_path', 'config_roots', 'TASKS', 'TASK_BACKBONE', 'TASK_CLASSIFICATION'
+    'resolve_config_path', 'config_roots', 'VerifiedPretrainedInit', 'TASKS', 'TASK_BACKBONE',
+    'TASK_CLASSIFICATION'
 ]

@@ -1,0 +1,56 @@
+"""init_cfg=dict(type='Pretrained', ...) goes through the verified, strict loader."""
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmcls_convnext.apis import get_model
+from mmcls_convnext.registry import WEIGHT_INITIALIZERS
+from mmcls_convnext.zoo import CheckpointError, ChecksumError, VerifiedPretrainedInit
+
+from .conftest import write_hashed
+
+ARCH = dict(depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])
+
+
+def _cfg(num_classes=5, backbone_init=None):
+    backbone = dict(type='ConvNeXt', arch=ARCH)
+    if backbone_init is not None:
+        backbone['init_cfg'] = backbone_init
+    return Config(dict(model=dict(
+        type='ImageClassifier', backbone=backbone,
+        head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=64))))
+
+
+def test_registered_under_our_scope():
+    assert WEIGHT_INITIALIZERS.get('Pretrained') is VerifiedPretrainedInit
+
+
+def test_backbone_prefix_loads_exactly_the_backbone(tmp_path):
+    source = get_model(_cfg(num_classes=10))
+    path = write_hashed(tmp_path, 'cls', {'state_dict': source.state_dict()})
+    model = get_model(_cfg(num_classes=3, backbone_init=dict(
+        type='Pretrained', checkpoint=str(path), prefix='backbone')))
+    for k, v in source.state_dict().items():
+        if k.startswith('backbone.'):
+            assert torch.equal(model.state_dict()[k], v), k
+    assert model.head.fc.out_features == 3
+
+
+def test_tampered_file_and_wrong_prefix_are_errors(tmp_path):
+    source = get_model(_cfg())
+    bad = write_hashed(tmp_path, 'bad', {'state_dict': source.state_dict()}, wrong_hash=True)
+    with pytest.raises(ChecksumError, match=r'bad_20260101'):
+        get_model(_cfg(backbone_init=dict(type='Pretrained', checkpoint=str(bad),
+                                          prefix='backbone')))
+    good = write_hashed(tmp_path, 'good', {'state_dict': source.state_dict()})
+    with pytest.raises(CheckpointError, match=r"No key of .*good.* starts with 'encoder\.'"):
+        get_model(_cfg(backbone_init=dict(type='Pretrained', checkpoint=str(good),
+                                          prefix='encoder')))
+
+
+def test_wrong_layout_is_not_silently_skipped(tmp_path):
+    timm = pytest.importorskip('timm')
+    path = tmp_path / 'timm.pth'
+    torch.save(timm.create_model('convnext_atto', pretrained=False).state_dict(), path)
+    with pytest.raises(CheckpointError, match=r"'timm' layout: convert it"):
+        get_model(_cfg(backbone_init=dict(type='Pretrained', checkpoint=str(path))))
