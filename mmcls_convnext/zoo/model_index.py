@@ -120,8 +120,8 @@ def list_models(pattern: Optional[str] = None,
     """Sorted zoo names matching a shell-style ``pattern`` (fnmatch, case-insensitive).
 
     Args:
-        pattern: e.g. ``'convnext-v2-*in21k*'``; a pattern without wildcards matches as a
-            substring. None lists everything.
+        pattern: e.g. ``'convnext-v2-*in21k*'`` (whole-name match, as MMPretrain's);
+            None lists everything.
         exclude_patterns: pattern(s) whose matches are removed.
         task: ``'Image Classification'`` or ``'Backbone'``; None keeps both.
 
@@ -133,15 +133,11 @@ def list_models(pattern: Optional[str] = None,
     if isinstance(exclude_patterns, str):
         exclude_patterns = [exclude_patterns]
 
-    def wild(pat: str) -> str:
-        pat = pat.lower()
-        return pat if any(c in pat for c in '*?[') else f'*{pat}*'
-
     names = sorted(MODEL_INDEX)
     if pattern is not None:
-        names = [n for n in names if fnmatch.fnmatch(n.lower(), wild(pattern))]
+        names = [n for n in names if fnmatch.fnmatch(n.lower(), pattern.lower())]
     for pat in exclude_patterns or []:
-        names = [n for n in names if not fnmatch.fnmatch(n.lower(), wild(pat))]
+        names = [n for n in names if not fnmatch.fnmatch(n.lower(), pat.lower())]
     if task is not None:
         names = [n for n in names if MODEL_INDEX[n].task == task]
     return names

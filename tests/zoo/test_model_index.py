@@ -60,7 +60,8 @@ def test_list_models_patterns():
     assert list_models() == sorted(MODEL_INDEX)
     v2_384 = list_models('convnext-v2-*384px')
     assert v2_384 == sorted(v2_384) and len(v2_384) == 5
-    assert list_models('tiny', exclude_patterns=['*v2*', '*384px']) == [
+    assert list_models('convnext-base_3rdparty_in1k') == ['convnext-base_3rdparty_in1k']
+    assert list_models('*TINY*', exclude_patterns=['*v2*', '*384px']) == [
         'convnext-tiny_32xb128-noema_in1k', 'convnext-tiny_32xb128_in1k',
         'convnext-tiny_in21k-pre_3rdparty_in1k']
     assert 'convnext-v2-atto_3rdparty-fcmae_in1k' not in list_models(task=TASK_CLASSIFICATION)
