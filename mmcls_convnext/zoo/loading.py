@@ -99,6 +99,9 @@ def load_model_weights(model: nn.Module,
     notes = _adapt_prefix(sd, list(target))
 
     is_head = lambda k: k.startswith('head.')  # noqa: E731
+    for k in [k for k in sd if k.startswith('data_preprocessor.') and k not in target]:
+        notes['ignored'].append(k)  # mean/std buffers some toolboxes save: not weights
+        sd.pop(k)
     missing = [k for k in target if k not in sd and not is_head(k)]
     unexpected = [k for k in sd if k not in target and not is_head(k)]
     new_norms = [k for k in missing if _OUT_NORM.match(k)]

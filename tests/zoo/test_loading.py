@@ -35,6 +35,14 @@ def test_full_checkpoint_and_meta():
     assert report['meta'] == {'CLASSES': ['a']}
 
 
+def test_saved_preprocessor_buffers_are_ignored():
+    model = _model()
+    sd = _random_sd(model)
+    sd['data_preprocessor.mean'] = torch.zeros(3, 1, 1)
+    report = load_model_weights(model, sd)
+    assert report['ignored'] == ['data_preprocessor.mean']
+
+
 def test_module_prefix_is_stripped():
     model = _model()
     sd = _random_sd(model)
