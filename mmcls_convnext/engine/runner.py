@@ -214,6 +214,12 @@ class ClsRunner(Runner):
             self.logger.warning(f'Resuming from "{filename}", outside this run\'s work_dir '
                                 f'"{self.work_dir}"; it is loaded with weights_only=True and the '
                                 'training-checkpoint allow-list.')
+        loader = self.cfg.get('train_dataloader') or {}
+        if loader.get('num_workers', 0) > 0 and loader.get('persistent_workers', False):
+            self.logger.warning('Resuming with persistent_workers=True: the workers\' RNG '
+                                'state is not restored, so augmentations after the resume '
+                                'differ from an uninterrupted run. Use --no-persistent-workers '
+                                'for a bit-exact resume.')
         self._resuming = True
         try:
             super().resume(filename, resume_optimizer, resume_param_scheduler, map_location)
