@@ -17,7 +17,8 @@ class FeatureExtractor(_ModelRunner):
 
     Args:
         model: a built model, a zoo name, a config path or a Config.
-        pretrained: for a name/config: True (zoo weights), False, or a path/URL.
+        pretrained: for a name/config: True (zoo weights), False, or a path/URL; for a built
+            model, a path/URL is loaded into it (strict) and True/False change nothing.
         device: default CUDA when available, else CPU.
         stage: ``'backbone'`` (tuple, one tensor per backbone out index), ``'neck'`` or
             ``'pre_logits'`` (the vector the classifier sees).

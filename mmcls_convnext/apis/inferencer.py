@@ -10,9 +10,10 @@ from torch import nn
 
 from mmcls_convnext.registry import INFERENCERS
 from mmcls_convnext.structures import DataSample
+from mmcls_convnext.zoo import load_model_weights
 
 from .draw import save_prediction
-from .model import get_model
+from .model import _checkpoint_classes, get_model
 from .pipeline import InferencePipeline, InputsType, collect_inputs, test_pipeline_cfg
 
 ModelArg = Union[nn.Module, str, os.PathLike, Config]
@@ -53,6 +54,11 @@ class _ModelRunner:
                 raise TypeError(f'Model options {sorted(kwargs)} only apply when the model is '
                                 'given by name or config; this model is already built.')
             net = model
+            if isinstance(pretrained, (str, os.PathLike)):  # weights for a built model
+                report = load_model_weights(net, os.fspath(pretrained))
+                classes = _checkpoint_classes(report['meta'])
+                if classes is not None:
+                    net.dataset_meta = {'classes': classes}
         else:
             net = get_model(model, pretrained=pretrained, **kwargs)
         if not hasattr(net, 'data_preprocessor') or not hasattr(net, 'test_step'):
@@ -81,7 +87,9 @@ class ImageClassificationInferencer(_ModelRunner):
 
     Args:
         model: a built model (from :func:`get_model`), a zoo name, a config path or a Config.
-        pretrained: for a name/config: True (zoo weights), False, or a checkpoint path/URL.
+        pretrained: for a name/config: True (zoo weights), False, or a checkpoint path/URL;
+            for a built model, a path/URL is loaded into it (strict) and True/False change
+            nothing.
         device: e.g. ``'cpu'``, ``'cuda:0'``; default CUDA when available.
         classes: class names overriding the model's ``dataset_meta``.
         **kwargs: model-config overrides passed to :func:`get_model`.

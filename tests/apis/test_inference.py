@@ -171,3 +171,15 @@ def test_zoo_models_use_their_config_eval_pipeline(name, size, images):
     data, originals = inferencer.prepare(images)
     assert [tuple(x.shape) for x in data['inputs']] == [(3, size, size)] * 2
     assert originals[1].shape == (70, 50, 3)
+
+
+def test_weights_path_for_a_built_model(tiny_config, images, tmp_path):
+    trained = get_model(tiny_config)
+    path = tmp_path / 'w.pth'
+    torch.save({'state_dict': trained.state_dict(),
+                'meta': {'dataset_meta': {'classes': list('vwxyz')}}}, path)
+    expected = inference_model(trained, images[0])
+    fresh = get_model(tiny_config)  # other random weights
+    result = ImageClassificationInferencer(fresh, pretrained=str(path))(images[0])[0]
+    np.testing.assert_array_equal(result['pred_scores'], expected['pred_scores'])
+    assert result['pred_class'] in 'vwxyz'
