@@ -111,3 +111,28 @@ def test_publish_refuses_unknown_pickles(tmp_path):
     torch.save({'state_dict': {}, 'obj': datetime.date(2020, 1, 1)}, src)
     with pytest.raises(CheckpointError, match=r'weird\.pth'):
         _tool('publish_model').publish(str(src), str(tmp_path / 'x'))
+
+
+def test_publish_a_real_training_checkpoint(tmp_path, capsys):
+    """A checkpoint written by the Runner with EMA: publish, then get_model loads it safely."""
+    import sys
+    sys.path.insert(0, osp.join(ROOT, 'tests', 'engine'))
+    from tiny_run import build_runner
+
+    from mmcls_convnext.apis import get_model
+    runner = build_runner(tmp_path, name='pub', custom_hooks=[dict(type='EMAHook',
+                                                                   momentum=0.5)])
+    runner.train()
+    raw_final = {k: v.clone() for k, v in runner.model.state_dict().items()}
+    ckpt = tmp_path / 'pub' / 'epoch_1.pth'
+    published = {}
+    for keep in ('ema', 'raw'):
+        path = _tool('publish_model').publish(str(ckpt), str(tmp_path / f'out-{keep}'), keep)
+        published[keep] = torch.load(path, weights_only=True)
+        model = get_model(osp.join(tmp_path, 'pub.py'), pretrained=path)
+        assert model.dataset_meta['classes'] == ['ant', 'bee', 'cat']
+    assert all(torch.equal(published['raw']['state_dict'][k], v) for k, v in raw_final.items())
+    assert any(not torch.equal(published['ema']['state_dict'][k], v)
+               for k, v in raw_final.items())  # the EMA weights are another set
+    assert published['ema']['meta']['weights'] == 'ema'
+    assert 'model = dict(' in published['ema']['meta']['config']
