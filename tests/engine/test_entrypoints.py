@@ -113,3 +113,25 @@ def test_show_without_display(cfg, tmp_path, monkeypatch):
     monkeypatch.delenv('DISPLAY', raising=False)
     with pytest.raises(ValueError, match='--show needs a display'):
         test_entry.main([cfg, 'x.pth', '--show'])
+
+
+def test_tta_show_dir_and_pred_out(tmp_path):
+    runner = build_runner(tmp_path)
+    runner.train()
+    ckpt = tmp_path / 'run' / 'epoch_1.pth'
+    out = tmp_path / 'pred.pkl'
+    assert test_entry.main([str(tmp_path / 'run.py'), str(ckpt), '--work-dir',
+                            str(tmp_path / 't'), '--tta', '--show-dir', 'vis', '--out',
+                            str(out)]) == 0
+    from mmengine.fileio import load
+    preds = load(str(out))
+    assert len(preds) == 12
+    assert len(list((tmp_path / 't' / 'vis').glob('*.png'))) == 12
+    # independent TTA reference: mean softmax of the image and its horizontal flip
+    model = runner.model.eval()
+    sample = runner.val_dataloader.dataset[0]
+    batch = model.data_preprocessor(dict(inputs=[sample['inputs']]), False)['inputs']
+    with torch.no_grad():
+        scores = [model(x).softmax(-1)[0] for x in (batch, batch.flip(-1))]
+    first = next(p for p in preds if p['sample_idx'] == 0)
+    torch.testing.assert_close(first['pred_score'], (scores[0] + scores[1]) / 2)
