@@ -74,6 +74,7 @@ def _runner(tmp_path, hook, visualizer):
         visualizer=visualizer,
         default_scope='mmcls_convnext',
         log_level='WARNING',
+        experiment_name=f'vis_hook_{tmp_path.parent.name}_{tmp_path.name}',  # unique per runner
     )
 
 
