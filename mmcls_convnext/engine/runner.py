@@ -226,35 +226,43 @@ class ClsRunner(Runner):
         finally:
             self._resuming = False
 
+    def _read_checkpoint(self, filename: str, map_location: Any) -> Dict[str, Any]:
+        """Read ``filename`` with the loader its role calls for (see :meth:`load_checkpoint`)."""
+        if self._trust_checkpoint:
+            self.logger.warning(f'Loading "{filename}" with weights_only=False '
+                                '(--trust-checkpoint).')
+        if not self._resuming:
+            return load_untrusted_checkpoint(filename, map_location=map_location,
+                                             trust=self._trust_checkpoint)
+        if self._trust_checkpoint:
+            checkpoint = load_untrusted_checkpoint(filename, map_location=map_location,
+                                                   trust=True)
+        else:
+            checkpoint = load_run_checkpoint(filename, map_location=map_location)
+        if 'message_hub' in checkpoint:
+            checkpoint['message_hub'] = message_hub_from_plain(checkpoint['message_hub'])
+        return checkpoint
+
     def load_checkpoint(self, filename: str, map_location: Union[str, Callable] = 'cpu',
                         strict: bool = False, revise_keys: list = [(r'^module.', '')]  # noqa: B006
                         ) -> Dict[str, Any]:
         """Load weights safely.
 
-        During ``resume`` the file is this run's training checkpoint (allow-list loader, strict
-        key match). Otherwise (``load_from``) it is a user file: zoo loader (``weights_only=True``)
-        or, with ``trust_checkpoint``, ``weights_only=False``; a head of another shape is
-        dropped with a warning so fine-tuning on a new class count works.
+        During ``resume`` the file is a training checkpoint: ``weights_only=True`` with the
+        allow-list, and every key must match. Otherwise (``load_from``, ``tools/test.py``) it is a
+        user file: the zoo loader (``weights_only=True``). ``trust_checkpoint`` switches both to
+        ``weights_only=False`` (logged). With ``strict=False`` a head of another shape is dropped
+        with a warning (fine-tuning on new classes); ``strict=True`` makes it an error.
         """
         if map_location == 'default' or callable(map_location):
             map_location = 'cpu'
-        if self._resuming:
-            checkpoint = load_run_checkpoint(filename, map_location=map_location)
-            if 'message_hub' in checkpoint:
-                checkpoint['message_hub'] = message_hub_from_plain(checkpoint['message_hub'])
-            strict = True
-        else:
-            if self._trust_checkpoint:
-                self.logger.warning(f'Loading "{filename}" with weights_only=False '
-                                    '(--trust-checkpoint).')
-            checkpoint = load_untrusted_checkpoint(filename, map_location=map_location,
-                                                   trust=self._trust_checkpoint)
+        checkpoint = self._read_checkpoint(filename, map_location)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
         if isinstance(model, BaseTTAModel):  # tools/test.py --tta: weights of the wrapped model
             model = model.module
         if self._resuming:
-            checkpoint = _load_checkpoint_to_model(model, checkpoint, strict,
+            checkpoint = _load_checkpoint_to_model(model, checkpoint, strict=True,
                                                    revise_keys=revise_keys)
         else:
             from mmcls_convnext.zoo import CheckpointError, load_model_weights
