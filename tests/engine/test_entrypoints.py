@@ -135,3 +135,16 @@ def test_tta_show_dir_and_pred_out(tmp_path):
         scores = [model(x).softmax(-1)[0] for x in (batch, batch.flip(-1))]
     first = next(p for p in preds if p['sample_idx'] == 0)
     torch.testing.assert_close(first['pred_score'], (scores[0] + scores[1]) / 2)
+
+
+def test_load_from_truncated_file(cfg, tmp_path, capsys):
+    runner = build_runner(tmp_path, name='src')
+    runner.save_checkpoint(str(tmp_path), 'src.pth', save_optimizer=False,
+                           save_param_scheduler=False)
+    data = (tmp_path / 'src.pth').read_bytes()
+    (tmp_path / 'cut.pth').write_bytes(data[:len(data) // 3])
+    assert train_entry.cli([cfg, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+                            f'load_from={tmp_path / "cut.pth"}']) == 1
+    line = _error(capsys)
+    assert line.startswith('ERROR (CheckpointError)') and str(tmp_path / 'cut.pth') in line
+    assert f'({len(data) // 3} bytes)' in line and 'truncated or corrupt' in line
