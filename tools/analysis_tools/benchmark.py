@@ -20,7 +20,8 @@ import tempfile
 import time
 from typing import Callable, Dict, List, Optional, Tuple
 
-import torch
+os.environ.setdefault('KINETO_LOG_LEVEL', '5')  # the CPU memory profiler is chatty otherwise
+import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -43,19 +44,21 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--img-size', type=int, default=224)
     p.add_argument('--batch', type=int, default=16, help='throughput batch size')
     p.add_argument('--train-batch', type=int, default=8)
-    p.add_argument('--fast-modes', default='fold,compile',
+    p.add_argument('--train-img-size', type=int, default=None,
+                   help='image size of the training step (default: --img-size)')
+    p.add_argument('--fast-modes', default='prepack,fold,compile',
                    help=f'comma-separated fast-path modes to time, of {FAST_MODES}; "" for none')
     p.add_argument('--workers', type=int, default=2, help='data pipeline worker processes')
     p.add_argument('--data-size', type=int, default=64, help='train crop size of the pipeline')
     p.add_argument('--sections', default='inference,training,data,runner')
     p.add_argument('--json', default=None, help='write the results here')
     p.add_argument('--quick', action='store_true',
-                   help='atto-sized, 64 px, 2 rounds, fold only: a smoke run in seconds')
+                   help='atto, 64 px, 2 rounds, prepack only, 1 thread: a smoke run in seconds')
     args = p.parse_args(argv)
     if args.quick:
         args.arch, args.img_size, args.batch, args.train_batch = 'atto', 64, 4, 4
         args.rounds = min(args.rounds, 2)
-        args.fast_modes = 'fold'
+        args.fast_modes = 'prepack'
         args.threads = args.threads or 1  # 2 threads on 2 busy cores stall on tiny ops
     args.threads = args.threads or 2
     args.fast_modes = [m for m in args.fast_modes.split(',') if m]
@@ -259,7 +262,7 @@ def bench_inference(args, models: Dict[str, nn.Module], device: torch.device) ->
 
 # --------------------------------------------------------------------------- training
 def bench_training(args, models: Dict[str, nn.Module], device: torch.device) -> dict:
-    size, batch = args.img_size, args.train_batch
+    size, batch = args.train_img_size or args.img_size, args.train_batch
     contestants = {n: copy.deepcopy(m) for n, m in models.items()}
     with_cp = copy.deepcopy(models['ours'])
     for module in with_cp.modules():
@@ -297,8 +300,9 @@ def peak_step_memory_mb(step: Callable[[], None], device: torch.device) -> float
     (``profile_memory=True``: every tensor allocation/free with its size), summed in time order;
     this counts exactly the tensor memory (activations, gradients, temporaries), like the CUDA
     figure, and is unaffected by other processes or by malloc caching (RSS is not).
+    Call it after ``step`` has run at least once (optimizer state exists, as in a running
+    training).
     """
-    step()  # optimizer state and gradients exist from here on, as in a running training
     if device.type == 'cuda':
         sync(device)
         torch.cuda.reset_peak_memory_stats(device)
@@ -478,7 +482,7 @@ def bench_runner(args, device: torch.device, tmp: str) -> dict:
             marks.append(time.perf_counter())
         return (len(marks) - warm) * batch / (marks[-1] - marks[warm - 1])
     runner_rates, bare_rates = [], []
-    for r in range(max(2, min(args.rounds, 3))):
+    for r in range(1 if args.quick else max(2, min(args.rounds, 3))):
         runner_rates.append(runner_rate(r))
         bare_rates.append(bare_rate())
     run_med, bare_med = statistics.median(runner_rates), statistics.median(bare_rates)
