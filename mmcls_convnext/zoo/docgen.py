@@ -36,6 +36,7 @@ def render_model_zoo() -> str:
         '',
         'Every model can be built by name, with verified weights:',
         '',
+        '<!-- docs-test: skip needs download.openmmlab.com -->',
         '```python',
         'from mmcls_convnext.apis import get_model, list_models',
         "list_models('convnext-v2-*in21k*')",
