@@ -152,22 +152,35 @@ class _ResultRows(html.parser.HTMLParser):
             self.rows[-1][self._cell] += data
 
 
-def test_headless_chromium_shows_the_top5(served):
+def _render(url):
+    """The page's DOM after its scripts ran, from headless Chromium."""
     browser = shutil.which('chromium') or shutil.which('chromium-browser')
     if browser is None:
         pytest.skip('headless-browser test needs Debian\'s chromium: apt-get install -y chromium')
-    # The page fetches /example, POSTs it to /predict like a dropped file and renders the table;
-    # --virtual-time-budget lets the page's scripts and network requests finish before the dump.
+    # --virtual-time-budget lets the page's scripts and network requests finish before the dump
     proc = subprocess.run(
         [browser, '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-         '--no-first-run', '--virtual-time-budget=30000', '--dump-dom',
-         served['url'] + '/?image=/example'],
+         '--no-first-run', '--virtual-time-budget=30000', '--dump-dom', url],
         capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     parser = _ResultRows()
     parser.feed(proc.stdout)
-    assert parser.body_state == 'done', proc.stdout[-3000:]
+    return parser, proc.stdout
+
+
+def test_headless_chromium_shows_the_top5(served):
+    # the page fetches /example, POSTs it to /predict like a dropped file and renders the table
+    parser, dom = _render(served['url'] + '/?image=/example')
+    assert parser.body_state == 'done', dom[-3000:]
     shown = [(row['cls'], float(row['score'])) for row in parser.rows]
     assert shown == _top5(served['expected'])
     assert [row['rank'] for row in parser.rows] == ['1', '2', '3', '4', '5']
-    assert 'tiny_fruit' in proc.stdout  # the model name from /info
+    assert 'tiny_fruit' in dom  # the model name from /info
+
+
+def test_headless_chromium_shows_upload_errors(served):
+    # /info is JSON, not an image: the server's 400 message must appear on the page
+    parser, dom = _render(served['url'] + '/?image=/info')
+    assert parser.body_state == 'error', dom[-3000:]
+    assert not parser.rows
+    assert 'Error: The uploaded file' in dom and 'is not an image OpenCV can decode' in dom
