@@ -130,7 +130,7 @@ class GradCAM:
         cam = torch.stack(maps).mean(0)
         cam = cam - cam.min()
         cam = cam / cam.max() if cam.max() > 0 else cam
-        return cam.numpy().astype(np.float32), category, logits.detach()
+        return cam.cpu().numpy().astype(np.float32), category, logits.detach().cpu()
 
 
 def overlay(image_rgb: np.ndarray, cam: np.ndarray, alpha: float = 0.5,
