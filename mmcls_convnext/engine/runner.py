@@ -41,6 +41,7 @@ from .checkpoint_io import (
 from .config_validation import validate_config
 from .hooks.reseed_hook import seed_worker
 from .message_hub_state import message_hub_from_plain, message_hub_to_plain
+from .optimizers.cpu_amp_optim_wrapper import amp_optim_wrapper_cfg
 
 _DEFAULT_SAFETY_HOOKS = ('FiniteLossHook', 'EpochReseedHook')
 
@@ -78,6 +79,11 @@ class ClsRunner(Runner):
             loader = copy.deepcopy(loader)
             loader['worker_init_fn'] = dict(type=seed_worker)
             kwargs['train_dataloader'] = loader
+        optim = kwargs.get('optim_wrapper')
+        if (isinstance(optim, dict) and optim.get('type') == 'AmpOptimWrapper'
+                and not torch.cuda.is_available()):
+            # mmengine's AmpOptimWrapper asserts CUDA; bf16 -> CPU autocast, fp16 -> clear error
+            kwargs['optim_wrapper'] = amp_optim_wrapper_cfg(optim, cuda=False)
         super().__init__(*args, **kwargs)
         if self._trust_checkpoint:
             self.logger.warning('trust_checkpoint=True: load_from files are unpickled with '

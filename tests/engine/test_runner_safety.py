@@ -174,3 +174,14 @@ def test_checkpoints_load_with_plain_weights_only_and_resume_restores_history(tm
     assert (resumed.epoch, resumed.iter) == (1, 3)
     after = resumed.message_hub.get_scalar('train/loss').data
     assert [a.tolist() for a in after] == [b.tolist() for b in before]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU path')
+def test_amp_optim_wrapper_in_config_on_cpu(tmp_path):
+    runner = build_runner(tmp_path, cfg_options={'optim_wrapper.type': 'AmpOptimWrapper',
+                                                 'optim_wrapper.dtype': 'bfloat16'})
+    wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    assert type(wrapper).__name__ == 'CPUAmpOptimWrapper'
+    with pytest.raises(ValueError, match='fp16 autocast is not supported on CPU'):
+        build_runner(tmp_path, name='fp16', cfg_options={'optim_wrapper.type':
+                                                         'AmpOptimWrapper'})
