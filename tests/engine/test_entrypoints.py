@@ -48,8 +48,9 @@ def test_auto_scale_lr_needs_base_batch_size(cfg):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU path')
 def test_fp16_amp_on_cpu_is_a_clear_error(cfg):
-    with pytest.raises(ValueError, match="--amp with dtype='float16' on a machine without "
-                       'CUDA: fp16 autocast is not supported on CPU'):
+    with pytest.raises(ValueError, match=r"Mixed precision \(--amp / AmpOptimWrapper\) with "
+                       "dtype='float16' on a machine without CUDA: fp16 autocast is not "
+                       'supported on CPU'):
         train_entry.main([cfg, '--amp', '--cfg-options', 'optim_wrapper.dtype=float16'])
 
 

@@ -64,7 +64,8 @@ def amp_optim_wrapper_cfg(optim_wrapper: Dict[str, Any], cuda: bool) -> Dict[str
     name = _dtype_name(cfg.get('dtype'))
     if name in _FP16_NAMES or (wrapper_type == 'AmpOptimWrapper' and name is None):
         raise ValueError(
-            f'--amp with dtype={name or "float16 (AmpOptimWrapper default)"!r} on a machine '
+            f'Mixed precision (--amp / AmpOptimWrapper) with dtype='
+            f'{name or "float16 (AmpOptimWrapper default)"!r} on a machine '
             "without CUDA: fp16 autocast is not supported on CPU. Use optim_wrapper.dtype="
             "'bfloat16' (the CPU default for --amp) or run on a CUDA GPU.")
     if wrapper_type not in ('OptimWrapper', 'AmpOptimWrapper', 'CPUAmpOptimWrapper'):
