@@ -149,3 +149,32 @@ def test_load_from_truncated_file(cfg, tmp_path, capsys):
     line = _error(capsys)
     assert line.startswith('ERROR (CheckpointError)') and str(tmp_path / 'cut.pth') in line
     assert f'({len(data) // 3} bytes)' in line and 'truncated or corrupt' in line
+
+
+def test_test_tool_checkpoint_url(tmp_path, monkeypatch):
+    import functools
+    import hashlib
+    import http.server
+    import threading
+    runner = build_runner(tmp_path)
+    runner.train()
+    served = tmp_path / 'served'
+    served.mkdir()
+    ckpt = torch.load(tmp_path / 'run' / 'epoch_1.pth', weights_only=True)
+    torch.save(dict(state_dict=ckpt['state_dict'], meta={}), served / 'tmp.pth')
+    digest = hashlib.sha256((served / 'tmp.pth').read_bytes()).hexdigest()[:8]
+    (served / 'tmp.pth').rename(served / f'tiny-{digest}.pth')
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv('MMCLS_CONVNEXT_HOME', str(tmp_path / 'cache'))
+    out = tmp_path / 'metrics.json'
+    try:
+        url = f'http://127.0.0.1:{server.server_address[1]}/tiny-{digest}.pth'
+        assert test_entry.main([str(tmp_path / 'run.py'), url, '--work-dir', str(tmp_path / 't'),
+                                '--out', str(out), '--out-item', 'metrics']) == 0
+    finally:
+        server.shutdown()
+    assert (tmp_path / 'cache' / 'checkpoints' / f'tiny-{digest}.pth').is_file()
+    assert 'accuracy/top1' in out.read_text()
