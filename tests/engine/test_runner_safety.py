@@ -185,3 +185,16 @@ def test_amp_optim_wrapper_in_config_on_cpu(tmp_path):
     with pytest.raises(ValueError, match='fp16 autocast is not supported on CPU'):
         build_runner(tmp_path, name='fp16', cfg_options={'optim_wrapper.type':
                                                          'AmpOptimWrapper'})
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU path')
+def test_cpu_distributed_launch_errors(tmp_path, monkeypatch):
+    for var in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'):
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(ValueError, match=r"--launcher pytorch needs the environment variables "
+                       r"\['RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'\]; start the "
+                       'script with torchrun'):
+        build_runner(tmp_path, cfg_options=dict(launcher='pytorch'))
+    with pytest.raises(ValueError, match='launcher="slurm" needs CUDA GPUs; on a CPU-only '
+                       'machine use --launcher pytorch'):
+        build_runner(tmp_path, name='slurm', cfg_options=dict(launcher='slurm'))
