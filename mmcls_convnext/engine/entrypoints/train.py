@@ -78,6 +78,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
     runner = build_runner(cfg)
     runner.train()
+    from ..checkpoint_io import find_latest_checkpoint
+    runner.logger.info(f'Training finished. Latest checkpoint: '
+                       f'{find_latest_checkpoint(runner.work_dir)}; log and '
+                       f'vis_data/scalars.json (for analyze_logs.py): {runner.log_dir}')
     return 0
 
 
