@@ -40,6 +40,9 @@ RUN_CHECKPOINT_SAFE_GLOBALS: List[Any] = [
 ] + [type(np.dtype(code)) for code in '?bhilqBHILQefdFD']
 
 _CKPT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
+#: temp files of interrupted atomic writes: ``.<name>.<pid>.tmp`` / ``.<name>.<pid>.<rand>.tmp``
+_TEMP_NAME = re.compile(
+    r'^\.(?:epoch_\d+\.pth|iter_\d+\.pth|last_checkpoint)\.(\d+)(?:\.\w+)?\.tmp$')
 
 
 class CheckpointSaveError(OSError):
@@ -169,8 +172,8 @@ def atomic_write_bytes(data: bytes, path: str) -> None:
         CheckpointSaveError: the write failed; ``path`` and any older file there are unchanged.
     """
     directory = osp.dirname(osp.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', suffix='.tmp',
-                                    dir=directory)
+    fd, tmp_path = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.{os.getpid()}.',
+                                    suffix='.tmp', dir=directory)
     try:
         os.chmod(tmp_path, 0o666 & ~_umask())
         with os.fdopen(fd, 'wb') as f:
@@ -252,6 +255,37 @@ def find_latest_checkpoint(work_dir: str) -> Optional[str]:
     if not found:
         return None
     return osp.join(work_dir, max(found)[2])
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temp_files(work_dir: str) -> List[str]:
+    """Delete temp files left by checkpoint writes of processes that no longer run (SIGKILL).
+
+    Returns:
+        The removed paths.
+    """
+    removed = []
+    if not osp.isdir(work_dir):
+        return removed
+    for name in os.listdir(work_dir):
+        match = _TEMP_NAME.match(name)
+        if match and not _pid_alive(int(match.group(1))):
+            path = osp.join(work_dir, name)
+            try:
+                os.remove(path)
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
 
 
 def non_finite_tensors(state_dict: Dict[str, Any]) -> List[str]:

@@ -37,6 +37,7 @@ from .checkpoint_io import (
     is_inside,
     load_run_checkpoint,
     load_untrusted_checkpoint,
+    remove_stale_temp_files,
 )
 from .config_validation import validate_config
 from .hooks.reseed_hook import seed_worker
@@ -200,6 +201,9 @@ class ClsRunner(Runner):
         """Resume from ``last_checkpoint`` (robust to a missing/stale pointer) or load weights."""
         if self._has_loaded:
             return
+        if self.rank == 0:
+            for path in remove_stale_temp_files(self.work_dir):
+                self.logger.warning(f'Removed {path}, left by an interrupted checkpoint write.')
         if self._resume and self._load_from is None:
             latest = find_latest_checkpoint(self.work_dir)
             if latest is None:

@@ -15,6 +15,7 @@ from mmcls_convnext.engine.checkpoint_io import (
     load_run_checkpoint,
     load_untrusted_checkpoint,
     non_finite_tensors,
+    remove_stale_temp_files,
 )
 from mmcls_convnext.zoo import CheckpointError
 
@@ -128,3 +129,14 @@ def test_non_finite_tensors():
     sd = dict(a=torch.ones(2), b=torch.tensor([1., float('nan')]), c=torch.tensor([1, 2]),
               d=torch.tensor([float('inf')]))
     assert non_finite_tensors(sd) == ['b', 'd']
+
+
+def test_remove_stale_temp_files(tmp_path):
+    dead_pid = 2**22 + 12345  # above the default pid_max: never a running process
+    stale = [f'.epoch_2.pth.{dead_pid}.tmp', f'.last_checkpoint.{dead_pid}.x1_y.tmp']
+    keep = [f'.epoch_3.pth.{os.getpid()}.tmp', 'epoch_1.pth', '.other.1.tmp']
+    for name in stale + keep:
+        (tmp_path / name).write_bytes(b'x')
+    removed = remove_stale_temp_files(str(tmp_path))
+    assert sorted(removed) == sorted(str(tmp_path / n) for n in stale)
+    assert sorted(os.listdir(tmp_path)) == sorted(keep)

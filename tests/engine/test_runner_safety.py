@@ -168,9 +168,12 @@ def test_checkpoints_load_with_plain_weights_only_and_resume_restores_history(tm
     ckpt = torch.load(path, weights_only=True)  # no allow-list needed for our own files
     assert ckpt['meta']['epoch'] == 1
     before = runner.message_hub.get_scalar('train/loss').data
+    stale = tmp_path / 'run' / f'.epoch_2.pth.{2**22 + 1}.tmp'  # from a SIGKILLed save
+    stale.write_bytes(b'half a checkpoint')
     resumed = build_runner(tmp_path, max_epochs=2, val_interval=10,
                            cfg_options=dict(resume=True))
     resumed.load_or_resume()
+    assert not stale.exists()
     assert (resumed.epoch, resumed.iter) == (1, 3)
     after = resumed.message_hub.get_scalar('train/loss').data
     assert [a.tolist() for a in after] == [b.tolist() for b in before]
