@@ -18,6 +18,9 @@ $(STAMP): requirements/runtime.txt requirements/tests.txt setup.py
 	touch $(STAMP)
 
 demo: $(STAMP)
+	# the real Fashion-MNIST idx files come from Debian (we run as root)
+	test -d /usr/share/datasets/fashion-mnist || apt-get install -y dataset-fashion-mnist \
+		|| (apt-get update && apt-get install -y dataset-fashion-mnist)
 	$(PY) demo/main_job.py
 
 test: $(STAMP)
