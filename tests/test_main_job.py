@@ -1,0 +1,73 @@
+"""The main job's helpers: argument checks, finding the checkpoint, the log and a test image.
+
+The full job (export, 3 training epochs, test) takes minutes; it is run by ``make demo``, and
+tools/train.py / tools/test.py have their own smoke tests. Here only the glue is tested.
+"""
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope='module')
+def main_job():
+    spec = importlib.util.spec_from_file_location('main_job', ROOT / 'demo' / 'main_job.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_quickstart_config_exists(main_job):
+    assert (ROOT / main_job.CONFIG).is_file()
+
+
+def test_epochs_must_be_positive(main_job, capsys):
+    with pytest.raises(SystemExit):
+        main_job.parse_args(['--epochs', '0'])
+    assert '--epochs must be at least 1; got 0' in capsys.readouterr().err
+    assert main_job.parse_args(['--epochs', '7']).epochs == 7
+    assert main_job.parse_args([]).epochs is None  # the config's own value
+
+
+def test_missing_idx_folder_says_how_to_install(main_job, tmp_path):
+    missing = tmp_path / 'nothing-here'
+    with pytest.raises(SystemExit, match='apt-get install -y dataset-fashion-mnist'):
+        main_job.main(['--src', str(missing), '--work-dir', str(tmp_path / 'w')])
+
+
+def test_last_checkpoint_reads_mmengine_marker(main_job, tmp_path):
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_3.pth') + '\n')
+    assert main_job.last_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_3.pth')
+
+
+def test_last_checkpoint_missing_marker_is_a_clear_error(main_job, tmp_path):
+    with pytest.raises(SystemExit, match='last_checkpoint is missing'):
+        main_job.last_checkpoint(str(tmp_path))
+
+
+def test_newest_json_log_picks_the_latest_run(main_job, tmp_path):
+    assert main_job.newest_json_log(str(tmp_path)) is None
+    for run in ('20261123_230000', '20261124_010000'):
+        (tmp_path / run / 'vis_data').mkdir(parents=True)
+        (tmp_path / run / 'vis_data' / f'{run}.json').write_text('{}\n')
+    (tmp_path / 'not_a_run').mkdir()
+    assert main_job.newest_json_log(str(tmp_path)).endswith(
+        '20261124_010000/vis_data/20261124_010000.json')
+
+
+def test_first_test_image_comes_from_the_val_list(main_job, tmp_path):
+    (tmp_path / 'meta').mkdir()
+    (tmp_path / 'meta' / 'val.txt').write_text('Bag/00007.png 1\nCoat/00003.png 2\n')
+    path, true_class = main_job.first_test_image(str(tmp_path))
+    assert path == str(tmp_path / 'val' / 'Bag' / '00007.png')
+    assert true_class == 'Bag'
+
+
+def test_failed_step_names_the_step_and_the_log(main_job, tmp_path):
+    log = tmp_path / 'step.log'
+    with pytest.raises(SystemExit, match=r'step "boom" failed \(exit code 3\).*step\.log'):
+        main_job.run_step('boom', ['python3', '-c', 'import sys; print("oops"); sys.exit(3)'],
+                          str(log))
+    assert 'oops' in log.read_text()
