@@ -143,11 +143,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     json_log = newest_json_log(work_dir)
     plot_tool = 'tools/analysis_tools/analyze_logs.py'
     if json_log and osp.isfile(plot_tool):
-        for keys, name in ((['loss'], 'loss.png'), (['accuracy/top1'], 'accuracy.png')):
-            out = osp.join(work_dir, name)
-            run_step(f'5/5 plot {keys[0]}', [py, plot_tool, 'plot_curve', json_log, '--keys',
-                                            *keys, '--out', out],
-                     osp.join(work_dir, f'plot_{name}.log'))
+        for key, name in (('loss', 'loss'), ('accuracy/top1', 'accuracy')):
+            out = osp.join(work_dir, f'{name}.png')
+            run_step(f'5/5 plot {key}', [py, plot_tool, 'plot_curve', json_log, '--keys', key,
+                                        '--out', out], osp.join(work_dir, f'plot_{name}.log'))
             plots.append(out)
     else:
         print(f'\n==> 5/5 plots skipped: {plot_tool} or the JSON log is missing', flush=True)
