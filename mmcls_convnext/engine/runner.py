@@ -44,7 +44,7 @@ from .hooks.reseed_hook import seed_worker
 from .message_hub_state import message_hub_from_plain, message_hub_to_plain
 from .optimizers.cpu_amp_optim_wrapper import amp_optim_wrapper_cfg
 
-_DEFAULT_SAFETY_HOOKS = ('FiniteLossHook', 'EpochReseedHook')
+_DEFAULT_SAFETY_HOOKS = ('FiniteLossHook', 'EpochReseedHook', 'DatasetCheckHook')
 
 
 def _hook_type_name(hook: Union[dict, Any]) -> str:
@@ -137,7 +137,7 @@ class ClsRunner(Runner):
 
     # ------------------------------------------------------------------ hooks
     def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
-        """Add the safety hooks (NaN guard, per-epoch reseeding) unless already configured."""
+        """Add the safety hooks (NaN guard, reseeding, dataset checks) unless configured."""
         custom_hooks = list(custom_hooks or [])
         if self._add_safety_hooks:
             present = {_hook_type_name(h) for h in custom_hooks}
