@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): requirements/runtime.txt requirements/tests.txt setup.py
+$(STAMP): requirements.txt requirements/runtime.txt requirements/tests.txt requirements/deploy.txt setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
