@@ -18,7 +18,8 @@ env_cfg = dict(
 
 # scalars (loss, lr, accuracy) go to <work_dir>/<timestamp>/vis_data/scalars.json
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+# ClsVisualizer also draws predictions (tools/test.py --show-dir, visualization hooks)
+visualizer = dict(type='ClsVisualizer', vis_backends=vis_backends)
 
 log_processor = dict(by_epoch=True, window_size=10)
 log_level = 'INFO'
