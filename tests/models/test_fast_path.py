@@ -119,6 +119,15 @@ def test_prepack_survives_copy_and_other_inputs():
         torch.testing.assert_close(fast(x)[0].float(), expected, atol=0.1, rtol=0.05)
 
 
+def test_compile_mode_wraps_the_folded_model_lazily():
+    # Compiling costs tens of seconds on 2 CPU cores, so the compiled call itself is exercised by
+    # tools/analysis_tools/benchmark.py (docs/benchmark.md); here: what is built, without a call.
+    fast = optimize_for_inference(_backbone(), mode='compile')
+    assert type(fast._run).__name__ == 'OptimizedModule' and fast._run._orig_mod is fast.folded
+    fold = optimize_for_inference(_backbone(), mode='fold')
+    assert list(fast.state_dict()) == list(fold.state_dict())  # no duplicate compiled copy
+
+
 def test_fast_backbone_refuses_training():
     fast = optimize_for_inference(_backbone())
     fast.eval()  # allowed
