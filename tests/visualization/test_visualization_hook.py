@@ -84,7 +84,7 @@ def test_hook_draws_every_interval_into_vis_data(tmp_path):
     runner.test()
     files = sorted(p.name for p in tmp_path.glob('*/vis_data/vis_image/*.png'))
     # samples 0, 2, 4 of 5 (batches of 2: the counter runs across batches)
-    assert files == ['test_img0_0.png', 'test_img2_2.png', 'test_img4_4.png']
+    assert files == ['test_00000_img0_0.png', 'test_00002_img2_2.png', 'test_00004_img4_4.png']
 
 
 def test_hook_out_dir_and_other_backend_receive_drawings(tmp_path):
@@ -92,14 +92,15 @@ def test_hook_out_dir_and_other_backend_receive_drawings(tmp_path):
     vis = ClsVisualizer(name='hook_rec', vis_backends=[backend])
     runner = _runner(tmp_path, VisualizationHook(enable=True, interval=1, topk=3), vis)
     runner.test()
-    assert [(n, s) for n, _, s in backend.images] == [(f'test_img{i}', i) for i in range(5)]
+    assert [(n, s) for n, _, s in backend.images] == [(f'test_{i:05d}_img{i}', i)
+                                                      for i in range(5)]
     assert all(shape == (224, 224, 3) for _, shape, _ in backend.images)
 
     runner = _runner(tmp_path / 'b', VisualizationHook(enable=True, interval=4, out_dir='pred'),
                      ClsVisualizer(name='hook_files'))
     runner.test()
     files = sorted(p.name for p in (tmp_path / 'b').glob('*/pred/*.png'))
-    assert files == ['test_img0_0.png', 'test_img4_4.png']
+    assert files == ['test_00000_img0_0.png', 'test_00004_img4_4.png']
 
 
 def test_disabled_hook_draws_nothing(tmp_path):

@@ -22,7 +22,8 @@ class VisualizationHook(Hook):
     """Draw every ``interval``-th validation/test sample with its top-k predictions.
 
     The drawings go to the runner's visualizer backends: with ``LocalVisBackend`` they land in
-    ``<work_dir>/<timestamp>/vis_data/vis_image/{val,test}_<name>_<step>.png``; with
+    ``<work_dir>/<timestamp>/vis_data/vis_image/{val,test}_<index>_<stem>_<step>.png`` (step:
+    epochs trained for validation, the sample index for test); with
     ``TensorboardVisBackend`` (needs ``pip install tensorboard``) they appear under *Images*.
     With ``out_dir`` they are written as files to ``<work_dir>/<timestamp>/<out_dir>/`` instead.
 
@@ -113,8 +114,11 @@ class VisualizationHook(Hook):
                 raise TypeError('VisualizationHook expects the uint8 images of the pipeline in '
                                 f'data_batch["inputs"]; got dtype {image.dtype}.')
             img_path = sample.metainfo.get('img_path') if hasattr(sample, 'metainfo') else None
-            base = (osp.splitext(osp.basename(img_path))[0] if img_path else f'{index:06d}')
-            name = f'{mode}_{base}'
+            # the sample index keeps names unique (class folders often reuse file names) and
+            # stable across epochs (one TensorBoard series per validation image)
+            name = f'{mode}_{index:05d}'
+            if img_path:
+                name += '_' + osp.splitext(osp.basename(img_path))[0]
             sample_step = index if step is None else step
             out_file = None
             if self.out_dir is not None:
