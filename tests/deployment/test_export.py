@@ -150,6 +150,13 @@ def test_onnx_bad_arguments(tiny, args, error, match):
         _load_tool('pytorch2onnx').main([tiny['config'], '--output-file', out] + args)
 
 
+def test_missing_onnx_package_is_explained(tiny, monkeypatch):
+    monkeypatch.setitem(sys.modules, 'onnx', None)  # import onnx -> ImportError
+    with pytest.raises(ImportError, match=r'pip install -r requirements/deploy.txt'):
+        _load_tool('pytorch2onnx').main([tiny['config'], '--output-file',
+                                         str(tiny['root'] / 'x.onnx'), '--shape', '32', '32'])
+
+
 def test_missing_config_file():
     with pytest.raises(FileNotFoundError, match='Config file /no/such.py does not exist'):
         _load_tool('pytorch2torchscript').main(['/no/such.py'])

@@ -42,6 +42,11 @@ def export_onnx(model: torch.nn.Module, shape, output_file: str, opset: int,
     if not MIN_OPSET <= opset <= MAX_OPSET:
         raise ValueError(f'--opset {opset} is not supported; choose {MIN_OPSET}-{MAX_OPSET} '
                          '(17 or later exports LayerNorm as one node).')
+    try:
+        import onnx  # noqa: F401 - torch.onnx.export needs it to write the file
+    except ImportError as err:
+        raise ImportError('ONNX export needs the onnx package: '
+                          'pip install -r requirements/deploy.txt') from err
     os.makedirs(osp.dirname(osp.abspath(output_file)), exist_ok=True)
     dummy = torch.zeros(1, 3, *shape)
     axes = {'input': {0: 'batch'}, 'output': {0: 'batch'}} if dynamic else None
