@@ -85,14 +85,21 @@ def sync(device: torch.device) -> None:
 
 def interleave(cases: Dict[str, Callable[[], None]], rounds: int, device: torch.device,
                warmup: int = 1) -> Dict[str, List[Tuple[float, float]]]:
-    """``(wall seconds, process CPU seconds)`` per call of every case, run round-robin."""
+    """``(wall seconds, process CPU seconds)`` per call of every case, run round-robin.
+
+    After ``warmup`` calls of each case, ``rounds`` rounds call every case once, in an order
+    rotated by one each round.
+    """
     for fn in cases.values():
         for _ in range(warmup):
             fn()
     sync(device)
     times: Dict[str, List[Tuple[float, float]]] = {name: [] for name in cases}
-    for _ in range(rounds):
-        for name, fn in cases.items():
+    names = list(cases)
+    for r in range(rounds):
+        # rotate the order every round: no contestant always runs first after a shape change
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            fn = cases[name]
             wall, cpu = time.perf_counter(), time.process_time()
             fn()
             sync(device)
