@@ -51,11 +51,17 @@ def block_id(block):
 
 
 @cache
-def script_help(script: str) -> str:
-    proc = subprocess.run([sys.executable, script, '--help'], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0, f'{script} --help failed:\n{proc.stderr[-2000:]}'
+def script_help(script: str, subcommand: str = '') -> str:
+    args = [sys.executable, script] + ([subcommand] if subcommand else []) + ['--help']
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f'{" ".join(args[1:])} failed:\n{proc.stderr[-2000:]}'
     return proc.stdout
+
+
+def subcommands(help_text: str) -> set:
+    """Sub-command names argparse lists as ``{a,b}`` in a script's usage line."""
+    usage = help_text.split('\n\n')[0]
+    return {name for group in re.findall(r'\{([\w,-]+)\}', usage) for name in group.split(',')}
 
 
 def make_targets():
@@ -92,6 +98,9 @@ def check_shell(block_text, where):
                 script = words[1]
                 assert (ROOT / script).is_file(), f'{where}: {script} does not exist'
                 help_text = script_help(script)
+                positional = [w for w in words[2:] if not w.startswith('-')]
+                if positional and positional[0] in subcommands(help_text):
+                    help_text = script_help(script, positional[0])
                 for flag in (w.split('=')[0] for w in words[2:] if w.startswith('--')):
                     assert flag in help_text, f'{where}: {script} has no flag {flag}'
             elif words[0] == 'make' and len(words) > 1:
