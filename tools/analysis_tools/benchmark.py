@@ -128,7 +128,11 @@ def stats(samples: List[Tuple[float, float]], work: float, unit: str) -> dict:
 # --------------------------------------------------------------------------- models
 def build_models(arch: str, device: torch.device, num_classes: int = 1000) -> Dict[str, nn.Module]:
     """ours / timm / torchvision (when it has ``arch``) holding the same random weights."""
-    import timm
+    try:
+        import timm
+    except ImportError as exc:
+        raise SystemExit('The benchmark compares against timm, which is not installed: '
+                         'pip install -r requirements/tests.txt (timm==1.0.31).') from exc
 
     from mmcls_convnext.registry import MODELS
     from mmcls_convnext.utils import register_all_modules
