@@ -8,6 +8,9 @@ default_hooks = dict(
     # save a checkpoint every epoch, keep the 3 newest and the best one by val top-1
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),  # reshuffle every epoch in distributed runs
+    # draws val/test predictions into vis_data/; switch on with
+    # --cfg-options default_hooks.visualization.enable=True
+    visualization=dict(type='VisualizationHook', enable=False),
 )
 
 env_cfg = dict(
