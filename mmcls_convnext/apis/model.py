@@ -107,6 +107,7 @@ def _checkpoint_classes(meta: Mapping) -> Optional[List[str]]:
 def get_model(model: ModelSpec,
               pretrained: Union[bool, str] = False,
               device: Union[str, torch.device, None] = None,
+              fast_inference: Optional[dict] = None,
               **kwargs) -> nn.Module:
     """Build a model (eval mode) from a zoo name, a config file or a Config.
 
@@ -116,6 +117,9 @@ def get_model(model: ModelSpec,
         pretrained: False (initialised weights), True (the zoo entry's verified weights), or a
             local path / URL of a checkpoint in our layout.
         device: where to put the model (default: stays on CPU).
+        fast_inference: opt-in inference fast path, e.g. ``dict(mode='prepack')`` (see
+            :func:`mmcls_convnext.models.fast_path.optimize_for_inference`); defaults to the
+            config's ``fast_inference`` key. The returned model is then inference-only.
         **kwargs: merged into the model config recursively, e.g. ``head=dict(num_classes=10)``
             or ``backbone=dict(out_indices=(0, 1, 2, 3))``. Passing ``head`` means fine-tuning:
             a checkpoint head of another size is then skipped with one warning.
@@ -174,7 +178,13 @@ def get_model(model: ModelSpec,
     net._config = cfg
     if device is not None:
         net.to(device)
-    return net.eval()
+    net.eval()
+    fast_inference = fast_inference if fast_inference is not None else cfg.get('fast_inference')
+    if fast_inference:
+        from mmcls_convnext.models.fast_path import build_fast_inference_model
+        net = build_fast_inference_model(net, _to_plain(fast_inference))
+        net._config = cfg
+    return net
 
 
 def init_model(config: ModelSpec,

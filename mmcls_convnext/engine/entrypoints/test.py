@@ -6,6 +6,7 @@ from typing import List, Optional
 
 from mmengine.config import Config, ConfigDict
 from mmengine.fileio import dump
+from mmengine.model import is_model_wrapper
 
 from .common import (
     add_common_args,
@@ -86,6 +87,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     runner = build_runner(cfg)
     # strict=True: a head of another shape than the model's is an error in evaluation.
     runner.load_checkpoint(args.checkpoint, map_location='cpu', strict=True)
+    if cfg.get('fast_inference'):
+        # after the weights are in: the fast path folds them (see docs/benchmark.md)
+        from mmcls_convnext.models.fast_path import build_fast_inference_model
+        if is_model_wrapper(runner.model) or args.tta:
+            raise ValueError('fast_inference works for single-process testing without --tta; '
+                             'drop one of them.')
+        runner.model = build_fast_inference_model(runner.model, dict(cfg.fast_inference))
     metrics = runner.test()
     if args.out and args.out_item == 'metrics':
         dump(metrics, args.out)
