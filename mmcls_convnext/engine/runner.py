@@ -63,8 +63,8 @@ class ClsRunner(Runner):
     Args:
         trust_checkpoint: allow ``weights_only=False`` for ``load_from`` (arbitrary code may run
             when the file is unpickled). Off by default; logged when used.
-        add_safety_hooks: add :class:`FiniteLossHook` and :class:`EpochReseedHook` when the
-            config does not list them.
+        add_safety_hooks: add :class:`FiniteLossHook`, :class:`EpochReseedHook` and
+            :class:`DatasetCheckHook` when the config does not list them.
     """
 
     def __init__(self, *args: Any, trust_checkpoint: bool = False,
