@@ -20,7 +20,7 @@ import os
 import os.path as osp
 import re
 import tempfile
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Union
 
 import numpy as np
 import torch
@@ -165,35 +165,61 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_bytes(data: bytes, path: str) -> None:
-    """Write ``data`` to ``path`` atomically (temp file + flush + fsync + rename).
+def commit_atomically(path: str, write_tmp: Callable[[str], None],
+                      describe_failure: Callable[[OSError, str], str],
+                      tmp_path: Optional[str] = None) -> None:
+    """Create ``path`` atomically: ``write_tmp(tmp)``, fsync, rename over ``path``, fsync dir.
 
-    Raises:
-        CheckpointSaveError: the write failed; ``path`` and any older file there are unchanged.
+    On any failure the temp file is removed and ``path`` (and any older file there) is left as
+    it was; an ``OSError`` becomes :class:`CheckpointSaveError` with the message
+    ``describe_failure(exc, directory)``.
+
+    Args:
+        path: the final file.
+        write_tmp: writes the whole content into the temp file it is given.
+        describe_failure: builds the error message from the OSError and the directory.
+        tmp_path: the temp file to use (default: a fresh ``.<name>.<pid>.<rand>.tmp`` beside
+            ``path``).
     """
     directory = osp.dirname(osp.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.{os.getpid()}.',
-                                    suffix='.tmp', dir=directory)
+    if tmp_path is None:
+        fd, tmp_path = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.{os.getpid()}.',
+                                        suffix='.tmp', dir=directory)
+        os.close(fd)
     try:
-        os.chmod(tmp_path, 0o666 & ~_umask())
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
+        write_tmp(tmp_path)
+        with open(tmp_path, 'rb+') as f:
             os.fsync(f.fileno())
         os.replace(tmp_path, path)
     except OSError as exc:
         if osp.exists(tmp_path):
             os.remove(tmp_path)
-        free = _free_bytes(directory)
-        raise CheckpointSaveError(
-            exc.errno, f'Could not write "{path}" ({len(data)} bytes; {free} bytes free in '
-            f'"{directory}"): {exc.strerror or exc}. Earlier checkpoints are intact; free disk '
-            'space or choose another --work-dir, then --resume.') from exc
+        raise CheckpointSaveError(exc.errno, describe_failure(exc, directory)) from exc
     except BaseException:
         if osp.exists(tmp_path):
             os.remove(tmp_path)
         raise
     _fsync_dir(directory)
+
+
+def atomic_write_bytes(data: bytes, path: str) -> None:
+    """Write ``data`` to ``path`` atomically (temp file + fsync + rename).
+
+    Raises:
+        CheckpointSaveError: the write failed; ``path`` and any older file there are unchanged.
+    """
+
+    def write(tmp_path: str) -> None:
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; use the usual umask
+        with open(tmp_path, 'wb') as f:
+            f.write(data)
+
+    def describe(exc: OSError, directory: str) -> str:
+        return (f'Could not write "{path}" ({len(data)} bytes; {_free_bytes(directory)} bytes '
+                f'free in "{directory}"): {exc.strerror or exc}. Earlier checkpoints are intact; '
+                'free disk space or choose another --work-dir, then --resume.')
+
+    commit_atomically(path, write, describe)
 
 
 def atomic_torch_save(obj: Any, path: str) -> None:

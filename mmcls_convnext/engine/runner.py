@@ -31,8 +31,8 @@ from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from mmcls_convnext.registry import RUNNERS
 
 from .checkpoint_io import (
-    CheckpointSaveError,
     check_work_dir_writable,
+    commit_atomically,
     find_latest_checkpoint,
     is_inside,
     load_run_checkpoint,
@@ -172,29 +172,16 @@ class ClsRunner(Runner):
             return
         final_path = osp.join(out_dir, filename)
         tmp_name = f'.{filename}.{os.getpid()}.tmp'
-        tmp_path = osp.join(out_dir, tmp_name)
-        try:
-            super().save_checkpoint(out_dir, tmp_name, **kwargs)
-            with open(tmp_path, 'rb+') as f:
-                os.fsync(f.fileno())
-            os.replace(tmp_path, final_path)
-        except OSError as exc:
-            if osp.exists(tmp_path):
-                os.remove(tmp_path)
-            raise CheckpointSaveError(
-                exc.errno, f'Could not save checkpoint "{final_path}": '
-                f'{exc.strerror or exc}. Earlier checkpoints in "{out_dir}" are intact; free '
-                'disk space or choose another --work-dir, then --resume.') from exc
-        except BaseException:
-            if osp.exists(tmp_path):
-                os.remove(tmp_path)
-            raise
-        try:
-            fd = os.open(out_dir, os.O_RDONLY)
-            os.fsync(fd)
-            os.close(fd)
-        except OSError:
-            pass
+
+        def describe(exc: OSError, directory: str) -> str:
+            return (f'Could not save checkpoint "{final_path}": {exc.strerror or exc}. Earlier '
+                    f'checkpoints in "{out_dir}" are intact; free disk space or choose another '
+                    '--work-dir, then --resume.')
+
+        commit_atomically(final_path,
+                          lambda _: super(ClsRunner, self).save_checkpoint(out_dir, tmp_name,
+                                                                           **kwargs),
+                          describe, tmp_path=osp.join(out_dir, tmp_name))
 
     # ------------------------------------------------------------------ loading
     def load_or_resume(self) -> None:
