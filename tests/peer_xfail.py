@@ -1,0 +1,47 @@
+"""pytest plugin for the MMPretrain peer suite (run with ``-p tests.peer_xfail``).
+
+The peer suite is MMPretrain's own unit tests, ported to this package without changing an
+assertion; it lives outside this repository (``../shared/peer_tests`` beside the checkout) and
+``make test`` runs it after our own tests. A peer test may stay failing only where we are
+deliberately different (better error types, checks MMPretrain does not make) or where it needs
+the network. Each such test is listed below with its reason and marked
+``xfail(strict=True)``: if a change makes it pass, the run fails, so the entry gets removed.
+
+Keys are node ids relative to the peer suite's root (``test_x/test_y.py::Class::test``).
+"""
+from typing import Dict
+
+import pytest
+
+#: node id -> why it is expected to fail. Keep each reason one line; say what we do instead.
+EXPECTED_FAILURES: Dict[str, str] = {}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    """Mark the listed peer tests ``xfail(strict=True)``; unknown ids are an error."""
+    seen = set()
+    for item in items:
+        reason = EXPECTED_FAILURES.get(_relative_nodeid(item))
+        if reason is not None:
+            seen.add(_relative_nodeid(item))
+            item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
+    selected_all = not config.getoption('keyword') and not config.getoption('markexpr')
+    missing = set(EXPECTED_FAILURES) - seen
+    if selected_all and missing and _whole_suite(config):
+        raise pytest.UsageError(
+            'tests/peer_xfail.py lists peer tests that do not exist (renamed or dropped?): '
+            + ', '.join(sorted(missing)))
+
+
+def _relative_nodeid(item: pytest.Item) -> str:
+    """Node id without any leading path up to the peer suite's root."""
+    nodeid = item.nodeid
+    marker = 'peer_tests/'
+    index = nodeid.find(marker)
+    return nodeid[index + len(marker):] if index >= 0 else nodeid
+
+
+def _whole_suite(config: pytest.Config) -> bool:
+    """True when the run collects the whole peer suite (no file or node id selected)."""
+    args = [str(a).rstrip('/') for a in config.args]
+    return all(a.endswith('peer_tests') for a in args)
