@@ -1,4 +1,4 @@
 """Evaluation metrics; importing this module registers them."""
-from .metrics import Accuracy, ConfusionMatrix, plot_confusion_matrix
+from .metrics import Accuracy, ConfusionMatrix, MetricInputError, plot_confusion_matrix
 
-__all__ = ['Accuracy', 'ConfusionMatrix', 'plot_confusion_matrix']
+__all__ = ['Accuracy', 'ConfusionMatrix', 'MetricInputError', 'plot_confusion_matrix']

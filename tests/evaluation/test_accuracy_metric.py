@@ -44,11 +44,17 @@ def test_top1_top5_equal_numpy(batch):
     assert 0 < metrics['accuracy/top1'] < metrics['accuracy/top5'] < 100
 
 
-def test_perfect_and_clamped_k():
+def test_perfect_scores_and_k_above_num_classes():
     scores = np.eye(3, dtype=np.float32)
+    metric = Accuracy(topk=(1, 3))
+    metric.process(None, samples_from(scores, np.arange(3)))
+    assert metric.evaluate(3) == {'accuracy/top1': 100.0, 'accuracy/top3': 100.0}
+    # top-5 of 3 classes would be a meaningless 100 %: refused, naming the config field to fix
     metric = Accuracy(topk=(1, 5))
     metric.process(None, samples_from(scores, np.arange(3)))
-    assert metric.evaluate(3) == {'accuracy/top1': 100.0, 'accuracy/top5': 100.0}
+    with pytest.raises(ValueError, match=r'top-5 accuracy is unavailable since the predictions '
+                                         r'have 3 classes.*check the `val_evaluator`'):
+        metric.evaluate(3)
 
 
 def test_thresholds(batch):
@@ -93,5 +99,6 @@ def test_errors():
         metric.process(None, [dict(pred_score=torch.ones(3))])
     with pytest.raises(KeyError, match='neither pred_score nor pred_label'):
         metric.process(None, [dict(gt_label=torch.tensor([1]))])
-    with pytest.raises(ValueError, match=r'pred must be \(N, C\) and target \(N,\)'):
-        Accuracy.calculate(torch.ones(4), torch.ones(4))
+    with pytest.raises(ValueError, match=r'pred must be scores \(N, C\) or labels \(N,\), and '
+                                         r'target labels \(N,\); got \(4, 3\) and \(5,\)'):
+        Accuracy.calculate(torch.ones(4, 3), torch.ones(5))

@@ -40,7 +40,10 @@ def test_loss_and_predict_modes():
 
 
 def test_invalid_mode_raises():
-    with pytest.raises(ValueError, match=r"Invalid mode 'train'.*\('tensor', 'loss', 'predict'\)"):
+    modes = r"\('tensor', 'loss', 'predict'\)"
+    with pytest.raises(ValueError, match=r'Invalid mode "train".*' + modes):
+        build()(torch.randn(1, 3, 32, 32), mode='train')
+    with pytest.raises(RuntimeError, match=r'Invalid mode "train"'):  # MMPretrain's type
         build()(torch.randn(1, 3, 32, 32), mode='train')
 
 
@@ -83,3 +86,25 @@ def test_builds_in_our_scope_when_another_scope_is_current():
     with DefaultScope.overwrite_default_scope('mmengine'):
         model = build()
     assert type(model.backbone).__name__ == 'ConvNeXt'
+
+
+def test_extract_feats_runs_extract_feat_per_batch():
+    model = build(neck=dict(type='GlobalAveragePooling')).eval()
+    batches = [torch.randn(2, 3, 32, 32), torch.randn(1, 3, 64, 64)]
+    with torch.no_grad():
+        multi = model.extract_feats(batches, stage='pre_logits')
+        single = [model.extract_feat(x, stage='pre_logits') for x in batches]
+    assert len(multi) == 2
+    for got, ref in zip(multi, single):
+        torch.testing.assert_close(got, ref)
+    assert [tuple(f.shape) for f in multi] == [(2, 64), (1, 64)]
+    with pytest.raises(TypeError, match=r'list or tuple of input batches; got Tensor.*use '
+                                        r'`extract_feat`'):
+        model.extract_feats(batches[0])
+
+
+def test_pre_logits_without_head_explains():
+    model = build(head=None).eval()
+    with pytest.raises(ValueError, match=r"No head or the head has no pre_logits\(\).*"
+                                         r"use stage='neck'"):
+        model.extract_feat(torch.randn(1, 3, 32, 32), stage='pre_logits')

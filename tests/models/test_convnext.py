@@ -156,6 +156,8 @@ def test_arch_dict_not_mutated():
 def test_invalid_arguments_raise_clear_errors(kwargs, error, match):
     with pytest.raises(error, match=match):
         ConvNeXt(**kwargs)
+    with pytest.raises(AssertionError, match=match):  # what MMPretrain raises for these
+        ConvNeXt(**kwargs)
 
 
 def test_drop_path_rates_rise_linearly():

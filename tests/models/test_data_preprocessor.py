@@ -102,11 +102,37 @@ def test_random_batch_augment_probabilities_and_identity():
     assert out_x is x and out_y is y
     with pytest.raises(ValueError, match='sum to at most 1'):
         RandomBatchAugment([dict(type='Mixup', alpha=0.8)], probs=[1.5])
-    with pytest.raises(ValueError, match='2 augments but 1 probs'):
+    with pytest.raises(ValueError, match='Got 2 vs 1: 2 augments but 1 probs'):
         RandomBatchAugment([dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.)],
                            probs=[0.5])
+    with pytest.raises(AssertionError, match=r'got \[0.5, 0.6\], whose total 1.1 exceeds 1'):
+        RandomBatchAugment([dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.)],
+                           probs=[0.5, 0.6])
+
+
+def test_random_batch_augment_remainder_is_a_none_choice(monkeypatch):
+    mixup, cutmix = Mixup(alpha=1.), CutMix(alpha=1.)
+    aug = RandomBatchAugment([mixup, cutmix], probs=[0.5, 0.3])
+    assert aug.augments[:2] == [mixup, cutmix] and aug.augments[2] is None
+    np.testing.assert_allclose(aug.probs, [0.5, 0.3, 0.2])
+    uniform = RandomBatchAugment([mixup, cutmix])
+    assert uniform.probs is None and len(uniform.augments) == 2
+    # the choice follows probs: count picks over many batches with recording augments
+    picks = []
+    aug.augments[:2] = [lambda x, y, i=i: picks.append(i) or (x, y) for i in range(2)]
+    np.random.seed(0)
+    x, y = torch.zeros(2, 1, 2, 2), torch.eye(2)
+    for _ in range(4000):
+        out = aug(x, y)
+        assert out[0] is x and out[1] is y
+    freq = [picks.count(0) / 4000, picks.count(1) / 4000, 1 - len(picks) / 4000]
+    np.testing.assert_allclose(freq, [0.5, 0.3, 0.2], atol=0.03)
 
 
 def test_alpha_must_be_positive():
     with pytest.raises(ValueError, match='Mixup alpha must be > 0; got 0'):
         Mixup(alpha=0)
+    with pytest.raises(TypeError, match="CutMix alpha must be a number > 0; got 'unknown'"):
+        CutMix(alpha='unknown')
+    with pytest.raises(AssertionError, match='alpha must be'):  # what MMPretrain raises
+        Mixup(alpha='unknown')

@@ -116,8 +116,8 @@ def test_head_cal_acc_reports_topk():
 
 
 @pytest.mark.parametrize('kwargs, match', [
-    (dict(num_classes=0, in_channels=4), 'num_classes must be a positive int; got 0'),
-    (dict(num_classes=3, in_channels=-1), 'in_channels must be a positive int; got -1'),
+    (dict(num_classes=0, in_channels=4), 'num_classes=0 must be a positive int'),
+    (dict(num_classes=3, in_channels=-1), 'in_channels=-1 must be a positive int'),
 ])
 def test_head_rejects_bad_sizes(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -128,3 +128,11 @@ def test_head_rejects_spatial_features():
     head = LinearClsHead(num_classes=3, in_channels=4)
     with pytest.raises(ValueError, match=r'expects pooled features \(N, 4\)'):
         head((torch.randn(1, 4, 2, 2),))
+
+
+def test_head_cal_acc_refuses_soft_targets():
+    head = LinearClsHead(num_classes=3, in_channels=4, cal_acc=True)
+    soft = [DataSample().set_gt_score(torch.tensor([0.5, 0.5, 0.])) for _ in range(2)]
+    with pytest.raises(AssertionError, match=r'cal_acc=True needs hard labels.*after batch '
+                                             r'augmentation \(Mixup/CutMix\)\. Set cal_acc=False'):
+        head.loss((torch.randn(2, 4),), soft)

@@ -48,9 +48,11 @@ def grn_reference(x_nhwc, gamma, beta, eps=1e-6):
 
 def test_grn_zero_init_is_identity():
     grn = GRN(8)
-    x = torch.randn(2, 3, 3, 8)
+    x = torch.randn(2, 8, 3, 3)  # default layout: channel_first, as in MMPretrain
     assert grn.gamma.eq(0).all() and grn.beta.eq(0).all() and grn.gamma.shape == (8,)
     torch.testing.assert_close(grn(x), x)
+    torch.testing.assert_close(grn(x.permute(0, 2, 3, 1), data_format='channel_last'),
+                               x.permute(0, 2, 3, 1))
 
 
 @pytest.mark.parametrize('layout', ['channel_last', 'channel_first'])
@@ -70,3 +72,34 @@ def test_grn_matches_formula(layout):
 def test_grn_rejects_unknown_layout():
     with pytest.raises(ValueError, match="data_format must be 'channel_last' or 'channel_first'"):
         GRN(4, data_format='nhwc')
+
+
+def test_grn_forward_data_format_overrides_the_constructor_layout():
+    grn = GRN(8, data_format='channel_last')
+    torch.nn.init.normal_(grn.gamma)
+    torch.nn.init.normal_(grn.beta)
+    x = torch.randn(2, 4, 5, 8)  # (N, H, W, C)
+    ref = grn_reference(x, grn.gamma, grn.beta)
+    torch.testing.assert_close(grn(x), ref, rtol=1e-5, atol=1e-5)
+    out = grn(x.permute(0, 3, 1, 2), data_format='channel_first')
+    torch.testing.assert_close(out.permute(0, 2, 3, 1), ref, rtol=1e-5, atol=1e-5)
+    with pytest.raises(AssertionError, match="data_format must be 'channel_last' or "):
+        grn(x, data_format='NHWC')
+
+
+def test_ln2d_channel_last_is_a_plain_layer_norm_over_the_last_dim():
+    norm = LayerNorm2d(6, eps=1e-5)
+    torch.nn.init.normal_(norm.weight)
+    torch.nn.init.normal_(norm.bias)
+    x = torch.randn(2, 3, 4, 6)
+    mean = x.mean(dim=-1, keepdim=True)
+    var = x.var(dim=-1, unbiased=False, keepdim=True)
+    ref = (x - mean) / torch.sqrt(var + 1e-5) * norm.weight + norm.bias
+    torch.testing.assert_close(norm(x, data_format='channel_last'), ref, rtol=1e-5, atol=1e-5)
+    nchw = x.permute(0, 3, 1, 2)
+    out = norm(nchw, data_format='channel_first')
+    torch.testing.assert_close(out, ref.permute(0, 3, 1, 2), rtol=1e-5, atol=1e-5)
+    assert out.is_contiguous(memory_format=torch.channels_last)  # still no copy back to NCHW
+    with pytest.raises(ValueError, match="data_format must be 'channel_first' or "
+                                         "'channel_last'; got 'nchw'"):
+        norm(nchw, data_format='nchw')

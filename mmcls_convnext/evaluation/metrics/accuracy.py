@@ -1,4 +1,5 @@
 """Top-k accuracy (percent), with MMPretrain's keys ``accuracy/top1``, ``accuracy/top5``."""
+from numbers import Real
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -6,9 +7,34 @@ from mmengine.evaluator import BaseMetric
 
 from mmcls_convnext.registry import METRICS
 
-from .utils import as_dict, gt_label_of, pred_label_of, pred_score_of
+from .utils import (
+    ArrayLike,
+    MetricInputError,
+    as_dict,
+    gt_label_of,
+    pred_label_of,
+    pred_score_of,
+    to_tensor,
+)
 
 Thrs = Union[float, None, Sequence[Optional[float]]]
+
+
+def _as_topk(topk: Union[int, Sequence[int]]) -> Tuple[int, ...]:
+    topk = (topk,) if isinstance(topk, int) else tuple(topk)
+    if not topk or not all(isinstance(k, int) and not isinstance(k, bool) and k >= 1
+                           for k in topk):
+        raise MetricInputError(f'topk must be positive ints; got {topk!r}.')
+    return topk
+
+
+def _as_thrs(thrs: Thrs) -> Tuple[Optional[float], ...]:
+    thrs = (thrs,) if thrs is None or isinstance(thrs, Real) else tuple(thrs)
+    if not thrs or not all(t is None or (isinstance(t, Real) and not isinstance(t, bool))
+                           for t in thrs):
+        raise MetricInputError(f'thrs must be a number, None, or a sequence of them; got '
+                               f'{thrs!r}.')
+    return thrs
 
 
 @METRICS.register_module()
@@ -17,11 +43,12 @@ class Accuracy(BaseMetric):
 
     A sample counts as correct at k when its class is among the k highest scores and that score
     exceeds the threshold (``thrs``; None means no threshold). Ground truth is ``gt_label``, or
-    the argmax of ``gt_score`` (soft targets). Predictions are ``pred_score`` (any k) or
-    ``pred_label`` (top-1 only). k larger than the number of classes is clamped to it.
+    the argmax of ``gt_score`` (soft targets). Predictions are ``pred_score`` (any k, and
+    thresholds) or, for samples without one, ``pred_label`` (top-1 only, no threshold). A k
+    larger than the number of classes is an error that names the config field to fix.
 
     Keys: ``top{k}``, plus ``_thr-{t:.2f}`` / ``_no-thr`` when several thresholds are given,
-    prefixed with ``accuracy/``.
+    prefixed with ``accuracy/``; from labels only, just ``top1``.
 
     Args:
         topk: the k values.
@@ -35,11 +62,8 @@ class Accuracy(BaseMetric):
     def __init__(self, topk: Union[int, Sequence[int]] = (1,), thrs: Thrs = 0.,
                  collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        topk = (topk,) if isinstance(topk, int) else tuple(topk)
-        if not topk or not all(isinstance(k, int) and k >= 1 for k in topk):
-            raise ValueError(f'topk must be positive ints; got {topk!r}.')
-        self.topk = topk
-        self.thrs = (thrs,) if thrs is None or isinstance(thrs, (int, float)) else tuple(thrs)
+        self.topk = _as_topk(topk)
+        self.thrs = _as_thrs(thrs)
 
     def process(self, data_batch, data_samples: Sequence) -> None:
         for sample in data_samples:
@@ -53,47 +77,74 @@ class Accuracy(BaseMetric):
             self.results.append(result)
 
     def compute_metrics(self, results: List[dict]) -> dict:
+        if not results:
+            raise MetricInputError('Accuracy got no samples: the evaluation dataloader yielded '
+                                   'nothing.')
         target = torch.tensor([r['gt_label'] for r in results], dtype=torch.long)
         if all('pred_score' in r for r in results):
-            pred = torch.stack([r['pred_score'] for r in results])
-            table = self.calculate(pred, target, self.topk, self.thrs)
-        else:
-            if max(self.topk) > 1:
-                raise ValueError(f'Accuracy(topk={self.topk}) needs pred_score; the samples '
-                                 'only carry pred_label, which allows topk=(1,) only.')
-            pred_label = torch.tensor([int(r['pred_score'].argmax()) if 'pred_score' in r
-                                       else r['pred_label'] for r in results])
-            table = [[float((pred_label == target).float().mean() * 100)] * len(self.thrs)]
+            return self._from_scores(torch.stack([r['pred_score'] for r in results]), target)
+        if max(self.topk) > 1:
+            raise MetricInputError(f'Accuracy(topk={self.topk}) needs pred_score; the samples '
+                                   'only carry pred_label, which allows topk=(1,) only.')
+        pred_label = torch.tensor([int(r['pred_score'].argmax()) if 'pred_score' in r
+                                   else r['pred_label'] for r in results])
+        return dict(top1=float(self.calculate(pred_label, target)))
+
+    def _from_scores(self, pred: torch.Tensor, target: torch.Tensor) -> dict:
+        num_classes = pred.shape[1]
+        if max(self.topk) > num_classes:
+            raise MetricInputError(
+                f'Accuracy(topk={self.topk}): top-{max(self.topk)} accuracy is unavailable since '
+                f'the predictions have {num_classes} classes. Use topk values <= {num_classes}: '
+                f'please check the `val_evaluator` and `test_evaluator` fields in your config '
+                f'file.')
+        table = self.calculate(pred, target, self.topk, self.thrs)
         metrics = {}
         for k, row in zip(self.topk, table):
             for thr, value in zip(self.thrs, row):
                 name = f'top{k}'
                 if len(self.thrs) > 1:
                     name += '_no-thr' if thr is None else f'_thr-{thr:.2f}'
-                metrics[name] = value
+                metrics[name] = float(value)
         return metrics
 
     @staticmethod
-    def calculate(pred: torch.Tensor, target: torch.Tensor, topk: Tuple[int, ...] = (1,),
-                  thrs: Tuple[Optional[float], ...] = (0.,)) -> List[List[float]]:
-        """Accuracy table ``[k][thr]`` in percent.
+    def calculate(pred: ArrayLike, target: ArrayLike,
+                  topk: Union[int, Sequence[int]] = (1,),
+                  thrs: Thrs = (0.,)) -> Union[torch.Tensor, List[List[torch.Tensor]]]:
+        """Accuracy in percent from scores or labels (tensors, numpy arrays or lists).
 
         Args:
-            pred: scores (N, C).
-            target: labels (N,).
+            pred: scores ``(N, C)``, or predicted labels ``(N,)``.
+            target: labels ``(N,)``.
+            topk: the k values (scores only).
+            thrs: score thresholds; None means no threshold (scores only).
+
+        Returns:
+            From scores, a table ``[k][thr]`` of 1-element tensors; from labels, one 1-element
+            tensor (``topk`` and ``thrs`` do not apply).
         """
-        if pred.ndim != 2 or target.shape != (pred.shape[0],):
-            raise ValueError(f'pred must be (N, C) and target (N,); got {tuple(pred.shape)} and '
-                             f'{tuple(target.shape)}.')
-        num = pred.shape[0]
-        maxk = min(max(topk), pred.shape[1])
-        scores, labels = pred.topk(maxk, dim=1)  # (N, maxk), best first
-        hit = labels == target[:, None]
+        pred = to_tensor(pred, 'pred', 'Accuracy.calculate')
+        target = to_tensor(target, 'target', 'Accuracy.calculate')
+        if pred.ndim not in (1, 2) or target.ndim != 1 or len(pred) != len(target):
+            raise ValueError(f'pred must be scores (N, C) or labels (N,), and target labels '
+                             f'(N,); got {tuple(pred.shape)} and {tuple(target.shape)}.')
+        num = len(target)
+        if pred.ndim == 1:
+            return (pred.long() == target.long()).float().sum(0, keepdim=True) * 100 / num
+        topk, thrs = _as_topk(topk), _as_thrs(thrs)
+        maxk = max(topk)
+        if maxk > pred.shape[1]:
+            raise MetricInputError(f'Top-{maxk} accuracy is unavailable since the number of '
+                                   f'categories is {pred.shape[1]}; use topk values <= '
+                                   f'{pred.shape[1]}.')
+        scores, labels = pred.float().topk(maxk, dim=1)  # (N, maxk), best first
+        hit = labels == target.long()[:, None]
         table = []
         for k in topk:
             row = []
             for thr in thrs:
                 ok = hit if thr is None else hit & (scores > thr)
-                row.append(float(ok[:, :min(k, maxk)].any(dim=1).float().sum() * 100 / num))
+                row.append(ok[:, :k].any(dim=1).float().sum(0, keepdim=True) * 100 / num)
             table.append(row)
         return table

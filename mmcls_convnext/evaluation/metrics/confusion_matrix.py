@@ -7,7 +7,15 @@ from mmengine.evaluator import BaseMetric
 
 from mmcls_convnext.registry import METRICS
 
-from .utils import as_dict, gt_label_of, pred_label_of, pred_score_of
+from .utils import (
+    ArrayLike,
+    MetricInputError,
+    as_dict,
+    gt_label_of,
+    pred_label_of,
+    pred_score_of,
+    to_tensor,
+)
 
 
 @METRICS.register_module()
@@ -15,7 +23,8 @@ class ConfusionMatrix(BaseMetric):
     """Count (ground truth, prediction) pairs into a (C, C) LongTensor under key ``result``.
 
     Args:
-        num_classes: C; if None, taken from the length of ``pred_score`` (or the largest label).
+        num_classes: C; if None, taken from the length of ``pred_score``. Samples that carry
+            only ``pred_label`` need it.
         collect_device: ``'cpu'`` or ``'gpu'``.
         prefix: key prefix; defaults to ``'confusion_matrix'``.
     """
@@ -26,7 +35,8 @@ class ConfusionMatrix(BaseMetric):
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 1):
-            raise ValueError(f'num_classes must be a positive int or None; got {num_classes!r}.')
+            raise MetricInputError(f'num_classes must be a positive int or None; got '
+                                   f'{num_classes!r}.')
         self.num_classes = num_classes
 
     def process(self, data_batch, data_samples: Sequence) -> None:
@@ -38,23 +48,51 @@ class ConfusionMatrix(BaseMetric):
                 num_classes=None if score is None else len(score)))
 
     def compute_metrics(self, results: List[dict]) -> dict:
+        if not results:
+            raise MetricInputError('ConfusionMatrix got no samples: the evaluation dataloader '
+                                   'yielded nothing.')
         pred = torch.tensor([r['pred_label'] for r in results], dtype=torch.long)
         target = torch.tensor([r['gt_label'] for r in results], dtype=torch.long)
-        num_classes = self.num_classes or max(
-            [r['num_classes'] or 0 for r in results] + [int(pred.max()) + 1, int(target.max()) + 1])
+        num_classes = self.num_classes
+        if num_classes is None:
+            lengths = {r['num_classes'] for r in results if r['num_classes'] is not None}
+            if len(lengths) > 1:
+                raise MetricInputError(f'ConfusionMatrix got pred_score vectors of different '
+                                       f'lengths {sorted(lengths)}; set num_classes.')
+            num_classes = lengths.pop() if lengths else None
+        if num_classes is None:
+            raise MetricInputError(
+                'ConfusionMatrix cannot tell the number of classes: the samples carry '
+                'pred_label but no pred_score. Please specify the `num_classes`, e.g. '
+                "val_evaluator = dict(type='ConfusionMatrix', num_classes=10).")
         return dict(result=self.calculate(pred, target, num_classes))
 
     @staticmethod
-    def calculate(pred: torch.Tensor, target: torch.Tensor, num_classes: int) -> torch.Tensor:
+    def calculate(pred: ArrayLike, target: ArrayLike,
+                  num_classes: Optional[int] = None) -> torch.Tensor:
         """(C, C) counts; ``matrix[t, p]`` = samples of class t predicted as p.
 
-        ``pred`` may be labels (N,) or scores (N, C).
+        Args:
+            pred: scores ``(N, C)`` (C inferred) or predicted labels ``(N,)``; a tensor, numpy
+                array or list.
+            target: labels ``(N,)``.
+            num_classes: C; required when ``pred`` holds labels.
         """
+        pred = to_tensor(pred, 'pred', 'ConfusionMatrix.calculate')
+        target = to_tensor(target, 'target', 'ConfusionMatrix.calculate')
         if pred.ndim == 2:
+            if num_classes is not None and num_classes != pred.shape[1]:
+                raise MetricInputError(f'num_classes={num_classes} but the scores have '
+                                       f'{pred.shape[1]} classes.')
+            num_classes = pred.shape[1]
             pred = pred.argmax(dim=1)
-        if pred.shape != target.shape:
-            raise ValueError(f'pred and target must have the same length; got '
-                             f'{tuple(pred.shape)} and {tuple(target.shape)}.')
+        elif num_classes is None:
+            raise MetricInputError('Please specify the `num_classes` if `pred` holds labels '
+                                   'instead of scores (N, C).')
+        if pred.ndim != 1 or pred.shape != target.shape:
+            raise ValueError(f'pred must be labels (N,) or scores (N, C) and target labels (N,) '
+                             f'of the same N; got {tuple(pred.shape)} and '
+                             f'{tuple(target.shape)}.')
         for name, values in (('pred', pred), ('target', target)):
             if values.numel() and (int(values.min()) < 0 or int(values.max()) >= num_classes):
                 raise ValueError(f'{name} labels must be in [0, {num_classes}); got '
@@ -63,10 +101,14 @@ class ConfusionMatrix(BaseMetric):
         return torch.bincount(flat, minlength=num_classes ** 2).reshape(num_classes, num_classes)
 
     @staticmethod
-    def plot(confusion_matrix: torch.Tensor, classes: Optional[Sequence[str]] = None,
+    def plot(confusion_matrix: torch.Tensor, *, classes: Optional[Sequence[str]] = None,
              normalize: bool = False, include_values: Optional[bool] = None,
-             cmap: str = 'viridis', title: str = 'Confusion matrix', colorbar: bool = True):
+             cmap: str = 'viridis', title: str = 'Confusion matrix', colorbar: bool = True,
+             show: bool = False):
         """Draw the matrix; returns a ``matplotlib.figure.Figure`` (save with ``savefig``).
+
+        Unlike MMPretrain's, this does not open a window unless ``show=True``: the figure is
+        built without pyplot, so scripts and headless machines can draw and save it.
 
         Args:
             confusion_matrix: (C, C) counts, rows = ground truth.
@@ -76,6 +118,7 @@ class ConfusionMatrix(BaseMetric):
             cmap: matplotlib colour map.
             title: figure title.
             colorbar: add a colour bar.
+            show: also display the figure in a pyplot window (``plt.show()``).
         """
         from matplotlib.figure import Figure
 
@@ -91,7 +134,12 @@ class ConfusionMatrix(BaseMetric):
             matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
         include_values = num <= 30 if include_values is None else include_values
         size = max(4., 0.45 * num + 2)
-        fig = Figure(figsize=(size + (1.5 if colorbar else 0), size))
+        figsize = (size + (1.5 if colorbar else 0), size)
+        if show:
+            import matplotlib.pyplot as plt
+            fig = plt.figure(figsize=figsize)
+        else:
+            fig = Figure(figsize=figsize)
         ax = fig.add_subplot()
         image = ax.imshow(matrix, cmap=cmap, interpolation='nearest')
         if colorbar:
@@ -108,6 +156,8 @@ class ConfusionMatrix(BaseMetric):
                     ax.text(p, t, text, ha='center', va='center', fontsize=8,
                             color='black' if matrix[t, p] > threshold else 'white')
         fig.tight_layout()
+        if show:
+            plt.show()
         return fig
 
 

@@ -1,7 +1,31 @@
 """Reading predictions and targets out of data samples (dicts or DataSample objects)."""
-from typing import Any, Optional
+from typing import Any, Optional, Sequence, Union
 
+import numpy as np
 import torch
+
+ArrayLike = Union[torch.Tensor, np.ndarray, Sequence]
+
+
+class MetricInputError(ValueError, AssertionError):
+    """A metric cannot be computed from what it was given (also an ``AssertionError``, which is
+    what MMPretrain raises in the same situations)."""
+
+
+def to_tensor(value: ArrayLike, name: str, caller: str) -> torch.Tensor:
+    """``value`` (tensor, numpy array or nested sequence of numbers) as a CPU tensor.
+
+    Raises:
+        TypeError: for any other type, naming it and the argument.
+    """
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value)
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return torch.tensor(value)
+    raise TypeError(f'{type(value)} is not a valid {caller} {name}: pass a tensor, a numpy '
+                    f'array or a sequence of numbers.')
 
 
 def as_dict(sample: Any) -> dict:

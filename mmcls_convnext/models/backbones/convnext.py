@@ -9,6 +9,7 @@ from mmengine.model import BaseModule
 
 from mmcls_convnext.registry import MODELS
 
+from ..errors import ModelConfigError, ModelConfigTypeError
 from ..layers import build_norm_layer
 from .convnext_block import ConvNeXtBlock
 
@@ -38,46 +39,48 @@ def _resolve_arch(arch: Union[str, dict]) -> Tuple[List[int], List[int]]:
         if key not in ARCH_SETTINGS:
             close = difflib.get_close_matches(key, list(ARCH_SETTINGS), n=3)
             hint = f' Did you mean {close}?' if close else ''
-            raise ValueError(f'Unknown ConvNeXt arch {arch!r}. Choose one of '
-                             f'{list(ARCH_SETTINGS)} or pass dict(depths=[...], channels=[...]).'
-                             f'{hint}')
+            raise ModelConfigError(
+                f'Unknown ConvNeXt arch {arch!r}. Choose one of {list(ARCH_SETTINGS)} or pass '
+                f'dict(depths=[...], channels=[...]).{hint}')
         setting = ARCH_SETTINGS[key]
         return list(setting['depths']), list(setting['channels'])
     if isinstance(arch, dict):
         missing = {'depths', 'channels'} - set(arch)
         extra = set(arch) - {'depths', 'channels'}
         if missing or extra:
-            raise ValueError(f'A custom ConvNeXt arch needs exactly the keys "depths" and '
-                             f'"channels"; missing {sorted(missing)}, unexpected {sorted(extra)}.')
+            raise ModelConfigError(
+                f'A custom ConvNeXt arch needs exactly the keys "depths" and "channels"; '
+                f'missing {sorted(missing)}, unexpected {sorted(extra)}.')
         depths, channels = list(arch['depths']), list(arch['channels'])
         if len(depths) != len(channels) or not depths:
-            raise ValueError(f'arch depths and channels must be non-empty and of equal length; '
-                             f'got depths={depths} ({len(depths)}), channels={channels} '
-                             f'({len(channels)}).')
+            raise ModelConfigError(
+                f'arch depths and channels must be non-empty and of equal length; got '
+                f'depths={depths} ({len(depths)}), channels={channels} ({len(channels)}).')
         if any(not isinstance(v, int) or v <= 0 for v in depths + channels):
-            raise ValueError(f'arch depths and channels must be positive ints; got '
-                             f'depths={depths}, channels={channels}.')
+            raise ModelConfigError(f'arch depths and channels must be positive ints; got '
+                                   f'depths={depths}, channels={channels}.')
         return depths, channels
-    raise TypeError(f'arch must be a name or dict(depths=..., channels=...); got '
-                    f'{type(arch).__name__}.')
+    raise ModelConfigTypeError(f'arch must be a name or dict(depths=..., channels=...); got '
+                               f'{type(arch).__name__}.')
 
 
 def _resolve_out_indices(out_indices: Union[int, Sequence[int]],
                          num_stages: int) -> Tuple[int, ...]:
     indices = [out_indices] if isinstance(out_indices, int) else list(out_indices)
     if not indices:
-        raise ValueError('out_indices must name at least one stage.')
+        raise ModelConfigError('out_indices must name at least one stage.')
     resolved = []
     for index in indices:
         if not isinstance(index, int) or isinstance(index, bool):
-            raise TypeError(f'out_indices must hold ints; got {index!r}.')
+            raise ModelConfigTypeError(f'out_indices must hold ints; got {index!r}.')
         if not -num_stages <= index < num_stages:
-            raise ValueError(f'out_indices entry {index} is out of range for {num_stages} stages: '
-                             f'allowed {-num_stages}..{num_stages - 1}.')
+            raise ModelConfigError(
+                f'out_indices entry {index} is out of range for {num_stages} stages: '
+                f'allowed {-num_stages}..{num_stages - 1}.')
         resolved.append(index % num_stages)
     if len(set(resolved)) != len(resolved):
-        raise ValueError(f'out_indices {tuple(indices)} name the same stage twice '
-                         f'(resolved: {tuple(resolved)}).')
+        raise ModelConfigError(f'out_indices {tuple(indices)} name the same stage twice '
+                               f'(resolved: {tuple(resolved)}).')
     return tuple(resolved)
 
 
@@ -132,12 +135,12 @@ class ConvNeXt(BaseModule):
         self.depths, self.channels = _resolve_arch(arch)
         self.num_stages = len(self.depths)
         if not 0. <= drop_path_rate < 1.:
-            raise ValueError(f'drop_path_rate must be in [0, 1); got {drop_path_rate}.')
+            raise ModelConfigError(f'drop_path_rate must be in [0, 1); got {drop_path_rate}.')
         if not isinstance(frozen_stages, int) or not 0 <= frozen_stages <= self.num_stages:
-            raise ValueError(f'frozen_stages must be an int in 0..{self.num_stages} '
-                             f'(number of stages); got {frozen_stages!r}.')
+            raise ModelConfigError(f'frozen_stages must be an int in 0..{self.num_stages} '
+                                   f'(number of stages); got {frozen_stages!r}.')
         if stem_patch_size < 1:
-            raise ValueError(f'stem_patch_size must be >= 1; got {stem_patch_size}.')
+            raise ModelConfigError(f'stem_patch_size must be >= 1; got {stem_patch_size}.')
         # sorted: outputs come in stage order whatever order the indices were given in
         self.out_indices = tuple(sorted(_resolve_out_indices(out_indices, self.num_stages)))
         self.out_channels = tuple(self.channels[i] for i in self.out_indices)

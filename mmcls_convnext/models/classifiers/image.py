@@ -9,6 +9,8 @@ from mmengine.model import BaseModel
 from mmcls_convnext.registry import MODELS
 from mmcls_convnext.structures import DataSample
 
+from ..errors import InvalidModeError, ModelConfigError, ModelConfigTypeError
+
 MODES = ('tensor', 'loss', 'predict')
 STAGES = ('backbone', 'neck', 'pre_logits')
 
@@ -101,7 +103,8 @@ class ImageClassifier(BaseModel):
             return self.loss(inputs, data_samples)
         if mode == 'predict':
             return self.predict(inputs, data_samples)
-        raise ValueError(f'Invalid mode {mode!r}: ImageClassifier.forward accepts one of {MODES}.')
+        raise InvalidModeError(f'Invalid mode "{mode}": ImageClassifier.forward accepts one of '
+                               f'{MODES}.')
 
     def extract_feat(self, inputs: torch.Tensor,
                      stage: str = 'neck') -> Union[Tuple[torch.Tensor, ...], torch.Tensor]:
@@ -114,7 +117,8 @@ class ImageClassifier(BaseModel):
                 classifier layer sees).
         """
         if stage not in STAGES:
-            raise ValueError(f'Invalid stage {stage!r}: extract_feat accepts one of {STAGES}.')
+            raise ModelConfigError(
+                f'Invalid stage {stage!r}: extract_feat accepts one of {STAGES}.')
         x = self.backbone(inputs)
         if stage == 'backbone':
             return x
@@ -123,8 +127,27 @@ class ImageClassifier(BaseModel):
         if stage == 'neck':
             return x
         if not self.with_head or not hasattr(self.head, 'pre_logits'):
-            raise ValueError("extract_feat(stage='pre_logits') needs a head with pre_logits().")
+            raise ModelConfigError(
+                "No head or the head has no pre_logits(): extract_feat(stage='pre_logits') needs "
+                "a head such as LinearClsHead; use stage='neck' for a model without one.")
         return self.head.pre_logits(x)
+
+    def extract_feats(self, multi_inputs: Sequence[torch.Tensor],
+                      stage: str = 'neck') -> List[Union[Tuple[torch.Tensor, ...], torch.Tensor]]:
+        """:meth:`extract_feat` of each batch in ``multi_inputs`` (e.g. test-time augmented views).
+
+        Args:
+            multi_inputs: a list/tuple of ``(N, C, H, W)`` batches.
+            stage: see :meth:`extract_feat`.
+
+        Returns:
+            One :meth:`extract_feat` result per batch, in order.
+        """
+        if not isinstance(multi_inputs, (list, tuple)):
+            raise ModelConfigTypeError(
+                f'extract_feats takes a list or tuple of input batches; got '
+                f'{type(multi_inputs).__name__}. For a single batch, use `extract_feat` instead.')
+        return [self.extract_feat(inputs, stage=stage) for inputs in multi_inputs]
 
     def loss(self, inputs: torch.Tensor, data_samples: List[DataSample]) -> dict:
         if not self.with_head:

@@ -9,6 +9,8 @@ from mmengine.model import BaseModule
 from mmcls_convnext.registry import MODELS
 from mmcls_convnext.structures import DataSample
 
+from ..errors import ModelConfigError
+
 
 def stack_targets(data_samples: Sequence[DataSample]) -> torch.Tensor:
     """Soft targets ``(N, C)`` if the samples carry ``gt_score``, else labels ``(N,)``."""
@@ -49,8 +51,8 @@ class ClsHead(BaseModule):
             loss = dict(type='CrossEntropyLoss', loss_weight=1.0)
         self.loss_module = loss if isinstance(loss, nn.Module) else MODELS.build(loss)
         self.topk = (topk,) if isinstance(topk, int) else tuple(topk)
-        if not self.topk or any(k < 1 for k in self.topk):
-            raise ValueError(f'topk must be positive ints; got {topk!r}.')
+        if not self.topk or any(not isinstance(k, int) or k < 1 for k in self.topk):
+            raise ModelConfigError(f'topk must be positive ints; got {topk!r}.')
         self.cal_acc = cal_acc
 
     def pre_logits(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
@@ -71,8 +73,9 @@ class ClsHead(BaseModule):
                                             **kwargs))
         if self.cal_acc:
             if target.dim() != 1:
-                raise ValueError('cal_acc=True needs hard labels; with Mixup/CutMix the targets '
-                                 'are soft. Set cal_acc=False.')
+                raise ModelConfigError(
+                    'cal_acc=True needs hard labels, but the targets are soft (gt_score), as '
+                    'after batch augmentation (Mixup/CutMix). Set cal_acc=False.')
             for k, acc in zip(self.topk, topk_accuracy(cls_score.detach(), target, self.topk)):
                 losses[f'accuracy_top-{k}'] = acc
         return losses
@@ -113,7 +116,8 @@ class LinearClsHead(ClsHead):
         super().__init__(loss=loss, topk=topk, cal_acc=cal_acc, init_cfg=init_cfg)
         for name, value in (('num_classes', num_classes), ('in_channels', in_channels)):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f'LinearClsHead {name} must be a positive int; got {value!r}.')
+                raise ModelConfigError(f'LinearClsHead {name}={value!r} must be a positive int '
+                                       f'(e.g. {name}=10).')
         self.num_classes = num_classes
         self.in_channels = in_channels
         self.fc = nn.Linear(in_channels, num_classes)

@@ -7,6 +7,8 @@ import torch.nn.functional as F
 
 from mmcls_convnext.registry import MODELS
 
+from ..errors import ModelConfigError
+
 
 @MODELS.register_module(name='LN2d')
 @MODELS.register_module(name='LayerNorm2d')
@@ -29,7 +31,19 @@ class LayerNorm2d(nn.LayerNorm):
         super().__init__(num_channels, eps=eps, elementwise_affine=elementwise_affine)
         self.num_channels = num_channels
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, data_format: Optional[str] = None) -> torch.Tensor:
+        """Normalise each position's channel vector.
+
+        Args:
+            x: ``(N, C, H, W)``; with ``data_format='channel_last'``, any ``(..., C)``.
+            data_format: ``'channel_first'`` (the default, also when None) or
+                ``'channel_last'`` (then this is a plain LayerNorm over the last dim).
+        """
+        if data_format is not None and data_format != 'channel_first':
+            if data_format != 'channel_last':
+                raise ModelConfigError(f"LayerNorm2d data_format must be 'channel_first' or "
+                                       f"'channel_last'; got {data_format!r}.")
+            return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
         if x.dim() != 4:
             raise ValueError(f'LayerNorm2d expects an (N, C, H, W) tensor; got shape '
                              f'{tuple(x.shape)}.')

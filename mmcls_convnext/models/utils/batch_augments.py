@@ -4,12 +4,15 @@ Each takes ``(inputs (N, C, H, W), targets (N, num_classes))`` and returns the m
 targets stay probability vectors (every row sums to 1). Randomness comes from numpy (the Beta
 draw, the box) and torch (the permutation), both seeded by the runner.
 """
+from numbers import Real
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 
 from mmcls_convnext.registry import BATCH_AUGMENTS
+
+from ..errors import ModelConfigError, ModelConfigTypeError
 
 
 def _check_batch(inputs: torch.Tensor, targets: torch.Tensor) -> None:
@@ -21,8 +24,11 @@ def _check_batch(inputs: torch.Tensor, targets: torch.Tensor) -> None:
 
 class _Mixing:
     def __init__(self, alpha: float):
+        if isinstance(alpha, bool) or not isinstance(alpha, Real):
+            raise ModelConfigTypeError(f'{type(self).__name__} alpha must be a number > 0; got '
+                                       f'{alpha!r}.')
         if alpha <= 0:
-            raise ValueError(f'{type(self).__name__} alpha must be > 0; got {alpha}.')
+            raise ModelConfigError(f'{type(self).__name__} alpha must be > 0; got {alpha}.')
         self.alpha = float(alpha)
 
     def __repr__(self) -> str:
@@ -58,7 +64,7 @@ class CutMix(_Mixing):
         super().__init__(alpha)
         if cutmix_minmax is not None and (len(cutmix_minmax) != 2
                                           or not 0 < cutmix_minmax[0] < cutmix_minmax[1] <= 1):
-            raise ValueError(f'cutmix_minmax must be (min, max) with 0 < min < max <= 1; got '
+            raise ModelConfigError(f'cutmix_minmax must be (min, max) with 0 < min < max <= 1; got '
                              f'{cutmix_minmax!r}.')
         self.cutmix_minmax = None if cutmix_minmax is None else tuple(cutmix_minmax)
         self.correct_lam = correct_lam
@@ -100,8 +106,9 @@ class RandomBatchAugment:
     Args:
         augments: batch augment configs/objects, e.g. ``[dict(type='Mixup', alpha=0.8),
             dict(type='CutMix', alpha=1.0)]``.
-        probs: probability of each; defaults to uniform over the augments. If they sum to less
-            than 1, the remainder leaves the batch unchanged.
+        probs: probability of each; None picks uniformly. If they sum to less than 1, the
+            remainder leaves the batch unchanged: a ``None`` entry is appended to
+            ``self.augments`` and the remainder to ``self.probs`` (as MMPretrain does).
     """
 
     def __init__(self, augments: Union[dict, Sequence[Union[dict, object]]],
@@ -112,27 +119,31 @@ class RandomBatchAugment:
             BATCH_AUGMENTS.build(a) if isinstance(a, dict) else a for a in augments
         ]
         if not self.augments:
-            raise ValueError('RandomBatchAugment needs at least one augment.')
-        if probs is None:
-            probs = [1.0 / len(self.augments)] * len(self.augments)
-        elif isinstance(probs, (int, float)):
-            probs = [float(probs)]
-        probs = [float(p) for p in probs]
-        if len(probs) != len(self.augments):
-            raise ValueError(f'RandomBatchAugment got {len(self.augments)} augments but '
-                             f'{len(probs)} probs.')
-        if any(p < 0 for p in probs) or sum(probs) > 1 + 1e-6:
-            raise ValueError(f'probs must be >= 0 and sum to at most 1; got {probs}.')
-        self.probs = probs
+            raise ModelConfigError('RandomBatchAugment needs at least one augment.')
+        self.probs: Optional[List[float]] = None
+        if probs is not None:
+            probs = [float(probs)] if isinstance(probs, Real) else [float(p) for p in probs]
+            if len(probs) != len(self.augments):
+                raise ModelConfigError(
+                    f'RandomBatchAugment needs one probability per augment. Got '
+                    f'{len(self.augments)} vs {len(probs)}: {len(self.augments)} augments but '
+                    f'{len(probs)} probs.')
+            total = sum(probs)
+            if any(p < 0 for p in probs) or total > 1 + 1e-6:
+                raise ModelConfigError(f'probs must be >= 0 and sum to at most 1; got {probs}, '
+                                       f'whose total {total:g} exceeds 1.')
+            if total < 1:
+                self.augments.append(None)
+                probs.append(1 - total)
+            self.probs = probs
 
     def __call__(self, inputs: torch.Tensor,
                  targets: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        choices = list(range(len(self.augments))) + [-1]
-        weights = self.probs + [max(0.0, 1 - sum(self.probs))]
-        index = int(np.random.choice(choices, p=np.asarray(weights) / sum(weights)))
-        if index < 0:
+        index = int(np.random.choice(len(self.augments), p=self.probs))
+        augment = self.augments[index]
+        if augment is None:
             return inputs, targets
-        return self.augments[index](inputs, targets)
+        return augment(inputs, targets)
 
     def __repr__(self) -> str:
         return f'RandomBatchAugment(augments={self.augments}, probs={self.probs})'
