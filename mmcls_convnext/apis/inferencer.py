@@ -235,7 +235,8 @@ def rescale_picture(image: np.ndarray, resize: Optional[int] = None,
 
 
 def inference_model(model: ModelArg, img: Union[str, os.PathLike, np.ndarray],
-                    device: Optional[str] = None, **kwargs) -> Dict[str, Any]:
+                    device: Optional[str] = None, pretrained: Union[bool, str] = True,
+                    classes: Optional[Sequence[str]] = None, **kwargs) -> Dict[str, Any]:
     """Classify one image.
 
     Works for models built by zoo name, config path or Config (``get_model``/``init_model``);
@@ -246,6 +247,7 @@ def inference_model(model: ModelArg, img: Union[str, os.PathLike, np.ndarray],
             / Config (loaded with its ``load_from``, else random weights with a warning).
         img: image path, URL, or (H, W, 3) uint8 BGR array.
         device: default: the model's current device.
+        pretrained, classes: as for :class:`ImageClassificationInferencer`.
         **kwargs: drawing options of :meth:`ImageClassificationInferencer.__call__`
             (``show_dir``, ``show``, ``resize``, ``rescale_factor``, ``draw_score``, ...).
 
@@ -258,7 +260,8 @@ def inference_model(model: ModelArg, img: Union[str, os.PathLike, np.ndarray],
     if device is None and isinstance(model, nn.Module):
         param = next(model.parameters(), None)
         device = str(param.device) if param is not None else 'cpu'
-    inferencer = ImageClassificationInferencer(model, pretrained=True, device=device)
+    inferencer = ImageClassificationInferencer(model, pretrained=pretrained, device=device,
+                                               classes=classes)
     items = collect_inputs(img)
     if len(items) != 1:
         raise ValueError(f'inference_model takes one image; {img} expands to {len(items)}. '

@@ -146,6 +146,8 @@ def test_config_path_without_weights_runs_offline_with_a_warning(tiny_config, im
     with pytest.warns(UserWarning, match=message):
         result = inference_model(tiny_config, images[1])
     assert result['pred_class'] in 'abcde'
+    named = inference_model(tiny_config, images[1], pretrained=False, classes=list('vwxyz'))
+    assert named['pred_class'] in 'vwxyz'
     assert ImageClassificationInferencer.list_models('convnext-v2-atto*') == [
         'convnext-v2-atto_fcmae-pre_3rdparty_in1k']
 
