@@ -201,23 +201,25 @@ class _Walker:
         scope = node.get('_scope_')
         if isinstance(scope, str) and scope in FOREIGN_SCOPES:
             node['_scope_'] = reg.SCOPE
-            self._record(path + ('_scope_', ), scope, reg.SCOPE, scope)
+            self.record(path + ('_scope_', ), scope, reg.SCOPE, scope)
         name = node.get('type')
         if not isinstance(name, str):
             return  # no type, or a class / function given directly
         new, scope = _translate_type(name, _registry_for(path))
         if new != name:
             node['type'] = new
-            self._record(path + ('type', ), name, new, scope)
-        self._check(path + ('type', ), name, new, node.get('_scope_'), _registry_for(path))
+            self.record(path + ('type', ), name, new, scope)
+        self.check(path + ('type', ), name, new, node.get('_scope_'), _registry_for(path))
 
-    def _record(self, path: Path, old: str, new: str, scope: Optional[str]) -> None:
+    def record(self, path: Path, old: str, new: str, scope: Optional[str]) -> None:
+        """Note one change (``scope``: the foreign scope it came from, if any)."""
         self.changes.append((dotted(path), old, new))
         if scope is not None:
             self.foreign_scopes.append(scope)
 
-    def _check(self, path: Path, original: str, name: str, scope: Any,
-               attr: Optional[str]) -> None:
+    def check(self, path: Path, original: str, name: str, scope: Any,
+              attr: Optional[str]) -> None:
+        """Note a problem when registry ``attr`` cannot build ``name``."""
         if '.' in name or (scope is not None and scope != reg.SCOPE):
             return  # another package's scope or an import path: mmengine resolves those
         if attr is not None and name not in _registry_names(attr):
@@ -237,13 +239,26 @@ def _translate_custom_imports(cfg: Config, walker: _Walker) -> None:
     imports, kept = _split_imports(cfg)
     for module in imports:
         if module not in kept:
-            walker._record(('custom_imports', 'imports'), module, '(not needed)',
+            walker.record(('custom_imports', 'imports'), module, '(not needed)',
                            module.split('.')[0])
     if len(kept) != len(imports):
         if kept:
             cfg.custom_imports = dict(cfg.custom_imports, imports=kept)
         else:
             cfg.pop('custom_imports')
+
+
+def _check_string_type(walker: _Walker, node: dict, key: str, attr: str) -> None:
+    """Types given as plain strings (``optim_wrapper.constructor``, ``runner_type``)."""
+    name = node.get(key)
+    if not isinstance(name, str):
+        return
+    prefix = ('optim_wrapper', ) if attr == 'OPTIM_WRAPPER_CONSTRUCTORS' else ()
+    new, scope = _translate_type(name, attr)
+    if new != name:
+        node[key] = new
+        walker.record(prefix + (key, ), name, new, scope)
+    walker.check(prefix + (key, ), name, new, None, attr)
 
 
 def translate_config(cfg: Config, source: Optional[str] = None,
@@ -267,7 +282,7 @@ def translate_config(cfg: Config, source: Optional[str] = None,
     walker = _Walker()
     scope = out.get('default_scope')
     if scope in FOREIGN_SCOPES:
-        walker._record(('default_scope', ), scope, reg.SCOPE, scope)
+        walker.record(('default_scope', ), scope, reg.SCOPE, scope)
     if scope is None or scope in FOREIGN_SCOPES:
         out.default_scope = reg.SCOPE
     _translate_custom_imports(out, walker)
@@ -285,19 +300,6 @@ def translate_config(cfg: Config, source: Optional[str] = None,
     if log and translation.changes:
         print_log(translation.summary(source), logger='current', level=logging.INFO)
     return out, translation
-
-
-def _check_string_type(walker: _Walker, node: dict, key: str, attr: str) -> None:
-    """Types given as plain strings (``optim_wrapper.constructor``, ``runner_type``)."""
-    name = node.get(key)
-    if not isinstance(name, str):
-        return
-    prefix = ('optim_wrapper', ) if attr == 'OPTIM_WRAPPER_CONSTRUCTORS' else ()
-    new, scope = _translate_type(name, attr)
-    if new != name:
-        node[key] = new
-        walker._record(prefix + (key, ), name, new, scope)
-    walker._check(prefix + (key, ), name, new, None, attr)
 
 
 def load_config_file(path: str) -> Config:
