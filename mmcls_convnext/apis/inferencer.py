@@ -3,6 +3,7 @@ import os
 import os.path as osp
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
+import mmcv
 import numpy as np
 import torch
 from mmengine.config import Config
@@ -12,7 +13,6 @@ from mmcls_convnext.registry import INFERENCERS
 from mmcls_convnext.structures import DataSample
 from mmcls_convnext.zoo import load_model_weights
 
-from .draw import save_prediction
 from .model import _checkpoint_classes, get_model
 from .pipeline import InferencePipeline, InputsType, collect_inputs, test_pipeline_cfg
 
@@ -20,7 +20,8 @@ ModelArg = Union[nn.Module, str, os.PathLike, Config]
 
 
 def model_config(model: nn.Module) -> Optional[Config]:
-    """The Config a model was built from (``get_model`` stores it as ``model._config``)."""
+    """The Config a model was built from (``get_model`` stores it as ``model._config`` and
+    ``model.cfg``)."""
     cfg = getattr(model, '_config', None) or getattr(model, 'cfg', None)
     return cfg if isinstance(cfg, Config) else None
 
@@ -69,6 +70,16 @@ class _ModelRunner:
         cfg = model_config(net)
         self.pipeline = InferencePipeline(test_pipeline_cfg(cfg if cfg is not None else Config()))
 
+    @property
+    def config(self) -> Optional[Config]:
+        """The Config the model was built from (``model.cfg``), or None."""
+        return model_config(self.model)
+
+    @property
+    def cfg(self) -> Optional[Config]:
+        """Alias of :attr:`config`."""
+        return self.config
+
     def prepare(self, items: Sequence[Union[str, np.ndarray]]):
         """Load and preprocess a batch: returns (model data dict, original BGR images)."""
         inputs, samples, originals = [], [], []
@@ -86,13 +97,19 @@ class ImageClassificationInferencer(_ModelRunner):
     """Classify images with a ConvNeXt classifier, using the eval preprocessing of its config.
 
     Args:
-        model: a built model (from :func:`get_model`), a zoo name, a config path or a Config.
-        pretrained: for a name/config: True (zoo weights), False, or a checkpoint path/URL;
-            for a built model, a path/URL is loaded into it (strict) and True/False change
-            nothing.
+        model: a built model (from :func:`get_model`), a zoo name, a config path or a Config
+            (MMPretrain / MMClassification 1.x configs are translated).
+        pretrained: for a name/config: True (zoo weights; for a config its ``load_from``, else
+            random weights with a warning), False, or a checkpoint path/URL; for a built model,
+            a path/URL is loaded into it (strict) and True/False change nothing.
         device: e.g. ``'cpu'``, ``'cuda:0'``; default CUDA when available.
         classes: class names overriding the model's ``dataset_meta``.
         **kwargs: model-config overrides passed to :func:`get_model`.
+
+    Attributes:
+        config / cfg: the Config the model was built from (None for a hand-built model).
+        visualizer: the :class:`ClsVisualizer` that draws ``show``/``show_dir`` pictures;
+            None until the first call that draws.
 
     Example:
         >>> inferencer = ImageClassificationInferencer('convnext-tiny_32xb128_in1k')
@@ -114,18 +131,34 @@ class ImageClassificationInferencer(_ModelRunner):
                 and len(self.classes) != num_classes:
             raise ValueError(f'{len(self.classes)} class names given for a head with '
                              f'{num_classes} classes.')
+        self.visualizer = None
+        self.num_visualized_imgs = 0
+
+    @staticmethod
+    def list_models(pattern: Optional[str] = None) -> List[str]:
+        """Zoo names of classification models (with a head) matching ``pattern``."""
+        from mmcls_convnext.zoo import TASK_CLASSIFICATION, list_models
+        return list_models(pattern=pattern, task=TASK_CLASSIFICATION)
 
     @torch.no_grad()
-    def __call__(self, inputs: InputsType, batch_size: int = 1,
-                 return_datasamples: bool = False, show_dir: Optional[str] = None,
+    def __call__(self, inputs: InputsType, return_datasamples: bool = False,
+                 batch_size: int = 1, *, show_dir: Optional[str] = None, show: bool = False,
+                 wait_time: float = 0., resize: Optional[int] = None,
+                 rescale_factor: Optional[float] = None, draw_score: bool = True,
                  show_progress: Optional[bool] = None) -> List[Union[Dict, DataSample]]:
-        """Predict every input.
+        """Predict every input (arguments in MMPretrain's order and names).
 
         Args:
             inputs: an image path, URL, folder, numpy array (H, W, 3) BGR uint8, or a list.
-            batch_size: images per forward pass (results do not depend on it).
             return_datasamples: return :class:`DataSample` records instead of dicts.
-            show_dir: if set, write ``<stem>.png`` per image with the top class drawn on it.
+            batch_size: images per forward pass (results do not depend on it).
+            show_dir: if set, write ``<stem>.png`` per image (arrays: ``<n>.png``, ``n`` counting
+                the pictures this inferencer drew) with the predicted classes drawn on it.
+            show: also display each picture (needs a display).
+            wait_time: seconds each displayed picture stays up (0: until closed).
+            resize: scale the picture so that its short edge has this many pixels.
+            rescale_factor: scale the picture by this factor (when ``resize`` is None).
+            draw_score: write the scores beside the class names.
             show_progress: progress bar on stderr; default: when there is more than one batch.
 
         Returns:
@@ -134,12 +167,18 @@ class ImageClassificationInferencer(_ModelRunner):
             index as a string when the model has no class names).
         """
         _batches([], batch_size)  # validate the arguments before reading any input
+        if show and not os.environ.get('DISPLAY'):
+            raise ValueError('show=True needs a display (DISPLAY is not set); use show_dir=DIR '
+                             'to save the pictures instead.')
+        if resize is not None and (not isinstance(resize, int) or resize < 1):
+            raise ValueError(f'resize must be a positive int (pixels); got {resize!r}.')
+        if rescale_factor is not None and not rescale_factor > 0:
+            raise ValueError(f'rescale_factor must be > 0; got {rescale_factor!r}.')
         items = collect_inputs(inputs)
         batches = _batches(items, batch_size)
         if show_progress is None:
             show_progress = len(batches) > 1
         results: List[Union[Dict, DataSample]] = []
-        index = 0
         for batch in _progress(batches, show_progress, 'Inference'):
             data, originals = self.prepare(batch)
             preds = self.model.test_step(data)
@@ -147,15 +186,31 @@ class ImageClassificationInferencer(_ModelRunner):
                 result = self._to_dict(pred)
                 if self.classes is not None:
                     pred.set_metainfo(dict(pred_class=result['pred_class']))
-                if show_dir is not None:
-                    stem = (osp.splitext(osp.basename(item))[0] if isinstance(item, str)
-                            else f'{index:06d}')
-                    save_prediction(original,
-                                    f'{result["pred_class"]}: {result["pred_score"]:.2f}',
-                                    show_dir, stem)
+                if show or show_dir is not None:
+                    self._visualize(item, original, pred, show_dir, show, wait_time, resize,
+                                    rescale_factor, draw_score)
                 results.append(pred if return_datasamples else result)
-                index += 1
         return results
+
+    def _visualize(self, item: Union[str, np.ndarray], original: np.ndarray, pred: DataSample,
+                   show_dir: Optional[str], show: bool, wait_time: float,
+                   resize: Optional[int], rescale_factor: Optional[float],
+                   draw_score: bool) -> None:
+        """Draw one prediction with :attr:`visualizer` (built on first use)."""
+        if self.visualizer is None:
+            from mmcls_convnext.visualization import ClsVisualizer
+            self.visualizer = ClsVisualizer(name=f'inferencer-{id(self)}')
+        name = (osp.splitext(osp.basename(item))[0] if isinstance(item, str)
+                else str(self.num_visualized_imgs))
+        image = rescale_picture(original, resize, rescale_factor)[..., ::-1]  # BGR -> RGB
+        out_file = osp.join(show_dir, f'{name}.png') if show_dir is not None else None
+        # a size the caller chose is kept; otherwise ClsVisualizer enlarges small pictures
+        chosen = resize is not None or rescale_factor is not None
+        self.visualizer.add_datasample(
+            name, np.ascontiguousarray(image), pred, draw_gt=False, draw_pred=True, show=show,
+            wait_time=wait_time, draw_score=draw_score, classes=self.classes,
+            out_file=out_file, **(dict(min_size=1) if chosen else {}))
+        self.num_visualized_imgs += 1
 
     def _to_dict(self, pred: DataSample) -> Dict[str, Any]:
         scores = pred.pred_score.detach().float().cpu().numpy()
@@ -165,17 +220,36 @@ class ImageClassificationInferencer(_ModelRunner):
                     pred_scores=scores)
 
 
+def rescale_picture(image: np.ndarray, resize: Optional[int] = None,
+                    rescale_factor: Optional[float] = None) -> np.ndarray:
+    """``image`` (H, W, C) with its short edge scaled to ``resize`` pixels, else scaled by
+    ``rescale_factor``, else unchanged (bilinear)."""
+    height, width = image.shape[:2]
+    if resize is not None:
+        scale = resize / min(height, width)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))  # (w, h)
+        return mmcv.imresize(image, size)
+    if rescale_factor is not None:
+        return mmcv.imrescale(image, rescale_factor)
+    return image
+
+
 def inference_model(model: ModelArg, img: Union[str, os.PathLike, np.ndarray],
-                    device: Optional[str] = None) -> Dict[str, Any]:
+                    device: Optional[str] = None, pretrained: Union[bool, str] = True,
+                    classes: Optional[Sequence[str]] = None, **kwargs) -> Dict[str, Any]:
     """Classify one image.
 
     Works for models built by zoo name, config path or Config (``get_model``/``init_model``);
     the eval preprocessing comes from the model's config.
 
     Args:
-        model: a built classifier, or a zoo name / config (loaded with zoo weights for a name).
+        model: a built classifier, or a zoo name (loaded with its zoo weights), or a config path
+            / Config (loaded with its ``load_from``, else random weights with a warning).
         img: image path, URL, or (H, W, 3) uint8 BGR array.
         device: default: the model's current device.
+        pretrained, classes: as for :class:`ImageClassificationInferencer`.
+        **kwargs: drawing options of :meth:`ImageClassificationInferencer.__call__`
+            (``show_dir``, ``show``, ``resize``, ``rescale_factor``, ``draw_score``, ...).
 
     Returns:
         ``dict(pred_label=int, pred_score=float, pred_class=str, pred_scores=np.ndarray)``.
@@ -186,9 +260,10 @@ def inference_model(model: ModelArg, img: Union[str, os.PathLike, np.ndarray],
     if device is None and isinstance(model, nn.Module):
         param = next(model.parameters(), None)
         device = str(param.device) if param is not None else 'cpu'
-    inferencer = ImageClassificationInferencer(model, pretrained=True, device=device)
+    inferencer = ImageClassificationInferencer(model, pretrained=pretrained, device=device,
+                                               classes=classes)
     items = collect_inputs(img)
     if len(items) != 1:
         raise ValueError(f'inference_model takes one image; {img} expands to {len(items)}. '
                          'Use ImageClassificationInferencer for folders.')
-    return inferencer(items[0], show_progress=False)[0]
+    return inferencer(items[0], show_progress=False, **kwargs)[0]

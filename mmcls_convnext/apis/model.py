@@ -3,6 +3,7 @@ import copy
 import logging
 import os
 import os.path as osp
+import warnings
 from typing import Any, List, Mapping, Optional, Union
 
 import torch
@@ -11,6 +12,7 @@ from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 from torch import nn
 
+from mmcls_convnext.engine.config_compat import load_config_file, translate_config
 from mmcls_convnext.registry import MODELS, SCOPE
 from mmcls_convnext.zoo import (
     TASK_BACKBONE,
@@ -68,19 +70,38 @@ def _quiet_init(net: nn.Module) -> None:
 
 
 def _load_config(model: ModelSpec) -> 'tuple[Config, Optional[ModelInfo]]':
+    """The (translated, see ``engine.config_compat``) config of a zoo name, path or Config."""
     if isinstance(model, Config):
-        return copy.deepcopy(model), None
+        return translate_config(model)[0], None
     if not isinstance(model, (str, os.PathLike)):
         raise TypeError(f'model must be a zoo name, a config path or an mmengine Config; got '
                         f'{type(model).__name__}.')
     spec = os.fspath(model)
     if osp.isfile(spec):
-        return Config.fromfile(spec), None
+        return translate_config(load_config_file(spec), source=spec)[0], None
     if spec.endswith('.py'):
         raise FileNotFoundError(f'Config file {spec} does not exist (absolute path: '
                                 f'{osp.abspath(spec)}).')
-    info = get_model_info(spec)  # KeyError with close matches for unknown names
-    return Config.fromfile(resolve_config_path(info.config)), info
+    info = get_model_info(spec)  # ModelNotFoundError (KeyError + ValueError) with suggestions
+    return translate_config(load_config_file(resolve_config_path(info.config)))[0], info
+
+
+def _weights_of(pretrained: Union[bool, str], info: Optional[ModelInfo],
+                cfg: Config) -> Union[bool, str]:
+    """What ``pretrained=True`` means: the zoo entry's weights, else the config's
+    ``load_from``, else none - then the model keeps random weights, with a warning."""
+    if pretrained is not True:
+        return pretrained
+    if info is not None:
+        return info.weights
+    if cfg.get('load_from'):
+        return cfg.load_from
+    source = getattr(cfg, 'filename', None) or 'The given config'
+    warnings.warn(
+        f'{source} names no weights (it is not a model-zoo name and sets no load_from): the '
+        'model keeps its random initial weights and its predictions are meaningless. Pass '
+        'pretrained=PATH_OR_URL, or a zoo name, for trained weights.', UserWarning, stacklevel=3)
+    return False
 
 
 def _dataset_classes(cfg: Config, num_classes: Optional[int]) -> Optional[List[str]]:
@@ -114,8 +135,9 @@ def get_model(model: ModelSpec,
     Args:
         model: zoo name (see :func:`list_models`), path to a config file, or an mmengine
             ``Config`` with a ``model`` field.
-        pretrained: False (initialised weights), True (the zoo entry's verified weights), or a
-            local path / URL of a checkpoint in our layout.
+        pretrained: False (initialised weights), True (the zoo entry's verified weights; for a
+            config: its ``load_from``, else random weights with a warning), or a local path /
+            URL of a checkpoint in our layout (MMClassification 0.x/1.x files load as they are).
         device: where to put the model (default: stays on CPU).
         fast_inference: opt-in inference fast path, e.g. ``dict(mode='prepack')`` (see
             :func:`mmcls_convnext.models.fast_path.optimize_for_inference`); defaults to the
@@ -125,12 +147,14 @@ def get_model(model: ModelSpec,
             a checkpoint head of another size is then skipped with one warning.
 
     Returns:
-        The model in eval mode, with ``model._config`` (the full Config used) and
-        ``model.dataset_meta`` (``{'classes': [...]}`` or None).
+        The model in eval mode, with ``model.cfg`` / ``model._config`` (the full Config used,
+        MMPretrain / MMClassification names translated) and ``model.dataset_meta``
+        (``{'classes': [...]}`` or None).
 
     Raises:
-        KeyError: unknown zoo name (with suggestions). FileNotFoundError: missing config.
-        ValueError: ``pretrained=True`` without a zoo name.
+        ModelNotFoundError (a KeyError and a ValueError): unknown zoo name, with suggestions.
+        FileNotFoundError: missing config. ConfigCompatError (a ValueError): a type in the
+        config that nothing here builds.
         CheckpointError (a ValueError): unreadable, tampered or unfitting weights.
     """
     cfg, info = _load_config(model)
@@ -151,11 +175,7 @@ def get_model(model: ModelSpec,
     if hasattr(net, 'init_weights'):
         _quiet_init(net)
 
-    if pretrained is True:
-        if info is None:
-            raise ValueError('pretrained=True needs a model-zoo name; for a config, pass the '
-                             'checkpoint path or URL as pretrained=...')
-        pretrained = info.weights
+    pretrained = _weights_of(pretrained, info, cfg)
     meta: Mapping = {}
     if pretrained:
         if not isinstance(pretrained, (str, os.PathLike)):
@@ -175,7 +195,7 @@ def get_model(model: ModelSpec,
     if classes is None and head is not None:
         classes = _dataset_classes(cfg, num_classes)
     net.dataset_meta = {'classes': classes} if classes else None
-    net._config = cfg
+    net._config = net.cfg = cfg
     if device is not None:
         net.to(device)
     net.eval()
@@ -183,7 +203,7 @@ def get_model(model: ModelSpec,
     if fast_inference:
         from mmcls_convnext.models.fast_path import build_fast_inference_model
         net = build_fast_inference_model(net, _to_plain(fast_inference))
-        net._config = cfg
+        net._config = net.cfg = cfg
     return net
 
 

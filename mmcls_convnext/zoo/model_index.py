@@ -12,6 +12,14 @@ TASK_BACKBONE = 'Backbone'  # self-supervised FCMAE encoders: no head, no accura
 TASKS = (TASK_CLASSIFICATION, TASK_BACKBONE)
 
 
+class ModelNotFoundError(KeyError, ValueError):
+    """An unknown model-zoo name. Both a ``KeyError`` (a failed look-up, as ``dict`` raises) and
+    a ``ValueError`` (what MMPretrain's ``get_model`` raises), so either ``except`` catches it."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ''
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """Everything known about one published checkpoint.
@@ -147,14 +155,16 @@ def get_model_info(name: str) -> ModelInfo:
     """The :class:`ModelInfo` of a zoo name.
 
     Raises:
-        KeyError: for an unknown name, with the closest zoo names as suggestions.
+        ModelNotFoundError: (a KeyError and a ValueError) for an unknown name, with the closest
+            zoo names as suggestions.
     """
     if name in MODEL_INDEX:
         return MODEL_INDEX[name]
     close = difflib.get_close_matches(name, list(MODEL_INDEX), n=5, cutoff=0.5)
     hint = f' Did you mean one of {close}?' if close else ''
-    raise KeyError(f'{name!r} is not a model-zoo name nor an existing config file.{hint} '
-                   "See mmcls_convnext.apis.list_models() or docs/model_zoo.md for all names.")
+    raise ModelNotFoundError(
+        f'Failed to find model {name!r}: it is not a model-zoo name nor an existing config '
+        f'file.{hint} See mmcls_convnext.apis.list_models() or docs/model_zoo.md for all names.')
 
 
 def config_roots() -> List[str]:

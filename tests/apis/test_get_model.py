@@ -68,13 +68,38 @@ def test_errors(tiny_config):
         get_model('convnext-v2-atto_fcmae-pre_3rdparty_in1')
     with pytest.raises(FileNotFoundError, match=r'Config file missing/cfg\.py does not exist'):
         get_model('missing/cfg.py')
-    with pytest.raises(ValueError, match='pretrained=True needs a model-zoo name'):
-        get_model(tiny_config, pretrained=True)
     with pytest.raises(TypeError, match='model must be a zoo name, a config path or an mmengine '
                        'Config; got int'):
         get_model(3)
     with pytest.raises(TypeError):  # a misspelt model argument is not swallowed
         get_model(tiny_config, backbone=dict(depth_typo=3))
+
+
+def test_unknown_name_is_a_key_error_and_a_value_error():
+    with pytest.raises(KeyError) as caught:
+        get_model('unknown-model')
+    assert isinstance(caught.value, ValueError)  # what MMPretrain raises
+    assert str(caught.value).startswith("Failed to find model 'unknown-model': it is not a "
+                                        'model-zoo name nor an existing config file.')
+
+
+def test_pretrained_true_for_a_config_warns_and_keeps_random_weights(tiny_config):
+    with pytest.warns(UserWarning, match=r'tiny_cfg\.py names no weights \(it is not a '
+                      r'model-zoo name and sets no load_from\): the model keeps its random '
+                      r'initial weights'):
+        model = get_model(tiny_config, pretrained=True)
+    assert model.head.fc.out_features == 5
+
+
+def test_pretrained_true_for_a_config_loads_its_load_from(tiny_config, tmp_path):
+    src = get_model(tiny_config)
+    path = tmp_path / 'w.pth'
+    torch.save({'state_dict': src.state_dict()}, path)
+    cfg = Config.fromfile(tiny_config)
+    cfg.load_from = str(path)
+    model = get_model(cfg, pretrained=True)
+    assert all(torch.equal(v, src.state_dict()[k]) for k, v in model.state_dict().items())
+    assert model.cfg is model._config and model.cfg.load_from == str(path)
 
 
 def test_list_models_reexport():

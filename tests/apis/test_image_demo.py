@@ -46,6 +46,6 @@ def test_demo_device_is_used(tiny_config):
 
 
 def test_demo_unknown_model_exits_with_message(capsys):
-    with pytest.raises(SystemExit, match=r"error: 'convnext-tinyy' is not a model-zoo name.*Did "
-                       'you mean'):
+    with pytest.raises(SystemExit, match=r"error: Failed to find model 'convnext-tinyy': it is "
+                       r'not a model-zoo name.*Did you mean'):
         _demo().main([DEMO_IMG, 'convnext-tinyy'])

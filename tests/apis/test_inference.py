@@ -86,19 +86,70 @@ def test_return_datasamples_and_class_override(model, images):
         ImageClassificationInferencer(model, classes=['a', 'b'])
 
 
-def test_show_dir_writes_image_of_the_input_size(model, images, tmp_path):
+def _picture(path):
+    with Image.open(path) as img:
+        assert img.mode == 'RGB'
+        return np.asarray(img)
+
+
+def test_show_dir_draws_with_the_inferencer_visualizer(model, images, tmp_path):
+    from mmcls_convnext.visualization import ClsVisualizer
     inferencer = ImageClassificationInferencer(model)
+    assert inferencer.visualizer is None  # built on the first call that draws
     array = mmcv.imread(images[1])
-    inferencer([images[0], array], show_dir=str(tmp_path / 'vis'))
-    with Image.open(tmp_path / 'vis' / 'img0.png') as img:
-        img.load()
-        assert img.size == (64, 48) and img.mode == 'RGB'
-        drawn = np.asarray(img)
-    with Image.open(tmp_path / 'vis' / '000001.png') as img:
-        assert img.size == (50, 70)
-    original = np.asarray(Image.open(images[0]).convert('RGB'))
-    assert (drawn != original).any()  # the label was drawn
-    assert (drawn[-10:] == original[-10:]).all()  # the rest of the picture is unchanged
+    inferencer([images[0], array], show_dir=str(tmp_path / 'vis'), rescale_factor=2.)
+    assert isinstance(inferencer.visualizer, ClsVisualizer)
+    # paths keep their stem; arrays are numbered by the pictures drawn so far (as MMPretrain)
+    assert sorted(p.name for p in (tmp_path / 'vis').iterdir()) == ['1.png', 'img0.png']
+    drawn = _picture(tmp_path / 'vis' / 'img0.png')
+    assert drawn.shape == (96, 128, 3)  # 48x64 input, rescale_factor=2
+    assert _picture(tmp_path / 'vis' / '1.png').shape == (140, 100, 3)
+    plain = mmcv.imrescale(mmcv.imread(images[0]), 2.)[..., ::-1]
+    assert (drawn != plain).any()  # the prediction was drawn on it
+    inferencer(array, show_dir=str(tmp_path / 'vis'), resize=35)
+    assert _picture(tmp_path / 'vis' / '2.png').shape == (49, 35, 3)  # short edge 35
+
+
+def test_draw_score_false_draws_other_text(model, images, tmp_path):
+    inferencer = ImageClassificationInferencer(model)
+    inferencer(images[0], show_dir=str(tmp_path / 'a'), resize=256)
+    inferencer(images[0], show_dir=str(tmp_path / 'b'), resize=256, draw_score=False)
+    with_score, without = _picture(tmp_path / 'a' / 'img0.png'), _picture(tmp_path / 'b' /
+                                                                          'img0.png')
+    assert with_score.shape == without.shape == (256, 341, 3)
+    assert (with_score != without).any()
+
+
+def test_inferencer_config_is_the_model_config(model):
+    inferencer = ImageClassificationInferencer(model)
+    assert inferencer.config is model._config is model.cfg and inferencer.cfg is model.cfg
+
+
+def test_bad_drawing_options_are_refused(model, images, tmp_path, monkeypatch):
+    inferencer = ImageClassificationInferencer(model)
+    with pytest.raises(ValueError, match=r'resize must be a positive int \(pixels\); got 0'):
+        inferencer(images[0], show_dir=str(tmp_path), resize=0)
+    with pytest.raises(ValueError, match=r'rescale_factor must be > 0; got -1'):
+        inferencer(images[0], show_dir=str(tmp_path), rescale_factor=-1)
+    monkeypatch.delenv('DISPLAY', raising=False)
+    with pytest.raises(ValueError, match='show=True needs a display'):
+        inferencer(images[0], show=True)
+
+
+def test_config_path_without_weights_runs_offline_with_a_warning(tiny_config, images):
+    message = r'tiny_cfg\.py names no weights .* random initial weights'
+    with pytest.warns(UserWarning, match=message):
+        inferencer = ImageClassificationInferencer(tiny_config)
+    assert inferencer.config.filename == tiny_config
+    assert sorted(inferencer(images[0])[0]) == ['pred_class', 'pred_label', 'pred_score',
+                                                'pred_scores']
+    with pytest.warns(UserWarning, match=message):
+        result = inference_model(tiny_config, images[1])
+    assert result['pred_class'] in 'abcde'
+    named = inference_model(tiny_config, images[1], pretrained=False, classes=list('vwxyz'))
+    assert named['pred_class'] in 'vwxyz'
+    assert ImageClassificationInferencer.list_models('convnext-v2-atto*') == [
+        'convnext-v2-atto_fcmae-pre_3rdparty_in1k']
 
 
 def test_progress_bar_for_many_inputs(model, images, capsys):

@@ -70,8 +70,9 @@ def test_list_models_patterns():
 
 
 def test_unknown_name_suggests_close_matches():
-    with pytest.raises(KeyError, match=r"'convnext-tiny_32xb128_in1kk' is not a model-zoo name.*"
-                       r"Did you mean one of \['convnext-tiny_32xb128_in1k'"):
+    with pytest.raises(KeyError, match=r"Failed to find model 'convnext-tiny_32xb128_in1kk': it "
+                       r"is not a model-zoo name.*Did you mean one of "
+                       r"\['convnext-tiny_32xb128_in1k'"):
         get_model_info('convnext-tiny_32xb128_in1kk')
 
 

@@ -18,8 +18,9 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
+from mmcls_convnext.engine.entrypoints.common import load_config
 from mmcls_convnext.registry import DATASETS
 from mmcls_convnext.utils import register_all_modules
 
@@ -89,9 +90,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.show_number < 1:
         print(f'error: --show-number must be >= 1; got {args.show_number}.', file=sys.stderr)
         return 1
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options or {})  # MMPretrain/MMCls names translated
     register_all_modules()
     loader_key = PHASES[args.phase]
     if cfg.get(loader_key) is None:

@@ -7,8 +7,9 @@ from typing import Any, Callable, Dict, List, Optional
 
 from mmengine.config import Config, DictAction
 
-from mmcls_convnext.registry import RUNNERS, SCOPE
+from mmcls_convnext.registry import RUNNERS
 
+from ..config_compat import load_config_file, translate_config
 from ..config_validation import ConfigKeyError, validate_cfg_options, validate_config
 
 LAUNCHERS = ['none', 'pytorch', 'slurm', 'mpi']
@@ -38,17 +39,18 @@ def export_local_rank(local_rank: int) -> None:
 
 
 def load_config(path: str, cfg_options: Dict[str, Any]) -> Config:
-    """Load, validate (typos -> ConfigKeyError) and apply ``--cfg-options``."""
+    """Load, validate (typos -> ConfigKeyError), apply ``--cfg-options``, then translate
+    MMPretrain / MMClassification 1.x names to ours (one log line; unknown types ->
+    ConfigCompatError, see :mod:`mmcls_convnext.engine.config_compat`)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'Config file "{path}" does not exist.')
-    cfg = Config.fromfile(path)
+    cfg = load_config_file(path)
     validate_config(cfg)
     if cfg_options:
         validate_cfg_options(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
         validate_config(cfg)
-    cfg.setdefault('default_scope', SCOPE)
-    return cfg
+    return translate_config(cfg, source=path)[0]
 
 
 def set_work_dir(cfg: Config, work_dir: Optional[str], config_path: str) -> None:
