@@ -14,7 +14,12 @@ from typing import Dict
 import pytest
 
 #: node id -> why it is expected to fail. Keep each reason one line; say what we do instead.
-EXPECTED_FAILURES: Dict[str, str] = {}
+EXPECTED_FAILURES: Dict[str, str] = {
+    'test_datasets/test_transforms/test_processing.py::TestRandomErasing::test_transform':
+        "RandomErasing samples as timm (the ConvNeXt recipe's): redraws a box that does not "
+        'fit, reaches the bottom/right edge, rounds the noise; its pixels differ from '
+        "MMPretrain's clip/exclusive-randint/truncate draw",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
