@@ -60,9 +60,6 @@ POLICIES: Dict[str, Tuple[dict, ...]] = {
     ),
 }
 
-MAGNITUDE_ARGS = ('magnitude_level', 'magnitude_std', 'total_level')
-
-
 def _did_you_mean(name: str, choices) -> str:
     close = difflib.get_close_matches(str(name), list(choices), n=3)
     return f' Did you mean {close}?' if close else ''
@@ -89,7 +86,8 @@ def _op_class(policy, index: int):
     if op_cls is None:
         raise DataConfigError(f'RandAugment policy {index}: unknown op type {policy["type"]!r}; '
                               f'the ops are {_aug_op_names()}.'
-                              + _did_you_mean(policy['type'], _aug_op_names()))
+                              + _did_you_mean(policy['type'].rsplit('.', 1)[-1],  # 'x.Rotate'
+                                              _aug_op_names()))
     return op_cls
 
 

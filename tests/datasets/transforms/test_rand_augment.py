@@ -214,6 +214,8 @@ def test_repr_lists_the_policies():
     (dict(policies=['Rotate']), 'policy 0 must be a dict with a "type" key'),
     (dict(policies=[dict(type='Rotat', magnitude_range=(0, 1))]),
      r"unknown op type 'Rotat'.*Did you mean \['Rotate'"),
+    (dict(policies=[dict(type='mmpretrain.Rotat', magnitude_range=(0, 1))]),
+     r"unknown op type 'mmpretrain.Rotat'.*Did you mean \['Rotate'"),
     (dict(policies=[dict(type='Rotate', magnitude_key='magnitude', magnitude_range=(0, 30))]),
      "magnitude_key='magnitude', but magnitude_range sets its 'angle'"),
     (dict(policies=[dict(type='Rotate', magnitude_key='angle')]),
