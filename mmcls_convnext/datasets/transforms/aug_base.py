@@ -35,13 +35,13 @@ PIL_RESAMPLE = {'nearest': Image.NEAREST, 'bilinear': Image.BILINEAR, 'bicubic':
 PadVal = Union[int, float, Sequence[Union[int, float]]]
 
 
-def _is_number(value) -> bool:
+def is_number(value) -> bool:
     return isinstance(value, Number) and not isinstance(value, bool)
 
 
 def check_probability(value: float, name: str, op: str) -> float:
     """``value`` if it is a number in [0, 1], else DataConfigError."""
-    if not _is_number(value) or not 0. <= value <= 1.:
+    if not is_number(value) or not 0. <= value <= 1.:
         raise DataConfigError(f'{op}: {name} must be a number in [0, 1]; got {value!r}.')
     return value
 
@@ -57,10 +57,10 @@ def check_interpolation(interpolation: str, backend: str, op: str) -> str:
 
 def check_pad_val(pad_val: PadVal, op: str) -> Union[int, float, Tuple[float, ...]]:
     """One number, or a tuple of 1 or 3 numbers (the image's channel order)."""
-    if _is_number(pad_val):
+    if is_number(pad_val):
         return pad_val
     if (isinstance(pad_val, Sequence) and not isinstance(pad_val, str)
-            and len(pad_val) in (1, 3) and all(_is_number(v) for v in pad_val)):
+            and len(pad_val) in (1, 3) and all(is_number(v) for v in pad_val)):
         return tuple(pad_val)
     raise DataConfigError(f'{op}: pad_val must be a number or 3 numbers (B, G, R: the '
                           f"image's channel order); got {pad_val!r}.")
@@ -97,7 +97,7 @@ def from_pil(pil: Image.Image, like: np.ndarray, rgb: bool = False) -> np.ndarra
 def pil_fill(pad_val: Union[Number, Tuple[Number, ...]], pil: Image.Image,
              rgb: bool = False) -> Union[int, Tuple[int, ...]]:
     """``pad_val`` as PIL's ``fillcolor`` for the mode of ``pil``."""
-    values = [pad_val] if _is_number(pad_val) else list(pad_val)
+    values = [pad_val] if is_number(pad_val) else list(pad_val)
     if pil.mode == 'L':
         return int(round(values[0]))
     values = (values * 3)[:3]
@@ -137,18 +137,18 @@ class BaseAugTransform(BaseTransform):
                  prob: float = 0.5, random_negative_prob: float = 0.5,
                  backend: str = 'cv2') -> None:
         op = type(self).__name__
-        if not _is_number(total_level) or total_level <= 0:
+        if not is_number(total_level) or total_level <= 0:
             raise DataConfigError(f'{op}: total_level must be a number > 0; got '
                                   f'{total_level!r}.')
-        if not _is_number(magnitude_level) or not 0 <= magnitude_level <= total_level:
+        if not is_number(magnitude_level) or not 0 <= magnitude_level <= total_level:
             raise DataConfigError(f'{op}: magnitude_level must be in [0, total_level='
                                   f'{total_level}]; got {magnitude_level!r}.')
-        if magnitude_std != 'inf' and not (_is_number(magnitude_std) and magnitude_std >= 0):
+        if magnitude_std != 'inf' and not (is_number(magnitude_std) and magnitude_std >= 0):
             raise DataConfigError(f'{op}: `magnitude_std` must be a number >= 0 or "inf", got '
                                   f'"{magnitude_std}" instead.')
         if magnitude_range is not None and not (
                 isinstance(magnitude_range, Sequence) and len(magnitude_range) == 2
-                and all(_is_number(v) for v in magnitude_range)):
+                and all(is_number(v) for v in magnitude_range)):
             raise DataConfigError(f'{op}: magnitude_range must be two numbers (the argument at '
                                   f'level 0 and at total_level); got {magnitude_range!r}.')
         if backend not in BACKENDS:
@@ -170,7 +170,7 @@ class BaseAugTransform(BaseTransform):
                 f'{type(self).__name__}: please specify only one of `{name}` and '
                 f'`magnitude_range`; got {name}={value!r}, '
                 f'magnitude_range={self.magnitude_range!r}.')
-        if value is not None and not _is_number(value):
+        if value is not None and not is_number(value):
             raise DataConfigTypeError(f'{type(self).__name__}: {name} must be a number; got '
                                       f'{value!r} of type {type(value).__name__}.')
         return value

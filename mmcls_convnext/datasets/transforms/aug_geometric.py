@@ -9,7 +9,7 @@ arguments move content the other way; the ops negate with probability 1/2, so th
 distributions are the same). The backends differ by PIL's and OpenCV's pixel-centre and
 interpolation conventions.
 """
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import mmcv
 import numpy as np
@@ -22,10 +22,10 @@ from .aug_base import (
     PIL_RESAMPLE,
     BaseAugTransform,
     PadVal,
-    _is_number,
     check_interpolation,
     check_pad_val,
     from_pil,
+    is_number,
     pil_fill,
     to_pil,
 )
@@ -50,7 +50,7 @@ class _AffineOp(BaseAugTransform):
                  prob: float = 0.5, direction: str = 'horizontal',
                  random_negative_prob: float = 0.5, interpolation: Optional[str] = None,
                  backend: str = 'cv2', magnitude_level: float = 10,
-                 magnitude_range: Optional[Sequence] = None, magnitude_std=0.,
+                 magnitude_range: Optional[Sequence] = None, magnitude_std: Union[float, str] = 0.,
                  total_level: float = 10) -> None:
         super().__init__(magnitude_level=magnitude_level, magnitude_range=magnitude_range,
                          magnitude_std=magnitude_std, total_level=total_level, prob=prob,
@@ -161,16 +161,16 @@ class Rotate(BaseAugTransform):
                  pad_val: PadVal = 128, prob: float = 0.5, random_negative_prob: float = 0.5,
                  interpolation: str = 'nearest', backend: str = 'cv2',
                  magnitude_level: float = 10, magnitude_range: Optional[Sequence] = None,
-                 magnitude_std=0., total_level: float = 10) -> None:
+                 magnitude_std: Union[float, str] = 0., total_level: float = 10) -> None:
         super().__init__(magnitude_level=magnitude_level, magnitude_range=magnitude_range,
                          magnitude_std=magnitude_std, total_level=total_level, prob=prob,
                          random_negative_prob=random_negative_prob, backend=backend)
         self.angle = self._given_or_range(angle, 'angle')
         if center is not None and not (isinstance(center, Sequence) and len(center) == 2
-                                       and all(_is_number(c) for c in center)):
+                                       and all(is_number(c) for c in center)):
             raise DataConfigError(f'Rotate: center must be None or (x, y); got {center!r}.')
         self.center = None if center is None else tuple(center)
-        if not _is_number(scale) or scale <= 0:
+        if not is_number(scale) or scale <= 0:
             raise DataConfigError(f'Rotate: scale must be a number > 0; got {scale!r}.')
         if backend == 'pillow' and scale != 1:
             raise DataConfigError(f"Rotate: scale={scale} needs backend='cv2' (PIL's rotate "

@@ -20,7 +20,7 @@ The one-kernel ops compute exactly what PIL's ``ImageOps`` does on integer pixel
 and ColorTransform weigh the channels as R, G, B (the image is BGR).
 """
 import math
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import cv2
 import mmcv
@@ -33,8 +33,8 @@ from mmcls_convnext.registry import TRANSFORMS
 from ..errors import DataConfigError, DataConfigTypeError
 from .aug_base import (
     BaseAugTransform,
-    _is_number,
     from_pil,
+    is_number,
     need_three_channels,
     refuse_negation,
     to_pil,
@@ -48,7 +48,7 @@ class _NoArgumentOp(BaseAugTransform):
     """An op without an argument: the magnitude settings are accepted and have no effect."""
 
     def __init__(self, prob: float = 0.5, backend: str = 'cv2', magnitude_level: float = 10,
-                 magnitude_range: Optional[Sequence] = None, magnitude_std=0.,
+                 magnitude_range: Optional[Sequence] = None, magnitude_std: Union[float, str] = 0.,
                  total_level: float = 10, random_negative_prob: float = 0.5) -> None:
         super().__init__(magnitude_level=magnitude_level, magnitude_range=magnitude_range,
                          magnitude_std=magnitude_std, total_level=total_level, prob=prob,
@@ -122,7 +122,8 @@ class Solarize(BaseAugTransform):
 
     def __init__(self, thr: Optional[float] = None, prob: float = 0.5, backend: str = 'cv2',
                  magnitude_level: float = 10, magnitude_range: Optional[Sequence] = None,
-                 magnitude_std=0., total_level: float = 10, **unsupported) -> None:
+                 magnitude_std: Union[float, str] = 0., total_level: float = 10,
+                 **unsupported) -> None:
         refuse_negation('Solarize', unsupported)
         super().__init__(magnitude_level=magnitude_level, magnitude_range=magnitude_range,
                          magnitude_std=magnitude_std, total_level=total_level, prob=prob,
@@ -153,14 +154,14 @@ class SolarizeAdd(BaseAugTransform):
 
     def __init__(self, magnitude: Optional[float] = None, thr: float = 128, prob: float = 0.5,
                  backend: str = 'cv2', magnitude_level: float = 10,
-                 magnitude_range: Optional[Sequence] = None, magnitude_std=0.,
+                 magnitude_range: Optional[Sequence] = None, magnitude_std: Union[float, str] = 0.,
                  total_level: float = 10, **unsupported) -> None:
         refuse_negation('SolarizeAdd', unsupported)
         super().__init__(magnitude_level=magnitude_level, magnitude_range=magnitude_range,
                          magnitude_std=magnitude_std, total_level=total_level, prob=prob,
                          random_negative_prob=0., backend=backend)
         self.magnitude = self._given_or_range(magnitude, 'magnitude')
-        if not _is_number(thr):
+        if not is_number(thr):
             raise DataConfigTypeError(f'SolarizeAdd: the thr type must be int or float, but got '
                                       f'{type(thr).__name__} ({thr!r}) instead.')
         self.thr = thr
@@ -197,7 +198,8 @@ class Posterize(BaseAugTransform):
 
     def __init__(self, bits: Optional[int] = None, prob: float = 0.5, backend: str = 'cv2',
                  magnitude_level: float = 10, magnitude_range: Optional[Sequence] = None,
-                 magnitude_std=0., total_level: float = 10, **unsupported) -> None:
+                 magnitude_std: Union[float, str] = 0., total_level: float = 10,
+                 **unsupported) -> None:
         refuse_negation('Posterize', unsupported)
         super().__init__(magnitude_level=magnitude_level, magnitude_range=magnitude_range,
                          magnitude_std=magnitude_std, total_level=total_level, prob=prob,
@@ -233,7 +235,7 @@ class _EnhanceOp(BaseAugTransform):
     def __init__(self, magnitude: Optional[float] = None, prob: float = 0.5,
                  random_negative_prob: float = 0.5, backend: str = 'cv2',
                  magnitude_level: float = 10, magnitude_range: Optional[Sequence] = None,
-                 magnitude_std=0., total_level: float = 10) -> None:
+                 magnitude_std: Union[float, str] = 0., total_level: float = 10) -> None:
         super().__init__(magnitude_level=magnitude_level, magnitude_range=magnitude_range,
                          magnitude_std=magnitude_std, total_level=total_level, prob=prob,
                          random_negative_prob=random_negative_prob, backend=backend)

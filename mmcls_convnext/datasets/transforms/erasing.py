@@ -15,7 +15,7 @@ from mmcv.transforms import BaseTransform
 from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError
-from .aug_base import _is_number
+from .aug_base import is_number
 
 Color = Union[float, Sequence[float]]
 
@@ -128,11 +128,11 @@ def _check_ratio(name: str, value) -> None:
 
 def _aspect_range(value) -> Tuple[float, float]:
     """``(min, max)``; one number r means ``(min(r, 1/r), max(r, 1/r))``."""
-    if _is_number(value) and value > 0:
+    if is_number(value) and value > 0:
         low = min(value, 1 / value)
         return (low, 1 / low)
     if (isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2
-            and all(_is_number(v) and v > 0 for v in value) and value[0] <= value[1]):
+            and all(is_number(v) and v > 0 for v in value) and value[0] <= value[1]):
         return tuple(value)
     raise DataConfigError('RandomErasing: aspect_range must be a positive number r (meaning '
                           '(r, 1/r)) or (min, max) with 0 < min <= max; got '
@@ -141,10 +141,10 @@ def _aspect_range(value) -> Tuple[float, float]:
 
 def _color(name: str, value) -> Union[list, tuple]:
     """One number -> 3 equal values; a sequence of 1 or 3 numbers is kept (as a copy)."""
-    if _is_number(value):
+    if is_number(value):
         return [value] * 3
     if (isinstance(value, Sequence) and not isinstance(value, str) and len(value) in (1, 3)
-            and all(_is_number(v) for v in value)):
+            and all(is_number(v) for v in value)):
         return list(value) if isinstance(value, list) else tuple(value)
     raise DataConfigError(f'RandomErasing: {name} must be a number or 3 numbers (B, G, R: '
                           f"the image's channel order); got {value!r}.")
