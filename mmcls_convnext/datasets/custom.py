@@ -1,14 +1,16 @@
 """CustomDataset: folder-per-class trees or ``path label`` lists, with opt-in bad-image skipping."""
 import copy
 import os.path as osp
-from typing import Callable, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
+import numpy as np
 import torch
 from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
 from mmcls_convnext.registry import DATASETS, TRANSFORMS
 
+from .errors import DataConfigError
 from .scan import (
     IMG_EXTENSIONS,
     normalize_extensions,
@@ -40,13 +42,15 @@ class CustomDataset(BaseDataset):
         data_root: root joined to ``data_prefix`` and ``ann_file`` when they are relative.
         data_prefix: image folder, a string or ``dict(img_path=...)``.
         ann_file: annotation file; '' scans folders.
-        classes: class names (a sequence, or a text file with one per line). With class folders,
-            folders named after classes map by name (val may lack a class); otherwise sorted
-            folders map by position. With an annotation file and no ``classes``, names are
-            ``'0'..'K-1'`` for the largest label K-1.
-        extensions: accepted image extensions (case-insensitive).
+        classes: class names (a sequence, or a text file with one per line: a path as given,
+            else relative to ``data_root``). With class folders, folders named after classes
+            map by name (val may lack a class); otherwise sorted folders map by position.
+            With an annotation file and no ``classes``, the dataset has no class names
+            (``CLASSES`` is None) and labels are plain indices.
+        extensions: accepted image extensions (case-insensitive). A class folder without
+            such images is a warning (its class keeps its index); no image at all is an error.
         with_label: False for unlabeled data (test sets).
-        metainfo: extra meta information (``classes`` may also be given here).
+        metainfo: meta information; its ``classes`` takes precedence over ``classes``.
         pipeline: transforms, as configs (built in our registry) or callables.
         test_mode: evaluation mode (no random refetch).
         lazy_init: defer listing the samples until first use.
@@ -72,19 +76,14 @@ class CustomDataset(BaseDataset):
                             f'{data_prefix!r}.')
         if not 0. <= max_bad_fraction <= 1.:
             raise ValueError(f'max_bad_fraction must be in [0, 1]; got {max_bad_fraction!r}.')
+        if not isinstance(ann_file, str):
+            raise TypeError(f'ann_file must be a path string (expected str, got '
+                            f'{type(ann_file).__name__}: {ann_file!r}).')
         metainfo = dict(metainfo or {})
-        if classes is not None:
+        if metainfo.get('classes') is None and classes is not None:
             metainfo['classes'] = classes
-        if isinstance(metainfo.get('classes'), str):
-            metainfo['classes'] = read_class_names(
-                osp.join(data_root, metainfo['classes']) if data_root and not osp.isabs(
-                    metainfo['classes']) else metainfo['classes'])
         if metainfo.get('classes') is not None:
-            names = metainfo['classes']
-            if not all(isinstance(c, str) for c in names) or len(set(names)) != len(names):
-                raise ValueError('classes must be unique strings; got '
-                                 f'{list(names)[:10]}{"..." if len(names) > 10 else ""}.')
-            metainfo['classes'] = tuple(names)
+            metainfo['classes'] = _class_names(metainfo['classes'], data_root)
         self.extensions = normalize_extensions(extensions)
         self.with_label = with_label
         self.skip_bad_images = skip_bad_images
@@ -106,18 +105,21 @@ class CustomDataset(BaseDataset):
     def CLASSES(self) -> Optional[tuple]:  # noqa: N802 - the 0.x spelling users know
         return self._metainfo.get('classes')
 
+    @property
+    def class_to_idx(self) -> Dict[str, int]:
+        """``{class name: index}``."""
+        if self.CLASSES is None:
+            raise ValueError(f'{type(self).__name__} has no class names (none given and none '
+                             'read from class folders); pass classes=[...] to name them.')
+        return {name: i for i, name in enumerate(self.CLASSES)}
+
     def load_data_list(self) -> List[dict]:
         """List the samples as dicts with ``img_path`` (and ``gt_label``)."""
         classes = self._metainfo.get('classes')
         if self.ann_file:
             samples = read_annotation_file(self.ann_file, self.with_label)
             labels = [lab for _, lab in samples if lab is not None]
-            if self.with_label and classes is None:
-                classes = tuple(str(i) for i in range(max(labels) + 1))
-                MMLogger.get_current_instance().warning(
-                    f'No classes given for "{self.ann_file}"; using names {classes[0]!r}..'
-                    f'{classes[-1]!r}. Pass classes=[...] to name them.')
-            if self.with_label and max(labels) >= len(classes):
+            if self.with_label and classes is not None and max(labels) >= len(classes):
                 raise ValueError(f'"{self.ann_file}" has label {max(labels)} but only '
                                  f'{len(classes)} classes are defined.')
         elif self.with_label:
@@ -142,9 +144,9 @@ class CustomDataset(BaseDataset):
             # One flag per sample in shared memory, so dataloader workers agree on the count.
             self._bad_flags = torch.zeros(len(self), dtype=torch.uint8).share_memory_()
 
-    def get_gt_labels(self) -> List[int]:
-        """Ground-truth label of every sample."""
-        return [self.get_data_info(i)['gt_label'] for i in range(len(self))]
+    def get_gt_labels(self) -> np.ndarray:
+        """Ground-truth label of every sample, shape (N,)."""
+        return np.array([self.get_data_info(i)['gt_label'] for i in range(len(self))])
 
     def get_cat_ids(self, idx: int) -> List[int]:
         return [int(self.get_data_info(idx)['gt_label'])]
@@ -196,3 +198,35 @@ class CustomDataset(BaseDataset):
             idx = (idx + 1) % len(self) if self.test_mode else self._rand_another()
         raise TooManyBadImagesError(f'No loadable image after {self.max_refetch + 1} attempts in '
                                     f'{self.img_prefix}.')
+
+    # ---------------------------------------------------------------- repr (read in logs)
+    def __repr__(self) -> str:
+        body = [f'Number of samples: \t{len(self)}' if self._fully_initialized
+                else "Haven't been initialized"]
+        if self.CLASSES is not None:
+            body.append(f'Number of categories: \t{len(self.CLASSES)}')
+        body.extend(self.extra_repr())
+        if self.pipeline.transforms:
+            body.append('With transforms:')
+            body.extend(f'    {t}' for t in self.pipeline.transforms)
+        return '\n'.join([f'Dataset {type(self).__name__}'] + ['    ' + line for line in body])
+
+    def extra_repr(self) -> List[str]:
+        """Lines about where the data is, for :meth:`__repr__`."""
+        return [f'Annotation file: \t{self.ann_file}', f'Prefix of images: \t{self.img_prefix}']
+
+
+def _class_names(classes, data_root: str) -> tuple:
+    """Class names from a sequence or a text file (as given, else under ``data_root``)."""
+    if isinstance(classes, str):
+        path = osp.expanduser(classes)
+        if not osp.isfile(path) and data_root and not osp.isabs(path):
+            path = osp.join(data_root, path)
+        classes = read_class_names(path)
+    elif not isinstance(classes, (list, tuple)):
+        raise DataConfigError(f'Unsupported type {type(classes)} of classes: give a list of '
+                              f'names or a text file with one name per line; got {classes!r}.')
+    if not all(isinstance(c, str) for c in classes) or len(set(classes)) != len(classes):
+        raise DataConfigError('classes must be unique strings; got '
+                              f'{list(classes)[:10]}{"..." if len(classes) > 10 else ""}.')
+    return tuple(classes)

@@ -8,6 +8,7 @@ from mmengine.logging import MMLogger
 from mmcls_convnext.registry import DATASETS
 
 from .custom import CustomDataset
+from .errors import DataConfigError
 
 SPLITS = ('train', 'val', 'test')
 
@@ -23,8 +24,8 @@ def _split_paths(data_root: str, split: str, data_prefix: Union[str, dict],
                  ann_file: str) -> Tuple[Union[str, dict], str]:
     """Default ``data_prefix`` and ``ann_file`` for ``split``: ``meta/{split}.txt`` if present."""
     if split not in SPLITS:
-        raise ValueError(f'split must be one of {SPLITS} (or "" with explicit data_prefix / '
-                         f'ann_file); got {split!r}.')
+        raise DataConfigError(f'The split must be one of {SPLITS} (or "" with explicit '
+                              f'data_prefix / ann_file); got {split!r}.')
     if not ann_file and osp.isfile(osp.join(data_root, 'meta', f'{split}.txt')):
         ann_file = osp.join('meta', f'{split}.txt')
     if not data_prefix:
@@ -60,6 +61,7 @@ class ImageNet(CustomDataset):
     def __init__(self, data_root: str = '', split: str = '', data_prefix: Union[str, dict] = '',
                  ann_file: str = '', classes: Union[str, Sequence[str], None] = None,
                  metainfo: Optional[dict] = None, **kwargs) -> None:
+        self.split = split
         if split:
             data_prefix, ann_file = _split_paths(data_root, split, data_prefix, ann_file)
             if split == 'test':
@@ -67,6 +69,9 @@ class ImageNet(CustomDataset):
                     raise ValueError('The ImageNet test split has no labels; with_label=True '
                                      'is not possible for split="test".')
                 kwargs['with_label'] = False
+                MMLogger.get_current_instance().info(
+                    'Since the ImageNet1k test set does not provide label annotations, '
+                    '`with_label` is set to False.')
         if classes is None and not (metainfo or {}).get('classes'):
             classes = self.default_classes()
         super().__init__(data_root=data_root, data_prefix=data_prefix, ann_file=ann_file,
@@ -75,21 +80,36 @@ class ImageNet(CustomDataset):
     def default_classes(self) -> Optional[Tuple[str, ...]]:
         return imagenet_categories()
 
+    def extra_repr(self) -> list:
+        return [f'Root of dataset: \t{self.data_root}'] + super().extra_repr()
+
 
 @DATASETS.register_module()
 class ImageNet21k(ImageNet):
     """ImageNet-21k (21,841 classes in the ConvNeXt releases), same layouts as :class:`ImageNet`.
 
     No class-name list ships offline: classes are the (sorted) wnid folder names, or the
-    ``classes`` argument (a list or a text file), which an annotation file needs for names.
+    ``classes`` argument (a list or a text file), which an annotation file needs for names
+    (a warning says so). Scanning 21k folders is slow: without ``ann_file`` a warning suggests
+    one.
     """
 
     def __init__(self, *args, multi_label: bool = False, **kwargs) -> None:
         if multi_label:
             raise NotImplementedError('ImageNet21k(multi_label=True) is not supported: the '
                                       'ConvNeXt recipes train single-label.')
+        self.multi_label = multi_label
         super().__init__(*args, **kwargs)
-        MMLogger.get_current_instance().debug('ImageNet21k built')
+        logger = MMLogger.get_current_instance()
+        if not self.ann_file:
+            logger.warning(f'ImageNet21k: no ann_file, so the class folders under '
+                           f'"{self.img_prefix}" are scanned, which is slow for 21k classes; '
+                           'specify the `ann_file` ("path label" lines, e.g. meta/train.txt) '
+                           'to start faster.')
+        if self._fully_initialized and self.CLASSES is None:
+            logger.warning('ImageNet21k: no class names, so predictions are plain indices; '
+                           'specify the `classes` argument (a list or a text file with one '
+                           'name per line) to name them.')
 
     def default_classes(self) -> Optional[Tuple[str, ...]]:
         return None

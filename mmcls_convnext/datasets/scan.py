@@ -3,6 +3,10 @@ import os
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
+from mmengine.logging import MMLogger
+
+from .errors import DataConfigError, NoImagesFoundError
+
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
 
 Sample = Tuple[str, Optional[int]]
@@ -51,11 +55,13 @@ def scan_class_folders(root: str, extensions: Tuple[str, ...],
     Class folders are sorted by name. With ``classes`` given: if every folder is named after a
     class, folders map to classes by name (a folder may be missing, e.g. in val); otherwise the
     sorted folders map to ``classes`` by position (e.g. ImageNet wnids -> readable names) and
-    the counts must agree.
+    the counts must agree. A class folder without images (of ``extensions``) is logged as a
+    warning and keeps its class index.
 
     Raises:
         FileNotFoundError: ``root`` is missing.
-        ValueError: no class folders, an empty class folder, or a folder/class mismatch.
+        ValueError: no class folders, or a folder/class mismatch (a DataConfigError).
+        NoImagesFoundError: no class folder holds an image.
     """
     folders = find_class_folders(root)
     if not folders:
@@ -72,10 +78,11 @@ def scan_class_folders(root: str, extensions: Tuple[str, ...],
         folder_to_idx = {f: i for i, f in enumerate(folders)}
     else:
         unknown = sorted(set(folders) - set(classes))[:10]
-        raise ValueError(
-            f'"{root}" has {len(folders)} class folders but {len(classes)} classes were given, '
-            f'and folders {unknown} are not class names. Either name the folders after the '
-            'classes, or give exactly one class per folder (in sorted folder order).')
+        raise DataConfigError(
+            f'The number of class folders in "{root}" ({len(folders)}) doesn\'t match the '
+            f'number of given classes ({len(classes)}), and folders {unknown} are not class '
+            'names. Either name the folders after the classes, or give exactly one class per '
+            'folder (in sorted folder order).')
     samples: List[Sample] = []
     empty = []
     for folder in folders:
@@ -83,10 +90,15 @@ def scan_class_folders(root: str, extensions: Tuple[str, ...],
         if not files:
             empty.append(folder)
         samples.extend((osp.join(folder, f), folder_to_idx[folder]) for f in files)
+    supported = f'Supported extensions are: {", ".join(extensions)}'
+    if not samples:
+        raise NoImagesFoundError(f'Found no images in the class folders of "{root}". '
+                                 f'{supported}. Add images, or widen `extensions`.')
     if empty:
-        raise ValueError(
-            f'Class folder(s) {empty} in "{root}" hold no images with extensions {extensions}. '
-            'Remove the empty folder(s), add images, or widen `extensions`.')
+        MMLogger.get_current_instance().warning(
+            f'Class folder(s) {empty} in "{root}" hold no images ({supported}); the class(es) '
+            'keep their index but have no samples. Remove the empty folder(s), add images, or '
+            'widen `extensions`.')
     return samples, tuple(classes)
 
 
@@ -97,7 +109,8 @@ def scan_unlabeled(root: str, extensions: Tuple[str, ...]) -> List[Sample]:
                                 'data_prefix.')
     files = list_images(root, extensions)
     if not files:
-        raise ValueError(f'No images with extensions {extensions} found under "{root}".')
+        raise NoImagesFoundError(f'No images with extensions {extensions} found under '
+                                 f'"{root}".')
     return [(f, None) for f in files]
 
 

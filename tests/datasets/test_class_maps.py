@@ -30,7 +30,7 @@ def test_class_missing_in_val_is_named(train_val):
     fixed = CustomDataset(data_root=str(train_val), data_prefix='val',
                           classes=train.metainfo['classes'])
     check_class_maps(train, fixed)
-    assert fixed.get_gt_labels() == [0, 2]
+    assert fixed.get_gt_labels().tolist() == [0, 2]
 
 
 def test_different_order_is_named(train_val):

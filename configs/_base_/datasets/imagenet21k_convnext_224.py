@@ -24,7 +24,9 @@ train_pipeline = [
         total_level=10,
         magnitude_level=9,  # timm 'rand-m9-mstd0.5-inc1'
         magnitude_std=0.5,
-        hparams=dict(pad_val=[round(x) for x in bgr_mean], interpolation='bicubic')),
+        # PIL ops (backend='pillow'): timm's RandAugment pixel for pixel; fill = mean colour
+        hparams=dict(pad_val=[round(x) for x in bgr_mean], interpolation='bicubic',
+                     backend='pillow')),
     dict(
         type='RandomErasing',
         erase_prob=0.25,

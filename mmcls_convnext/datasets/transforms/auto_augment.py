@@ -1,228 +1,220 @@
-"""RandAugment with timm's "increasing" op set (Cubuk et al. 2020; timm ``rand-m9-mstd0.5-inc1``).
+"""RandAugment (Cubuk et al. 2020) over registered ops, with MMPretrain's policy format.
 
-Each call draws ``num_policies`` ops (with replacement, as timm); each op runs with probability
-``op_prob`` at a magnitude drawn from N(magnitude_level, magnitude_std) clipped to
-``[0, total_level]``. Ops run on a PIL RGB view of the image (Contrast and Color weigh the
-channels as RGB), so ``pad_val`` is given in the image's BGR order like every other colour.
+A policy is an op config, ``dict(type='Rotate', magnitude_range=(0, 30))``; RandAugment builds
+each one (after merging ``hparams`` into the ops that take those arguments and its
+``magnitude_level`` / ``magnitude_std`` / ``total_level`` into the ops with a
+``magnitude_range``) and applies ``num_policies`` of them per image, drawn uniformly with
+replacement. Each op then runs with its own ``prob`` and sign (see :mod:`.aug_base`).
 
-Magnitude -> argument, with m = level / total_level (timm's ``_RAND_INCREASING_TRANSFORMS``):
+``policies='timm_increasing'`` is timm's ``_RAND_INCREASING_TRANSFORMS`` set (the ConvNeXt
+recipe's ``rand-m9-mstd0.5-inc1``), listed in :data:`POLICIES`:
 
-====================  ==========================================================
-AutoContrast, Equalize, Invert   no argument
-Rotate                ±30·m degrees (counter-clockwise when positive)
-Posterize             keep ``4 - int(4·m)`` bits
-Solarize              invert pixels >= ``256 - int(256·m)``
-SolarizeAdd           add ``int(110·m)`` to pixels < 128 (clipped at 255)
-Color, Contrast, Brightness, Sharpness   enhance factor ``1 ± 0.9·m``
-ShearX, ShearY        shear factor ±0.3·m
-TranslateXRel/YRel    shift by ±translate_pct·m of the width/height (translate_pct 0.45)
-====================  ==========================================================
+==============================  ==========================================================
+AutoContrast, Equalize, Invert  no argument
+Rotate                          angle 0..30 degrees
+Posterize                       bits 4..0
+Solarize                        threshold 256..0
+SolarizeAdd                     add 0..110 to pixels < 128
+ColorTransform, Contrast,       factor 1 + (0..0.9)
+Brightness, Sharpness
+Shear (horizontal, vertical)    factor 0..0.3
+Translate (both directions)     0..0.45 of the image size
+==============================  ==========================================================
+
+With ``hparams=dict(backend='pillow', interpolation='bicubic', pad_val=...)`` the result is
+timm's RandAugment exactly (same ops, PIL calls, levels, probabilities 0.5, signs); with the
+default ``'cv2'`` backend it is MMPretrain's (mmcv functions).
 """
-import random
-from typing import Callable, Dict, Optional, Sequence, Tuple, Union
+import copy
+import difflib
+import inspect
+from numbers import Number
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
-from PIL import Image, ImageEnhance, ImageOps
 
 from mmcls_convnext.registry import TRANSFORMS
 
-from .processing import PIL_INTERPOLATION
+from ..errors import DataConfigError, DataConfigTypeError
+from .aug_base import BaseAugTransform
 
-Args = Tuple[float, ...]
-
-
-def _negate(value: float, negate: bool) -> float:
-    return -value if negate else value
-
-
-def _rotate(img: Image.Image, degrees: float, hp: dict) -> Image.Image:
-    return img.rotate(degrees, resample=hp['resample'], fillcolor=hp['fill'])
-
-
-def _affine(img: Image.Image, matrix: tuple, hp: dict) -> Image.Image:
-    return img.transform(img.size, Image.AFFINE, matrix, resample=hp['resample'],
-                         fillcolor=hp['fill'])
-
-
-def _solarize_add(img: Image.Image, add: int, hp: dict) -> Image.Image:
-    lut = [min(255, i + add) if i < 128 else i for i in range(256)]
-    return img.point(lut * len(img.getbands()))
-
-
-def _posterize(img: Image.Image, bits: int, hp: dict) -> Image.Image:
-    # A LUT rather than ImageOps.posterize, which refuses bits=0 (magnitude 10) since Pillow 11.
-    if bits >= 8:
-        return img
-    mask = ~(2 ** (8 - bits) - 1) & 0xFF
-    return img.point([i & mask for i in range(256)] * len(img.getbands()))
-
-
-# name -> (function(img, arg, hparams), level_to_arg(m in [0, 1], negate, hparams))
-OPS: Dict[str, Tuple[Callable, Optional[Callable]]] = {
-    'AutoContrast': (lambda img, _, hp: ImageOps.autocontrast(img), None),
-    'Equalize': (lambda img, _, hp: ImageOps.equalize(img), None),
-    'Invert': (lambda img, _, hp: ImageOps.invert(img), None),
-    'Rotate': (_rotate, lambda m, neg, hp: _negate(30. * m, neg)),
-    'PosterizeIncreasing': (_posterize, lambda m, neg, hp: 4 - int(4 * m)),
-    'SolarizeIncreasing': (lambda img, thr, hp: ImageOps.solarize(img, thr),
-                           lambda m, neg, hp: 256 - int(256 * m)),
-    'SolarizeAdd': (_solarize_add, lambda m, neg, hp: int(110 * m)),
-    'ColorIncreasing': (lambda img, f, hp: ImageEnhance.Color(img).enhance(f),
-                        lambda m, neg, hp: 1. + _negate(0.9 * m, neg)),
-    'ContrastIncreasing': (lambda img, f, hp: ImageEnhance.Contrast(img).enhance(f),
-                           lambda m, neg, hp: 1. + _negate(0.9 * m, neg)),
-    'BrightnessIncreasing': (lambda img, f, hp: ImageEnhance.Brightness(img).enhance(f),
-                             lambda m, neg, hp: 1. + _negate(0.9 * m, neg)),
-    'SharpnessIncreasing': (lambda img, f, hp: ImageEnhance.Sharpness(img).enhance(f),
-                            lambda m, neg, hp: 1. + _negate(0.9 * m, neg)),
-    'ShearX': (lambda img, s, hp: _affine(img, (1, s, 0, 0, 1, 0), hp),
-               lambda m, neg, hp: _negate(0.3 * m, neg)),
-    'ShearY': (lambda img, s, hp: _affine(img, (1, 0, 0, s, 1, 0), hp),
-               lambda m, neg, hp: _negate(0.3 * m, neg)),
-    'TranslateXRel': (lambda img, p, hp: _affine(img, (1, 0, p * img.size[0], 0, 1, 0), hp),
-                      lambda m, neg, hp: _negate(hp['translate_pct'] * m, neg)),
-    'TranslateYRel': (lambda img, p, hp: _affine(img, (1, 0, 0, 0, 1, p * img.size[1]), hp),
-                      lambda m, neg, hp: _negate(hp['translate_pct'] * m, neg)),
+#: Named policy sets (tuples of op configs; RandAugment copies them).
+POLICIES: Dict[str, Tuple[dict, ...]] = {
+    'timm_increasing': (
+        dict(type='AutoContrast'),
+        dict(type='Equalize'),
+        dict(type='Invert'),
+        dict(type='Rotate', magnitude_range=(0, 30)),
+        dict(type='Posterize', magnitude_range=(4, 0)),
+        dict(type='Solarize', magnitude_range=(256, 0)),
+        dict(type='SolarizeAdd', magnitude_range=(0, 110)),
+        dict(type='ColorTransform', magnitude_range=(0, 0.9)),
+        dict(type='Contrast', magnitude_range=(0, 0.9)),
+        dict(type='Brightness', magnitude_range=(0, 0.9)),
+        dict(type='Sharpness', magnitude_range=(0, 0.9)),
+        dict(type='Shear', magnitude_range=(0, 0.3), direction='horizontal'),
+        dict(type='Shear', magnitude_range=(0, 0.3), direction='vertical'),
+        dict(type='Translate', magnitude_range=(0, 0.45), direction='horizontal'),
+        dict(type='Translate', magnitude_range=(0, 0.45), direction='vertical'),
+    ),
 }
 
-POLICIES = {
-    # timm ``_RAND_INCREASING_TRANSFORMS``, the set of the ConvNeXt recipe.
-    'timm_increasing': ('AutoContrast', 'Equalize', 'Invert', 'Rotate', 'PosterizeIncreasing',
-                        'SolarizeIncreasing', 'SolarizeAdd', 'ColorIncreasing',
-                        'ContrastIncreasing', 'BrightnessIncreasing', 'SharpnessIncreasing',
-                        'ShearX', 'ShearY', 'TranslateXRel', 'TranslateYRel'),
-}
-
-HPARAM_KEYS = ('pad_val', 'interpolation', 'translate_pct')
-
-
-def _suggest(name: str, choices: Sequence[str]) -> str:
-    import difflib
-    close = difflib.get_close_matches(name, list(choices), n=3)
+def _did_you_mean(name: str, choices) -> str:
+    close = difflib.get_close_matches(str(name), list(choices), n=3)
     return f' Did you mean {close}?' if close else ''
 
 
-def apply_op(img: Image.Image, name: str, magnitude: float, hparams: dict,
-             negate: bool = False, total_level: float = 10.) -> Image.Image:
-    """Apply op ``name`` at ``magnitude`` (0..total_level) to a PIL RGB image.
+def _aug_op_names() -> List[str]:
+    return sorted(name for name, cls in TRANSFORMS.module_dict.items()
+                  if isinstance(cls, type) and issubclass(cls, BaseAugTransform))
 
-    ``hparams`` holds ``resample`` (PIL filter), ``fill`` (RGB tuple) and ``translate_pct``.
-    """
-    if name not in OPS:
-        raise KeyError(f'Unknown RandAugment op {name!r}; known ops: {sorted(OPS)}.'
-                       + _suggest(name, OPS))
-    fn, level_to_arg = OPS[name]
-    arg = None if level_to_arg is None else level_to_arg(magnitude / total_level, negate, hparams)
-    return fn(img, arg, hparams)
+
+def _init_args(op_cls) -> set:
+    """Named arguments of an op's constructor (what ``hparams`` can set)."""
+    params = inspect.signature(op_cls.__init__).parameters.values()
+    return {p.name for p in params if p.name != 'self'
+            and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+
+
+def _op_class(policy, index: int):
+    if not isinstance(policy, dict) or not isinstance(policy.get('type'), str):
+        raise DataConfigTypeError(
+            f'RandAugment policy {index} must be a dict with a "type" key, like '
+            f"dict(type='Rotate', magnitude_range=(0, 30)); got {policy!r}.")
+    op_cls = TRANSFORMS.get(policy['type'])
+    if op_cls is None:
+        raise DataConfigError(f'RandAugment policy {index}: unknown op type {policy["type"]!r}; '
+                              f'the ops are {_aug_op_names()}.'
+                              + _did_you_mean(policy['type'].rsplit('.', 1)[-1],  # 'x.Rotate'
+                                              _aug_op_names()))
+    return op_cls
+
+
+def _check_hparams(hparams: dict) -> None:
+    """A key that no RandAugment op takes is a typo (keys only some ops take are fine)."""
+    known = set().union(*(_init_args(TRANSFORMS.get(name)) for name in _aug_op_names()))
+    unknown = sorted(set(hparams) - known)
+    if unknown:
+        raise DataConfigError(f'RandAugment hparams {unknown}: no op takes such an argument; '
+                              f'the op arguments are {sorted(known)}.'
+                              + _did_you_mean(unknown[0], known))
+
+
+def _check_magnitude_key(policy: dict, op_cls, index: int) -> None:
+    """``magnitude_key`` (MMClassification 0.x) must name the argument the range replaces."""
+    key = policy['magnitude_key']
+    expected = getattr(op_cls, 'MAGNITUDE_KEY', key)
+    if key != expected:
+        raise DataConfigError(
+            f'RandAugment policy {index} ({policy["type"]}): magnitude_key={key!r}, but '
+            f'magnitude_range sets its {expected!r}. magnitude_key is optional: remove it or '
+            f'write {expected!r}.')
+    if 'magnitude_range' not in policy:
+        raise DataConfigError(f'RandAugment policy {index} ({policy["type"]}): magnitude_key '
+                              'without magnitude_range; add magnitude_range=(v1, v2).')
 
 
 @TRANSFORMS.register_module()
 class RandAugment(BaseTransform):
-    """Apply ``num_policies`` randomly chosen ops from ``policies`` to ``results['img']``.
+    """Apply ``num_policies`` ops drawn (with replacement) from ``policies`` to each image.
 
     Args:
-        policies: ``'timm_increasing'`` or a sequence of op names from :data:`OPS`.
-        num_policies: ops drawn per image (with replacement).
-        magnitude_level: mean magnitude, in ``[0, total_level]``.
-        magnitude_std: std of the magnitude noise; ``'inf'`` / ``float('inf')`` draws uniformly in
-            ``[0, magnitude_level]``; 0 disables noise.
-        total_level: the maximum level (magnitude denominator).
-        op_prob: probability that each drawn op is applied (timm: 0.5).
-        hparams: ``pad_val`` (fill of rotate/shear/translate in BGR order, int or 3 values;
-            default 128), ``interpolation`` (``'bicubic'``, ``'bilinear'`` or ``'nearest'``;
-            default ``'bicubic'``), ``translate_pct`` (default 0.45).
+        policies: a policy-set name (``'timm_increasing'``) or a list of op configs such as
+            ``dict(type='Rotate', magnitude_range=(0, 30))``; ``magnitude_key`` (the 0.x
+            spelling) is accepted when it names the argument the range replaces.
+        num_policies: ops drawn per image.
+        magnitude_level: level of every op with a ``magnitude_range``, in
+            ``[0, total_level]``.
+        magnitude_std: std of the level noise; 0 disables it, ``'inf'`` draws the level
+            uniformly in ``[0, magnitude_level]``.
+        total_level: the largest level.
+        hparams: arguments given to every op that takes them and does not set them itself,
+            e.g. ``dict(pad_val=128, interpolation='bicubic', backend='pillow')``. A key no op
+            takes is an error. Default ``dict(pad_val=128)``.
+
+    Attributes:
+        policies: the op configs as built (hparams and magnitude settings merged).
+        transforms: the built ops, in ``policies`` order.
     """
 
-    def __init__(self, policies: Union[str, Sequence[str]] = 'timm_increasing',
-                 num_policies: int = 2, magnitude_level: float = 9.,
-                 magnitude_std: Union[float, str] = 0., total_level: float = 10.,
-                 op_prob: float = 0.5, hparams: Optional[dict] = None) -> None:
+    def __init__(self, policies: Union[str, Sequence[dict]] = 'timm_increasing',
+                 num_policies: int = 2, magnitude_level: float = 9,
+                 magnitude_std: Union[float, str] = 0., total_level: float = 10,
+                 hparams: Optional[dict] = None) -> None:
         if isinstance(policies, str):
             if policies not in POLICIES:
-                raise ValueError(f'Unknown RandAugment policies {policies!r}; known: '
-                                 f'{sorted(POLICIES)}, or pass a list of op names.'
-                                 + _suggest(policies, POLICIES))
+                raise DataConfigError(
+                    f'Invalid RandAugment policies {policies!r}: please choose from '
+                    f"{list(POLICIES)} or give a list of dicts like dict(type='Rotate', "
+                    'magnitude_range=(0, 30)).' + _did_you_mean(policies, POLICIES))
             policies = POLICIES[policies]
-        policies = tuple(policies)
-        if not policies:
-            raise ValueError('RandAugment needs at least one op in policies.')
-        for name in policies:
-            if not isinstance(name, str) or name not in OPS:
-                raise KeyError(f'Unknown RandAugment op {name!r} in policies; known ops: '
-                               f'{sorted(OPS)}.' + _suggest(str(name), OPS))
-        if not isinstance(num_policies, int) or num_policies < 0:
-            raise ValueError(f'num_policies must be a non-negative int; got {num_policies!r}.')
-        if total_level <= 0 or not 0 <= magnitude_level <= total_level:
-            raise ValueError(f'Need 0 <= magnitude_level <= total_level and total_level > 0; '
-                             f'got magnitude_level={magnitude_level!r}, '
-                             f'total_level={total_level!r}.')
-        if isinstance(magnitude_std, str):
-            if magnitude_std != 'inf':
-                raise ValueError(f"magnitude_std must be a number >= 0 or 'inf'; got "
-                                 f'{magnitude_std!r}.')
-            magnitude_std = float('inf')
-        if magnitude_std < 0:
-            raise ValueError(f'magnitude_std must be >= 0; got {magnitude_std!r}.')
-        if not 0 <= op_prob <= 1:
-            raise ValueError(f'op_prob must be in [0, 1]; got {op_prob!r}.')
-        hparams = dict(hparams or {})
-        unknown = sorted(set(hparams) - set(HPARAM_KEYS))
-        if unknown:
-            raise KeyError(f'Unknown RandAugment hparams {unknown}; allowed: {HPARAM_KEYS}.')
-        interpolation = hparams.get('interpolation', 'bicubic')
-        if interpolation not in ('nearest', 'bilinear', 'bicubic'):
-            raise ValueError("hparams['interpolation'] must be 'nearest', 'bilinear' or "
-                             f"'bicubic'; got {interpolation!r}.")
-        pad_val = hparams.get('pad_val', 128)
-        pad = [int(round(v)) for v in (pad_val if isinstance(pad_val, Sequence) else [pad_val])]
-        if len(pad) not in (1, 3):
-            raise ValueError(f"hparams['pad_val'] must be one value or 3 (BGR); got {pad_val!r}.")
-        self.policies = policies
+        if not isinstance(policies, Sequence) or not policies:
+            raise DataConfigTypeError('RandAugment policies must be a policy-set name or a '
+                                      f'non-empty list of op dicts; got {policies!r}.')
+        self._check_levels(num_policies, magnitude_level, magnitude_std, total_level)
         self.num_policies = num_policies
-        self.magnitude_level = float(magnitude_level)
-        self.magnitude_std = float(magnitude_std)
-        self.total_level = float(total_level)
-        self.op_prob = float(op_prob)
-        self.hparams = dict(pad_val=pad_val, interpolation=interpolation,
-                            translate_pct=float(hparams.get('translate_pct', 0.45)))
-        # PIL works on RGB: reverse the BGR fill colour.
-        self._pil_hparams = dict(resample=PIL_INTERPOLATION[interpolation],
-                                 fill=tuple((pad * 3)[:3][::-1]),
-                                 translate_pct=self.hparams['translate_pct'])
-        self._pil_hparams_grey = dict(self._pil_hparams, fill=pad[0])
+        self.magnitude_level = magnitude_level
+        self.magnitude_std = magnitude_std
+        self.total_level = total_level
+        self.hparams = dict(pad_val=128) if hparams is None else dict(hparams)
+        magnitude = dict(magnitude_level=magnitude_level, magnitude_std=magnitude_std,
+                         total_level=total_level)
+        _check_hparams(self.hparams)
+        self.policies: List[dict] = []
+        for index, policy in enumerate(policies):
+            op_cls = _op_class(policy, index)
+            policy = copy.deepcopy(dict(policy))
+            if 'magnitude_key' in policy:
+                _check_magnitude_key(policy, op_cls, index)
+                del policy['magnitude_key']
+            accepted = _init_args(op_cls)
+            for key, value in self.hparams.items():
+                if key in accepted:
+                    policy.setdefault(key, copy.deepcopy(value))
+            if 'magnitude_range' in policy:
+                policy.update(magnitude)
+            self.policies.append(policy)
+        self.transforms = [TRANSFORMS.build(copy.deepcopy(p)) for p in self.policies]
 
-    def _magnitude(self) -> float:
-        magnitude = self.magnitude_level
-        if self.magnitude_std == float('inf'):
-            magnitude = random.uniform(0., magnitude)
-        elif self.magnitude_std > 0:
-            magnitude = random.gauss(magnitude, self.magnitude_std)
-        return float(min(max(magnitude, 0.), self.total_level))
+    @staticmethod
+    def _check_levels(num_policies, magnitude_level, magnitude_std, total_level) -> None:
+        if not isinstance(num_policies, int) or isinstance(num_policies, bool) \
+                or num_policies < 0:
+            raise DataConfigError(f'RandAugment: num_policies must be an int >= 0; got '
+                                  f'{num_policies!r}.')
+        if not isinstance(total_level, Number) or total_level <= 0:
+            raise DataConfigError(f'RandAugment: total_level must be > 0; got {total_level!r}.')
+        if not isinstance(magnitude_level, Number) or not 0 <= magnitude_level <= total_level:
+            raise DataConfigError(
+                f'RandAugment: need 0 <= magnitude_level <= total_level; got magnitude_level='
+                f'{magnitude_level!r}, total_level={total_level!r}.')
+        if magnitude_std != 'inf' and not (isinstance(magnitude_std, Number)
+                                           and magnitude_std >= 0):
+            raise DataConfigError('RandAugment: `magnitude_std` must be a number >= 0 or '
+                                  f'"inf", got "{magnitude_std}" instead.')
 
-    def transform(self, results: dict) -> dict:
-        img = results['img']
-        grey = img.ndim == 2 or img.shape[2] == 1
-        if not grey and img.shape[2] != 3:
-            raise ValueError(f'RandAugment expects a grey or 3-channel image; got shape '
-                             f'{img.shape}.')
-        pil = None
-        for _ in range(self.num_policies):
-            name = random.choice(self.policies)
-            if random.random() >= self.op_prob:
-                continue
-            if pil is None:
-                pil = Image.fromarray(img.reshape(img.shape[:2]) if grey else img[..., ::-1])
-            hparams = self._pil_hparams_grey if grey else self._pil_hparams
-            pil = apply_op(pil, name, self._magnitude(), hparams,
-                           negate=random.random() < 0.5, total_level=self.total_level)
-        if pil is not None:
-            out = np.asarray(pil)
-            results['img'] = out.reshape(img.shape) if grey else out[..., ::-1]
+    def __iter__(self):
+        """Iterate over the built ops."""
+        return iter(self.transforms)
+
+    def random_policy_indices(self) -> List[int]:
+        """Indices of this call's ops (uniform, with replacement)."""
+        return np.random.randint(len(self.transforms), size=self.num_policies).tolist()
+
+    def transform(self, results: dict) -> Optional[dict]:
+        for index in self.random_policy_indices():
+            results = self.transforms[index](results)
+            if results is None:
+                return None
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(policies={len(self.policies)} ops, num_policies='
-                f'{self.num_policies}, magnitude_level={self.magnitude_level}, magnitude_std='
-                f'{self.magnitude_std}, total_level={self.total_level}, op_prob={self.op_prob}, '
-                f'hparams={self.hparams})')
+        lines = ''
+        for policy in self.policies:
+            lines += f'\n    {policy["type"]}'
+            if 'magnitude_range' in policy:
+                low, high = policy['magnitude_range']
+                lines += f' ({low}, {high})'
+        return (f'{type(self).__name__}(num_policies={self.num_policies}, magnitude_level='
+                f'{self.magnitude_level}, total_level={self.total_level}, policies:{lines}\n)')

@@ -1,21 +1,36 @@
 """PackInputs: the last pipeline step, producing the model's input contract."""
-from typing import Sequence
+from typing import Sequence, Union
 
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
+from PIL import Image
 
 from mmcls_convnext.registry import TRANSFORMS
 from mmcls_convnext.structures import DataSample
 
+GREY_PIL_MODES = ('1', 'L', 'I', 'I;16', 'F')
+
+
+def _keys(keys: Sequence[str], name: str) -> Union[list, tuple]:
+    """A copy of ``keys`` (a list stays a list, as the user wrote it in the config)."""
+    if isinstance(keys, str) or not isinstance(keys, Sequence):
+        raise TypeError(f'PackInputs {name} must be a list or tuple of keys; got {keys!r}.')
+    return list(keys) if isinstance(keys, list) else tuple(keys)
+
 
 @TRANSFORMS.register_module()
 class PackInputs(BaseTransform):
-    """Pack ``results`` into ``dict(inputs=uint8 tensor (C, H, W), data_samples=DataSample)``.
+    """Pack ``results`` into ``dict(inputs=tensor, data_samples=DataSample)``.
 
-    ``inputs`` keeps the image's channel order (BGR from :class:`LoadImageFromFile`);
-    the data preprocessor converts to RGB and normalises. ``gt_label`` / ``gt_score`` become the
-    sample's fields; ``meta_keys`` present in ``results`` become its metainfo.
+    ``inputs``: an (H, W[, C]) array becomes a contiguous (C, H, W) tensor of the same dtype
+    and channel order (BGR from :class:`LoadImageFromFile`; the data preprocessor converts to
+    RGB and normalises); a PIL image is packed the same way, its RGB turned to BGR so that the
+    same preprocessor serves both; arrays of other ranks (e.g. video clips) and tensors are
+    kept as they are; a list packs each item. Without ``results[input_key]`` there is no
+    ``inputs`` key (label-only samples).
+    ``gt_label`` / ``gt_score`` become the sample's fields; ``algorithm_keys`` present in
+    ``results`` become data fields; ``meta_keys`` present become its metainfo.
 
     Args:
         input_key: key of the image in ``results``.
@@ -26,28 +41,39 @@ class PackInputs(BaseTransform):
     def __init__(self, input_key: str = 'img', algorithm_keys: Sequence[str] = (),
                  meta_keys: Sequence[str] = ('sample_idx', 'img_path', 'ori_shape', 'img_shape',
                                              'scale_factor', 'flip', 'flip_direction')) -> None:
+        if not isinstance(input_key, str):
+            raise TypeError(f'PackInputs input_key must be a string; got {input_key!r}.')
         self.input_key = input_key
-        self.algorithm_keys = tuple(algorithm_keys)
-        self.meta_keys = tuple(meta_keys)
+        self.algorithm_keys = _keys(algorithm_keys, 'algorithm_keys')
+        self.meta_keys = _keys(meta_keys, 'meta_keys')
 
-    @staticmethod
-    def format_input(img: np.ndarray) -> torch.Tensor:
-        """(H, W) or (H, W, C) array -> (C, H, W) contiguous tensor of the same dtype."""
+    @classmethod
+    def format_input(cls, img) -> Union[torch.Tensor, list]:
+        """An image (array, PIL image or tensor) -> the tensor the model receives."""
+        if isinstance(img, list):
+            return [cls.format_input(item) for item in img]
         if isinstance(img, torch.Tensor):
             return img
+        if isinstance(img, Image.Image):
+            if img.mode not in GREY_PIL_MODES and img.mode != 'RGB':
+                img = img.convert('RGB')
+            img = np.asarray(img)
+            img = img[..., ::-1] if img.ndim == 3 else img  # RGB -> BGR, as decoded files
         if not isinstance(img, np.ndarray):
-            raise TypeError(f'PackInputs expects a numpy image; got {type(img).__name__}.')
+            raise TypeError(f'PackInputs expects a numpy array, PIL image or tensor; got '
+                            f'{type(img).__name__}.')
         if img.ndim == 2:
             img = img[..., None]
-        if img.ndim != 3:
-            raise ValueError(f'PackInputs expects an (H, W[, C]) image; got shape {img.shape}.')
-        return torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
+        if img.ndim == 3:  # other ranks, e.g. a clip (num_crops, C, T, H, W), stay as they are
+            img = img.transpose(2, 0, 1)
+        img = np.ascontiguousarray(img)
+        # read-only arrays (views of PIL images) are copied: torch needs writable memory
+        return torch.from_numpy(img if img.flags.writeable else img.copy())
 
     def transform(self, results: dict) -> dict:
-        if self.input_key not in results:
-            raise KeyError(f'PackInputs: no {self.input_key!r} in the pipeline results (keys: '
-                           f'{sorted(results)}). Put LoadImageFromFile first in the pipeline.')
-        packed = dict(inputs=self.format_input(results[self.input_key]))
+        packed = {}
+        if self.input_key in results:
+            packed['inputs'] = self.format_input(results[self.input_key])
         sample = DataSample()
         if results.get('gt_label') is not None:
             sample.set_gt_label(results['gt_label'])

@@ -20,6 +20,8 @@ from PIL import Image
 
 from mmcls_convnext.registry import TRANSFORMS
 
+from ..errors import DataConfigError, DataConfigTypeError
+
 # mmcv's classes have the semantics MMPretrain users know: register them under our scope.
 Resize = TRANSFORMS.register_module(name='Resize', module=MMCVResize)
 CenterCrop = TRANSFORMS.register_module(name='CenterCrop', module=MMCVCenterCrop)
@@ -50,11 +52,11 @@ CV2_INTERPOLATION = ('nearest', 'bilinear', 'bicubic', 'area', 'lanczos')
 def check_backend(backend: str, interpolation: str) -> None:
     """Raise ValueError for an unknown backend or an interpolation the backend lacks."""
     if backend not in BACKENDS:
-        raise ValueError(f'backend must be one of {BACKENDS}; got {backend!r}.')
+        raise DataConfigError(f'backend must be one of {BACKENDS}; got {backend!r}.')
     allowed = tuple(PIL_INTERPOLATION) if backend == 'pillow' else CV2_INTERPOLATION
     if interpolation not in allowed:
-        raise ValueError(f'interpolation {interpolation!r} is not available with backend '
-                         f'{backend!r}; choose one of {allowed}.')
+        raise DataConfigError(f'interpolation {interpolation!r} is not available with backend '
+                              f'{backend!r}; choose one of {allowed}.')
 
 
 def resize_image(img: np.ndarray, size: Tuple[int, int], backend: str, interpolation: str,
@@ -70,24 +72,26 @@ def resize_image(img: np.ndarray, size: Tuple[int, int], backend: str, interpola
     return mmcv.imresize(img, size, interpolation=interpolation, backend='cv2')
 
 
-def _to_size(scale: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
-    """``scale`` as ``(w, h)``: an int means a square."""
+def _to_hw(scale: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
+    """``scale`` as ``(h, w)``: an int means a square."""
     if isinstance(scale, int) and not isinstance(scale, bool):
         size = (scale, scale)
     elif (isinstance(scale, Sequence) and len(scale) == 2
-          and all(isinstance(s, int) for s in scale)):
+          and all(isinstance(s, int) and not isinstance(s, bool) for s in scale)):
         size = (int(scale[0]), int(scale[1]))
     else:
-        raise TypeError(f'{name} must be an int or a (width, height) pair of ints; got {scale!r}.')
+        raise DataConfigTypeError(f'{name} must be an int or an (h, w) pair of ints; got '
+                                  f'{scale!r}.')
     if min(size) <= 0:
-        raise ValueError(f'{name} must be positive; got {scale!r}.')
+        raise DataConfigError(f'{name} must be positive; got {scale!r}.')
     return size
 
 
 def _check_range(value: Sequence[float], name: str, low: float, high: float) -> tuple:
-    if len(value) != 2 or not low <= value[0] <= value[1] <= high:
-        raise ValueError(f'{name} must be (min, max) with {low} <= min <= max <= {high}; '
-                         f'got {value!r}.')
+    if (not isinstance(value, Sequence) or len(value) != 2
+            or not low <= value[0] <= value[1] <= high):
+        raise DataConfigError(f'{name} must be (min, max) with {low} <= min <= max <= {high}; '
+                              f'got {value!r}.')
     return (float(value[0]), float(value[1]))
 
 
@@ -100,7 +104,7 @@ class RandomResizedCrop(BaseTransform):
     misses it falls back to a central crop clipped to the ratio range (as torchvision and timm).
 
     Args:
-        scale: output size, int (square) or ``(w, h)``.
+        scale: output size, int (square) or ``(h, w)`` (as MMPretrain and torchvision).
         crop_ratio_range: range of the crop's area relative to the image.
         aspect_ratio_range: range of the crop's width / height.
         max_attempts: random draws before the central fallback.
@@ -113,12 +117,13 @@ class RandomResizedCrop(BaseTransform):
                  aspect_ratio_range: Tuple[float, float] = (3. / 4., 4. / 3.),
                  max_attempts: int = 10, interpolation: str = 'bilinear',
                  backend: str = 'cv2') -> None:
-        self.scale = _to_size(scale, 'RandomResizedCrop scale')
+        self.scale = _to_hw(scale, 'RandomResizedCrop scale')
         self.crop_ratio_range = _check_range(crop_ratio_range, 'crop_ratio_range', 0., 1.)
         self.aspect_ratio_range = _check_range(aspect_ratio_range, 'aspect_ratio_range',
                                                1e-6, math.inf)
         if not isinstance(max_attempts, int) or max_attempts < 0:
-            raise ValueError(f'max_attempts must be a non-negative int; got {max_attempts!r}.')
+            raise DataConfigError(f'max_attempts must be a non-negative int; got '
+                                  f'{max_attempts!r}.')
         check_backend(backend, interpolation)
         self.max_attempts = max_attempts
         self.interpolation = interpolation
@@ -150,15 +155,17 @@ class RandomResizedCrop(BaseTransform):
         img = results['img']
         top, left, crop_h, crop_w = self.get_params(*img.shape[:2])
         box = (left, top, left + crop_w, top + crop_h)
-        img = resize_image(img, self.scale, self.backend, self.interpolation, box=box)
+        img = resize_image(img, self.scale[::-1], self.backend, self.interpolation, box=box)
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(scale={self.scale}, crop_ratio_range='
-                f'{self.crop_ratio_range}, aspect_ratio_range={self.aspect_ratio_range}, '
-                f"interpolation='{self.interpolation}', backend='{self.backend}')")
+        crop = tuple(round(s, 4) for s in self.crop_ratio_range)
+        aspect = tuple(round(r, 4) for r in self.aspect_ratio_range)
+        return (f'{self.__class__.__name__}(scale={self.scale}, crop_ratio_range={crop}, '
+                f'aspect_ratio_range={aspect}, max_attempts={self.max_attempts}, '
+                f'interpolation={self.interpolation}, backend={self.backend})')
 
 
 @TRANSFORMS.register_module()
@@ -179,9 +186,11 @@ class ResizeEdge(BaseTransform):
     def __init__(self, scale: int, edge: str = 'short', backend: str = 'cv2',
                  interpolation: str = 'bilinear') -> None:
         if not isinstance(scale, int) or isinstance(scale, bool) or scale <= 0:
-            raise ValueError(f'ResizeEdge scale must be a positive int; got {scale!r}.')
+            raise DataConfigError(f'ResizeEdge scale must be a positive int; got {scale!r}.')
         if edge not in self.EDGES:
-            raise ValueError(f'ResizeEdge edge must be one of {self.EDGES}; got {edge!r}.')
+            raise DataConfigError(f'Invalid edge "{edge}", please specify from '
+                                  f'{list(self.EDGES)} (ResizeEdge edge must be one of '
+                                  f'{self.EDGES}).')
         check_backend(backend, interpolation)
         self.scale, self.edge = scale, edge
         self.backend, self.interpolation = backend, interpolation
@@ -204,9 +213,10 @@ class ResizeEdge(BaseTransform):
             img = resize_image(img, size, self.backend, self.interpolation)
         results['img'] = img
         results['img_shape'] = img.shape[:2]
+        results['scale'] = size
         results['scale_factor'] = (size[0] / width, size[1] / height)
         return results
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}(scale={self.scale}, edge='{self.edge}', "
-                f"backend='{self.backend}', interpolation='{self.interpolation}')")
+        return (f'{self.__class__.__name__}(scale={self.scale}, edge={self.edge}, '
+                f'backend={self.backend}, interpolation={self.interpolation})')

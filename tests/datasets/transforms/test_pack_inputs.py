@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from mmcls_convnext.datasets.transforms import PackInputs
 from mmcls_convnext.structures import DataSample
@@ -39,6 +40,41 @@ def test_pack_gt_score_and_no_label():
     assert 'gt_label' not in packed['data_samples']
 
 
-def test_missing_image_key():
-    with pytest.raises(KeyError, match="no 'img' in the pipeline results.*LoadImageFromFile"):
-        PackInputs()(dict(gt_label=1))
+def test_without_image_only_the_sample_is_packed():
+    packed = PackInputs()(dict(gt_label=1, img_path='x.png'))
+    assert 'inputs' not in packed
+    assert packed['data_samples'].gt_label.tolist() == [1]
+    assert packed['data_samples'].img_path == 'x.png'
+
+
+@pytest.mark.parametrize('mode', ['RGB', 'RGBA', 'P'])
+def test_pil_images_pack_like_decoded_arrays(mode):
+    rgb = np.random.default_rng(2).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    pil = Image.fromarray(rgb).convert(mode)
+    expected = np.asarray(pil.convert('RGB'))[..., ::-1].transpose(2, 0, 1)  # BGR, CHW
+    inputs = PackInputs()(dict(img=pil))['inputs']
+    assert inputs.dtype == torch.uint8 and inputs.is_contiguous()
+    np.testing.assert_array_equal(inputs.numpy(), expected)
+
+
+def test_grey_pil_image_and_other_ranks():
+    grey = Image.fromarray(np.arange(12, dtype=np.uint8).reshape(3, 4))
+    np.testing.assert_array_equal(PackInputs()(dict(img=grey))['inputs'].numpy(),
+                                  np.arange(12).reshape(1, 3, 4))
+    clip = np.zeros((2, 3, 1, 4, 4), np.uint8)  # a video clip stays as it is
+    assert PackInputs()(dict(img=clip))['inputs'].shape == clip.shape
+    views = PackInputs()(dict(img=[np.zeros((2, 3, 3), np.uint8)] * 2))['inputs']
+    assert [v.shape for v in views] == [(3, 2, 3)] * 2
+    with pytest.raises(TypeError, match='numpy array, PIL image or tensor; got str'):
+        PackInputs()(dict(img='a.png'))
+
+
+def test_algorithm_keys_and_repr():
+    t = PackInputs(algorithm_keys=['extra'], meta_keys=['flip', 'img_shape'])
+    packed = t(dict(img=np.zeros((2, 2, 3), np.uint8), extra=torch.tensor([1, 2]), flip=True))
+    assert packed['data_samples'].extra.tolist() == [1, 2]
+    assert packed['data_samples'].metainfo_keys() == ['flip']
+    assert repr(t) == ("PackInputs(input_key='img', algorithm_keys=['extra'], "
+                       "meta_keys=['flip', 'img_shape'])")
+    with pytest.raises(TypeError, match='meta_keys must be a list or tuple'):
+        PackInputs(meta_keys='flip')

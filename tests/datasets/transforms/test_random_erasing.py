@@ -63,17 +63,54 @@ def test_grey_image():
 
 
 @pytest.mark.parametrize('kwargs,match', [
-    (dict(erase_prob=1.5), 'erase_prob must be in'),
-    (dict(min_area_ratio=0.5, max_area_ratio=0.1), 'min_area_ratio <= max_area_ratio'),
+    (dict(erase_prob=1.5), 'erase_prob must be a float in \\[0, 1\\]; got 1.5'),
+    (dict(erase_prob=1), 'erase_prob must be a float in \\[0, 1\\]; got 1 \\(write 1.0\\)'),
+    (dict(max_area_ratio=1), 'max_area_ratio must be a float'),
+    (dict(min_area_ratio=0.5, max_area_ratio=0.1), 'min_area_ratio should be smaller than'),
     (dict(aspect_range=(2, 1)), 'aspect_range must be'),
+    (dict(aspect_range=-1), 'aspect_range must be'),
+    (dict(aspect_range='wide'), 'aspect_range must be'),
     (dict(mode='pixel'), "mode must be one of \\('const', 'rand'\\)"),
+    (dict(fill_color=(1, 2)), 'fill_color must be a number or 3 numbers'),
+    (dict(fill_std='unknown'), 'fill_std must be a number or 3 numbers'),
+    (dict(fill_std=-1.), 'fill_std must be >= 0'),
 ])
 def test_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         RandomErasing(**kwargs)
+    with pytest.raises(AssertionError):  # MMPretrain asserts on the same arguments
+        RandomErasing(**kwargs)
 
 
-def test_fill_color_channel_mismatch(img):
-    t = RandomErasing(erase_prob=1.0, fill_color=(1, 2))
-    with pytest.raises(ValueError, match='fill_color has 2 values but the image has 3'):
-        t(dict(img=img))
+def test_grey_image_needs_one_fill_colour(img):
+    with pytest.raises(ValueError, match='fill_color has 3 different values but the image has '
+                                         '1 channel'):
+        RandomErasing(erase_prob=1.0, fill_color=(1, 2, 3))(dict(img=img[..., 0].copy()))
+
+
+def test_argument_forms_and_repr():
+    t = RandomErasing(aspect_range=0.5, fill_color=15, fill_std=0.5)
+    assert t.aspect_range == (0.5, 2.0)
+    assert t.fill_color == [15, 15, 15] and t.fill_std == [0.5, 0.5, 0.5]
+    assert RandomErasing(aspect_range=2.).aspect_range == (0.5, 2.0)
+    t = RandomErasing(erase_prob=0.25, mode='rand', aspect_range=(0.3, 1.3),
+                      fill_color=(255, 255, 255))
+    assert repr(t) == ('RandomErasing(erase_prob=0.25, min_area_ratio=0.02, max_area_ratio=0.4, '
+                       'aspect_range=(0.3, 1.3), mode=rand, fill_color=(255, 255, 255), '
+                       'fill_std=None)')
+
+
+def test_aspect_is_height_over_width(img):
+    t = RandomErasing(erase_prob=1.0, min_area_ratio=0.1, max_area_ratio=0.1,
+                      aspect_range=(2.0, 2.0), fill_color=0)
+    top, left, h, w = erased_box(img, t(dict(img=img))['img'])
+    assert h / w == pytest.approx(2.0, rel=0.15)
+
+
+def test_boxes_reach_every_edge():
+    # 3 x 4 image, a 1 x 1 box: every one of the 12 positions must occur (timm's draw)
+    img = np.zeros((3, 4), np.uint8)
+    t = RandomErasing(erase_prob=1.0, min_area_ratio=1 / 12, max_area_ratio=1 / 12,
+                      aspect_range=(1.0, 1.0), fill_color=9)
+    seen = {tuple(np.argwhere(t(dict(img=img))['img'] == 9)[0]) for _ in range(600)}
+    assert len(seen) == 12

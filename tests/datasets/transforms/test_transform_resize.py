@@ -14,7 +14,7 @@ def image(height: int, width: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize('backend', ['pillow', 'cv2'])
-@pytest.mark.parametrize('scale,expected', [(24, (24, 24)), ((20, 12), (12, 20))])
+@pytest.mark.parametrize('scale,expected', [(24, (24, 24)), ((20, 12), (20, 12))])  # (h, w)
 def test_random_resized_crop_output_size(backend, scale, expected):
     t = RandomResizedCrop(scale, backend=backend, interpolation='bicubic')
     for h, w in [(40, 60), (61, 17), (8, 8)]:
@@ -55,7 +55,7 @@ def test_random_resized_crop_full_crop_equals_pil_resize():
 
 def test_random_resized_crop_crops_the_drawn_box():
     img = image(50, 70)
-    t = RandomResizedCrop((70, 50), crop_ratio_range=(0.3, 0.3), interpolation='nearest',
+    t = RandomResizedCrop((50, 70), crop_ratio_range=(0.3, 0.3), interpolation='nearest',
                           backend='cv2')
     np.random.seed(3)
     import random
@@ -71,7 +71,9 @@ def test_random_resized_crop_crops_the_drawn_box():
 
 @pytest.mark.parametrize('kwargs,match', [
     (dict(scale=0), 'must be positive'),
-    (dict(scale='a'), 'must be an int or a'),
+    (dict(scale='a'), 'must be an int or an \\(h, w\\) pair'),
+    (dict(scale=(1, 2, 3)), 'must be an int or an \\(h, w\\) pair'),
+    (dict(scale=8, max_attempts=-1), 'max_attempts must be a non-negative int'),
     (dict(scale=8, crop_ratio_range=(0.5, 0.1)), 'crop_ratio_range must be'),
     (dict(scale=8, backend='skimage'), "backend must be one of \\('cv2', 'pillow'\\)"),
     (dict(scale=8, backend='cv2', interpolation='hamming'), 'not available with backend'),
@@ -79,6 +81,14 @@ def test_random_resized_crop_crops_the_drawn_box():
 def test_random_resized_crop_errors(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         RandomResizedCrop(**kwargs)
+    with pytest.raises(AssertionError):  # what MMPretrain raises for these
+        RandomResizedCrop(**kwargs)
+
+
+def test_random_resized_crop_repr():
+    assert repr(RandomResizedCrop((20, 30), interpolation='bicubic', backend='pillow')) == (
+        'RandomResizedCrop(scale=(20, 30), crop_ratio_range=(0.08, 1.0), aspect_ratio_range='
+        '(0.75, 1.3333), max_attempts=10, interpolation=bicubic, backend=pillow)')
 
 
 @pytest.mark.parametrize('h,w', [(375, 500), (500, 375), (100, 100), (33, 90)])
@@ -101,11 +111,16 @@ def test_resize_edge_other_edges(edge, expected):
     assert out['img'].shape[:2] == expected
     assert out['img_shape'] == expected
     assert out['scale_factor'] == (expected[1] / 40, expected[0] / 30)
+    assert out['scale'] == expected[::-1]  # (w, h), as mmcv's Resize
 
 
-def test_resize_edge_errors():
-    with pytest.raises(ValueError, match="edge must be one of"):
+def test_resize_edge_errors_and_repr():
+    with pytest.raises(ValueError, match="Invalid edge \"diagonal\".*edge must be one of"):
         ResizeEdge(8, edge='diagonal')
+    with pytest.raises(AssertionError, match='Invalid edge'):
+        ResizeEdge(8, edge='diagonal')
+    assert repr(ResizeEdge(8, edge='long', backend='pillow', interpolation='bicubic')) == (
+        'ResizeEdge(scale=8, edge=long, backend=pillow, interpolation=bicubic)')
     with pytest.raises(ValueError, match='positive int'):
         ResizeEdge(-1)
 
