@@ -86,19 +86,20 @@ def test_return_datasamples_and_class_override(model, images):
         ImageClassificationInferencer(model, classes=['a', 'b'])
 
 
-def test_show_dir_writes_image_of_the_input_size(model, images, tmp_path):
+def test_show_dir_writes_the_input_enlarged_under_a_label_band(model, images, tmp_path):
     inferencer = ImageClassificationInferencer(model)
     array = mmcv.imread(images[1])
     inferencer([images[0], array], show_dir=str(tmp_path / 'vis'))
     with Image.open(tmp_path / 'vis' / 'img0.png') as img:
         img.load()
-        assert img.size == (64, 48) and img.mode == 'RGB'
+        # 48 px short edge: enlarged x5 (nearest) to reach 224 px, plus the band on top
+        assert img.size[0] == 64 * 5 and img.size[1] > 48 * 5 and img.mode == 'RGB'
         drawn = np.asarray(img)
     with Image.open(tmp_path / 'vis' / '000001.png') as img:
-        assert img.size == (50, 70)
+        assert img.size[0] == 50 * 5
     original = np.asarray(Image.open(images[0]).convert('RGB'))
-    assert (drawn != original).any()  # the label was drawn
-    assert (drawn[-10:] == original[-10:]).all()  # the rest of the picture is unchanged
+    assert (drawn[-48 * 5:] == original.repeat(5, axis=0).repeat(5, axis=1)).all()
+    assert (drawn[:-48 * 5] != drawn[-1, -1]).any()  # the band above holds the label
 
 
 def test_progress_bar_for_many_inputs(model, images, capsys):
