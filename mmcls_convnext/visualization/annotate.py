@@ -58,8 +58,12 @@ def enlarge(image: np.ndarray, min_size: int = 224) -> Tuple[np.ndarray, float]:
 
 
 def label_font(size: int) -> ImageFont.FreeTypeFont:
-    """Pillow's bundled scalable font at ``size`` pixels."""
-    return ImageFont.load_default(size=size)
+    """A scalable font at ``size`` pixels: Pillow's bundled one, or matplotlib's DejaVu Sans."""
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1: load_default() has one fixed-size bitmap font
+        from matplotlib import font_manager
+        return ImageFont.truetype(font_manager.findfont('DejaVu Sans'), size)
 
 
 def font_size_for(width: int) -> int:
