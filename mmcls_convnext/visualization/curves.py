@@ -103,7 +103,7 @@ _MARKERS = ('o', 's', '^', 'D')
 
 
 def _draw_panel(ax, curves: Dict[Tuple[str, str], Curve], labels: Dict[Tuple[str, str], str],
-                runs: List[str], window: int) -> None:
+                runs: List[str], window: int, annotate_last: bool = False) -> None:
     """One panel: a colour per run (the same in every panel), a line style per key."""
     axis = _x_axis(list(curves.values()))
     panel_keys = list(dict.fromkeys(key for _, key in curves))
@@ -121,6 +121,10 @@ def _draw_panel(ax, curves: Dict[Tuple[str, str], Curve], labels: Dict[Tuple[str
                     label=f'{label} (mean of {window})', **style)
         else:
             ax.plot(x, c.y, linewidth=1.2, label=label, **style)
+        if annotate_last and x.size:
+            ax.annotate(f'{c.y[-1]:.4g}', (x[-1], c.y[-1]), xytext=(-4, 6),
+                        textcoords='offset points', ha='right', fontsize='small',
+                        color=style['color'])
     keys = sorted({key for _, key in curves})
     ax.set_xlabel(axis)
     ax.set_ylabel(keys[0] if len(keys) == 1 else keys[0].split('/')[0])
@@ -129,6 +133,33 @@ def _draw_panel(ax, curves: Dict[Tuple[str, str], Curve], labels: Dict[Tuple[str
         ax.set_xlim(left=0)
     ax.legend(loc='upper center', bbox_to_anchor=(0.5, -0.18), ncol=min(2, len(curves)),
               fontsize='small', frameon=False)
+
+
+def _curves(logs: Dict[str, List[dict]], keys: Sequence[str]) -> Dict[Tuple[str, str], Curve]:
+    if not keys:
+        raise ValueError('Give at least one key to plot, e.g. --keys loss accuracy/top1.')
+    found = {}
+    for run, records in logs.items():
+        for key in keys:
+            try:
+                found[(run, key)] = curve(records, key)
+            except KeyError as exc:
+                raise KeyError(f'{run}: {exc.args[0]}') from None
+    return found
+
+
+def draw_curves(ax, logs: Dict[str, List[dict]], keys: Sequence[str],
+                legend: Optional[Sequence[str]] = None, smooth_window: int = 1,
+                annotate_last: bool = False) -> None:
+    """Draw ``keys`` of every log into one matplotlib axes (a panel of :func:`plot_curves`).
+
+    Args:
+        ax: the axes.
+        logs, keys, legend, smooth_window: as for :func:`plot_curves`.
+        annotate_last: write the last value of each curve next to its end point.
+    """
+    _draw_panel(ax, _curves(logs, keys), legend_labels(list(logs), keys, legend), list(logs),
+                smooth_window, annotate_last)
 
 
 def plot_curves(logs: Dict[str, List[dict]],
@@ -160,19 +191,11 @@ def plot_curves(logs: Dict[str, List[dict]],
         KeyError: a key no record of a log holds (the message names the log and its keys).
     """
     import matplotlib.style
-    if not keys:
-        raise ValueError('Give at least one key to plot, e.g. --keys loss accuracy/top1.')
     if not isinstance(smooth_window, int) or smooth_window < 1:
         raise ValueError(f'smooth window must be an int >= 1; got {smooth_window!r}.')
+    curves = _curves(logs, keys)
     labels = legend_labels(list(logs), keys, legend)
     panels = group_keys(keys)
-    curves = {}
-    for run, records in logs.items():
-        for key in keys:
-            try:
-                curves[(run, key)] = curve(records, key)
-            except KeyError as exc:
-                raise KeyError(f'{run}: {exc.args[0]}') from None
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)
     with matplotlib.style.context(resolve_style(style)):
