@@ -103,7 +103,8 @@ _MARKERS = ('o', 's', '^', 'D')
 
 
 def _draw_panel(ax, curves: Dict[Tuple[str, str], Curve], labels: Dict[Tuple[str, str], str],
-                runs: List[str], window: int, annotate_last: bool = False) -> None:
+                runs: List[str], window: int, annotate_last: bool = False,
+                legend_loc: Optional[str] = 'below') -> None:
     """One panel: a colour per run (the same in every panel), a line style per key."""
     axis = _x_axis(list(curves.values()))
     panel_keys = list(dict.fromkeys(key for _, key in curves))
@@ -122,7 +123,7 @@ def _draw_panel(ax, curves: Dict[Tuple[str, str], Curve], labels: Dict[Tuple[str
         else:
             ax.plot(x, c.y, linewidth=1.2, label=label, **style)
         if annotate_last and x.size:
-            ax.annotate(f'{c.y[-1]:.4g}', (x[-1], c.y[-1]), xytext=(-4, 6),
+            ax.annotate(f'{c.y[-1]:.2f}', (x[-1], c.y[-1]), xytext=(-4, 6),
                         textcoords='offset points', ha='right', fontsize='small',
                         color=style['color'])
     keys = sorted({key for _, key in curves})
@@ -131,8 +132,11 @@ def _draw_panel(ax, curves: Dict[Tuple[str, str], Curve], labels: Dict[Tuple[str
     if axis == 'epoch':
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlim(left=0)
-    ax.legend(loc='upper center', bbox_to_anchor=(0.5, -0.18), ncol=min(2, len(curves)),
-              fontsize='small', frameon=False)
+    if legend_loc == 'below':  # under the panel: never over a curve
+        ax.legend(loc='upper center', bbox_to_anchor=(0.5, -0.18), ncol=min(2, len(curves)),
+                  fontsize='small', frameon=False)
+    elif legend_loc is not None:
+        ax.legend(loc=legend_loc, fontsize='small')
 
 
 def _curves(logs: Dict[str, List[dict]], keys: Sequence[str]) -> Dict[Tuple[str, str], Curve]:
@@ -150,16 +154,17 @@ def _curves(logs: Dict[str, List[dict]], keys: Sequence[str]) -> Dict[Tuple[str,
 
 def draw_curves(ax, logs: Dict[str, List[dict]], keys: Sequence[str],
                 legend: Optional[Sequence[str]] = None, smooth_window: int = 1,
-                annotate_last: bool = False) -> None:
+                annotate_last: bool = False, legend_loc: Optional[str] = 'below') -> None:
     """Draw ``keys`` of every log into one matplotlib axes (a panel of :func:`plot_curves`).
 
     Args:
         ax: the axes.
         logs, keys, legend, smooth_window: as for :func:`plot_curves`.
         annotate_last: write the last value of each curve next to its end point.
+        legend_loc: ``'below'`` the axes, a matplotlib ``loc`` inside it, or None (no legend).
     """
     _draw_panel(ax, _curves(logs, keys), legend_labels(list(logs), keys, legend), list(logs),
-                smooth_window, annotate_last)
+                smooth_window, annotate_last, legend_loc)
 
 
 def plot_curves(logs: Dict[str, List[dict]],
