@@ -106,9 +106,10 @@ def write_curves(runner) -> Optional[str]:
 
 def train_summary(runner, wall_time: float, curves: Optional[str] = None) -> str:
     """The end-of-training block (see the module doc)."""
-    unit = 'epochs' if runner.train_loop.__class__.__name__.startswith('Epoch') else 'iters'
-    done = (f'{runner.epoch} epochs, {runner.iter:,} iterations' if unit == 'epochs'
-            else f'{runner.iter:,} iterations')
+    iters = f'{runner.iter:,} iteration{"s" if runner.iter != 1 else ""}'
+    by_epoch = hasattr(runner.train_loop, 'max_epochs')
+    done = (f'{runner.epoch} epoch{"s" if runner.epoch != 1 else ""}, {iters}' if by_epoch
+            else iters)
     rows = []
     records = _val_records(runner.log_dir)
     for best in best_checkpoints(runner):

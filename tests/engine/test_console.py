@@ -174,3 +174,18 @@ def test_test_summary_and_show_dir_pictures_are_readable(trained):
         pixels = np.asarray(image.convert('RGB'))
     band = pixels[:image.size[1] - 224]
     assert ((band == (27, 94, 32)).all(-1) | (band == (160, 20, 20)).all(-1)).mean() > 0.5
+
+
+def test_train_summary_without_validation(tmp_path):
+    from tiny_run import build_runner
+
+    from mmcls_convnext.engine.summaries import train_summary
+    runner = build_runner(tmp_path, cfg_options=dict(val_cfg=None, val_dataloader=None,
+                                                     val_evaluator=None))
+    runner.train()
+    block = train_summary(runner, 3.5)
+    assert 'training finished: 1 epoch, 3 iterations in 3.5 s' in block
+    assert re.search(r'validation\s+none \(no val_dataloader, or --no-validate\)', block)
+    assert re.search(r'latest checkpoint\s+' + re.escape(str(tmp_path / 'run' / 'epoch_1.pth')),
+                     block)
+    assert 'best ' not in block and 'curves' not in block
