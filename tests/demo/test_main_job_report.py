@@ -89,3 +89,11 @@ def test_report_only_without_a_run_says_what_to_do(main_job, tmp_path):
     with pytest.raises(SystemExit, match='no scalar log under .*; train first'):
         main_job.main(['--report-only', '--work-dir', str(tmp_path), '--data-root',
                        str(tmp_path)])
+
+
+def test_readme_shows_a_small_report_picture():
+    picture = ROOT / 'docs' / 'images' / 'main_job_report.png'
+    assert '](docs/images/main_job_report.png)' in (ROOT / 'README.md').read_text()
+    with Image.open(picture) as image:
+        assert image.format == 'PNG' and image.size[0] == 16 * 80
+    assert picture.stat().st_size < 300_000
