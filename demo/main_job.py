@@ -5,11 +5,16 @@ Debian's ``dataset-fashion-mnist`` package is present):
 
 1. export the idx files to class folders   tools/dataset_converters/fashion_mnist.py
 2. train the quickstart config             tools/train.py
-3. evaluate the checkpoint on 10k images   tools/test.py
+3. evaluate the checkpoint on 10k images   tools/test.py --out test_predictions.pkl
 4. classify one test image                 mmcls_convnext.apis.inference_model
-5. plot the loss / accuracy curves         tools/analysis_tools/analyze_logs.py
+5. write the report                        mmcls_convnext.visualization.report
+
+The report, ``<work-dir>/report.png``, is the page to open first: loss and accuracy curves, the
+10x10 confusion matrix and test images with their true and predicted classes, mistakes in red.
+``--report-only`` redraws it from a finished run without training again.
 
 Usage: python demo/main_job.py [--epochs N] [--work-dir DIR] [--data-root DIR] [--src DIR]
+       python demo/main_job.py --report-only [--work-dir DIR] [--data-root DIR]
 """
 import argparse
 import json
@@ -26,6 +31,8 @@ CONFIG = 'configs/convnext/convnext-quickstart_1xb128_fashion-mnist.py'
 DEFAULT_SRC = '/usr/share/datasets/fashion-mnist'
 # log lines worth echoing while a tool runs: progress, metrics and errors
 ECHO = re.compile(r'Epoch\(|Saving checkpoint|best checkpoint|Error|error:|Traceback')
+PREDICTIONS = 'test_predictions.pkl'  # tools/test.py --out: per-image scores, labels, paths
+REPORT_INFO = 'report_info.json'  # what the report's subtitle says about the run
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -38,6 +45,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='where the exported class folders go')
     parser.add_argument('--src', default=DEFAULT_SRC,
                         help='folder holding the four Fashion-MNIST idx files (.gz or not)')
+    parser.add_argument('--report-only', action='store_true',
+                        help='only redraw <work-dir>/report.png from a finished run')
     args = parser.parse_args(argv)
     if args.epochs is not None and args.epochs < 1:
         parser.error(f'--epochs must be at least 1; got {args.epochs}.')
@@ -90,6 +99,57 @@ def newest_json_log(work_dir: str) -> Optional[str]:
     return None
 
 
+def save_test_metrics(work_dir: str) -> dict:
+    """Top-1 / top-5 of ``test_predictions.pkl``, also written to ``test_metrics.json``."""
+    from mmcls_convnext.visualization.report import read_predictions
+    preds = read_predictions(osp.join(work_dir, PREDICTIONS))
+    metrics = {'accuracy/top1': preds.topk_accuracy(1), 'accuracy/top5': preds.topk_accuracy(5)}
+    with open(osp.join(work_dir, 'test_metrics.json'), 'w') as f:
+        json.dump(metrics, f, indent=1)
+    return metrics
+
+
+def save_report_info(work_dir: str, data_root: str, train_seconds: float, model) -> None:
+    """Write the report's subtitle (model size, data, epochs, training time) to a json file."""
+    from mmcls_convnext.engine.summaries import format_duration
+    with open(osp.join(data_root, 'meta', 'train.txt')) as f:
+        train_images = sum(1 for line in f if line.strip())
+    epochs = max((r.get('epoch', 0) for r in _records(work_dir)), default=0)
+    params = sum(p.numel() for p in model.parameters())
+    subtitle = (f'ConvNeXt with {params / 1e6:.2f} M parameters, trained from scratch for '
+                f'{epochs} epoch{"s" if epochs != 1 else ""} on {train_images:,} images (32 px) in '
+                f'{format_duration(train_seconds)} on this CPU; {osp.basename(CONFIG)}')
+    with open(osp.join(work_dir, REPORT_INFO), 'w') as f:
+        json.dump(dict(title='Fashion-MNIST quickstart', subtitle=subtitle), f, indent=1)
+
+
+def _records(work_dir: str) -> List[dict]:
+    from mmcls_convnext.engine.analysis import load_log_records
+    json_log = newest_json_log(work_dir)
+    if json_log is None:
+        raise SystemExit(f'main job: no scalar log under {work_dir}/<timestamp>/vis_data/; '
+                         'train first (python demo/main_job.py).')
+    return load_log_records(json_log)
+
+
+def make_report(work_dir: str, data_root: str) -> str:
+    """Draw ``<work_dir>/report.png`` from the newest run's scalar log, the test predictions
+    and the class names of ``data_root``; return its path. Re-run it on a finished run with
+    ``python demo/main_job.py --report-only``."""
+    from mmcls_convnext.visualization.report import read_predictions, write_report
+    records = _records(work_dir)
+    info_file = osp.join(work_dir, REPORT_INFO)
+    info = dict(title='Fashion-MNIST quickstart', subtitle='')
+    if osp.isfile(info_file):
+        with open(info_file) as f:
+            info.update(json.load(f))
+    with open(osp.join(data_root, 'meta', 'classes.txt')) as f:
+        classes = [line.strip() for line in f if line.strip()]
+    return write_report(osp.join(work_dir, 'report.png'), records,
+                        read_predictions(osp.join(work_dir, PREDICTIONS)), classes,
+                        info['title'], info['subtitle'])
+
+
 def first_test_image(data_root: str) -> 'tuple[str, str]':
     """The first image listed in ``meta/val.txt`` and its true class name."""
     with open(osp.join(data_root, 'meta', 'val.txt')) as f:
@@ -100,6 +160,9 @@ def first_test_image(data_root: str) -> 'tuple[str, str]':
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     os.chdir(REPO)
+    if args.report_only:
+        print(f'report: {make_report(osp.abspath(args.work_dir), args.data_root)}')
+        return 0
     if not osp.isdir(args.src):
         raise SystemExit(f'main job: no Fashion-MNIST idx files in {args.src}. Install them with '
                          '`apt-get install -y dataset-fashion-mnist` (what `make demo` does) or '
@@ -118,18 +181,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     train_opts = list(data_opts)
     if args.epochs is not None:
         train_opts.append(f'train_cfg.max_epochs={args.epochs}')
+    train_start = time.time()
     run_step('2/5 train the quickstart ConvNeXt',
              [py, 'tools/train.py', CONFIG, '--work-dir', work_dir, '--cfg-options', *train_opts],
              osp.join(work_dir, 'train.log'))
+    train_seconds = time.time() - train_start
     checkpoint = last_checkpoint(work_dir)
 
-    metrics_file = osp.join(work_dir, 'test_metrics.json')
+    predictions_file = osp.join(work_dir, PREDICTIONS)
     run_step('3/5 test the checkpoint on the 10,000 test images',
              [py, 'tools/test.py', CONFIG, checkpoint, '--work-dir', work_dir, '--out',
-              metrics_file, '--out-item', 'metrics', '--cfg-options', *data_opts],
+              predictions_file, '--cfg-options', *data_opts],
              osp.join(work_dir, 'test.log'))
-    with open(metrics_file) as f:
-        metrics = json.load(f)
+    metrics = save_test_metrics(work_dir)
 
     print('\n==> 4/5 classify one test image with inference_model', flush=True)
     from mmcls_convnext.apis import get_model, inference_model
@@ -139,25 +203,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f'    {img}: predicted {result["pred_class"]!r} ({result["pred_score"]:.3f}), '
           f'true class {true_class!r}', flush=True)
 
-    plots = []
-    json_log = newest_json_log(work_dir)
-    plot_tool = 'tools/analysis_tools/analyze_logs.py'
-    if json_log and osp.isfile(plot_tool):
-        for key, name in (('loss', 'loss'), ('accuracy/top1', 'accuracy')):
-            out = osp.join(work_dir, f'{name}.png')
-            run_step(f'5/5 plot {key}', [py, plot_tool, 'plot_curve', json_log, '--keys', key,
-                                        '--out', out], osp.join(work_dir, f'plot_{name}.log'))
-            plots.append(out)
-    else:
-        print(f'\n==> 5/5 plots skipped: {plot_tool} or the JSON log is missing', flush=True)
+    print('\n==> 5/5 write the report', flush=True)
+    save_report_info(work_dir, args.data_root, train_seconds, model)
+    report = make_report(work_dir, args.data_root)
 
     top1 = metrics['accuracy/top1']
     print('\n' + '=' * 72)
     print(f'Fashion-MNIST test top-1: {top1:.2f} %  (top-5 {metrics["accuracy/top5"]:.2f} %)')
+    print(f'report:     {report}   <- open this first')
     print(f'checkpoint: {checkpoint}')
+    json_log = newest_json_log(work_dir)
     print(f'logs:       {work_dir}/*.log' + (f', scalars {json_log}' if json_log else ''))
-    if plots:
-        print('plots:      ' + ', '.join(plots))
     print(f'total time: {time.time() - t0:.0f} s')
     print('=' * 72)
     return 0

@@ -26,6 +26,10 @@ visualizer = dict(type='ClsVisualizer', vis_backends=vis_backends)
 
 log_processor = dict(by_epoch=True, window_size=10)
 log_level = 'INFO'
+# 'brief': the environment, config, hook order and paramwise_options lines go to the log file
+# (<work_dir>/<timestamp>/<timestamp>.log) only and the console names it, so ~25 lines come
+# before the first iteration instead of ~400; 'full' prints everything on the console too
+log_console = 'brief'
 
 load_from = None  # a checkpoint to initialise the whole model from (not a resume)
 resume = False  # set by `tools/train.py --resume`

@@ -20,7 +20,7 @@ RUNNER_KEYS = frozenset({
     'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level', 'visualizer',
     'default_scope', 'randomness', 'experiment_name', 'runner_type', 'model_wrapper_cfg',
     'find_unused_parameters', 'sync_bn', 'compile', 'custom_imports', 'gpu_ids', 'strategy',
-    'trust_checkpoint', 'fast_inference',
+    'trust_checkpoint', 'fast_inference', 'log_console',
     'tta_model', 'tta_pipeline', 'dist_params', 'cudnn_benchmark',
     'train_pipeline', 'val_pipeline', 'test_pipeline', 'dataset_type', 'data_root',
     'vis_backends',

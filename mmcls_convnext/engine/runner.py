@@ -40,6 +40,7 @@ from .checkpoint_io import (
     remove_stale_temp_files,
 )
 from .config_validation import validate_config
+from .console import console_mode, install_console_filter
 from .hooks.reseed_hook import seed_worker
 from .message_hub_state import message_hub_from_plain, message_hub_to_plain
 from .optimizers.cpu_amp_optim_wrapper import amp_optim_wrapper_cfg
@@ -104,6 +105,13 @@ class ClsRunner(Runner):
         return runner
 
     # ------------------------------------------------------------------ environment
+    def build_logger(self, log_level: Union[int, str] = 'INFO', log_file: Optional[str] = None,
+                     **kwargs):
+        """mmengine's logger; with ``log_console='brief'`` start-up blocks go to the file only."""
+        logger = super().build_logger(log_level=log_level, log_file=log_file, **kwargs)
+        install_console_filter(logger, console_mode(self.cfg))
+        return logger
+
     def setup_env(self, env_cfg: Dict) -> None:
         """Initialise gloo ourselves on CPU-only machines (mmengine insists on CUDA)."""
         if self.distributed and not is_distributed() and not torch.cuda.is_available():

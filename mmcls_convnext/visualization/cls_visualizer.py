@@ -12,6 +12,8 @@ from mmengine.visualization import BaseVisBackend, Visualizer
 from mmcls_convnext.registry import VISUALIZERS
 from mmcls_convnext.structures import DataSample
 
+from .annotate import draw_label_band
+
 
 def _class_name(index: int, classes: Optional[Sequence[str]]) -> str:
     if classes is not None and 0 <= index < len(classes):
@@ -55,12 +57,28 @@ def format_prediction_lines(data_sample: DataSample,
     return lines
 
 
+def prediction_status(data_sample: DataSample) -> Optional[bool]:
+    """True/False when the top-1 prediction does/does not match ``gt_label``; None without both."""
+    if 'gt_label' not in data_sample:
+        return None
+    if 'pred_score' in data_sample:
+        predicted = int(data_sample.pred_score.argmax())
+    elif 'pred_label' in data_sample:
+        predicted = int(data_sample.pred_label.reshape(-1)[0])
+    else:
+        return None
+    return predicted in data_sample.gt_label.reshape(-1).tolist()
+
+
 @VISUALIZERS.register_module()
 class ClsVisualizer(Visualizer):
     """mmengine ``Visualizer`` that draws classification results.
 
-    Small images (e.g. 32 px crops) are upscaled so that their short edge is at least
-    ``min_size`` pixels before the text is drawn, so labels stay readable.
+    Small images (e.g. 32 px crops) are enlarged so that their short edge is at least
+    ``min_size`` pixels (nearest-neighbour for tiny ones), and the text goes into a band above
+    the image - green when the top-1 class is the ground truth, red when not, grey without
+    ground truth - that is widened rather than cut when a line is long
+    (:func:`~mmcls_convnext.visualization.annotate.draw_label_band`).
 
     Args:
         name: instance name (``ClsVisualizer.get_current_instance()`` finds it).
@@ -106,35 +124,20 @@ class ClsVisualizer(Visualizer):
             classes: class names; defaults to ``self.dataset_meta['classes']`` when set.
             topk: number of predicted classes to show.
             draw_gt, draw_pred, draw_score: which parts to draw.
-            min_size: upscale the image so that its short edge is at least this many pixels.
-            font_size: text size in pixels; derived from the image size if None.
+            min_size: enlarge the image so that its short edge is at least this many pixels.
+            font_size: text size in pixels; 1/16 of the width (12-32 px) if None.
 
         Returns:
-            The drawn RGB image, ``(H', W', 3)`` uint8.
+            The drawn RGB image, ``(band + H', W', 3)`` uint8 (``W' > W`` only when a text
+            line is wider than the enlarged image).
         """
-        if not isinstance(image, np.ndarray) or image.ndim not in (2, 3):
-            raise TypeError('image must be an (H, W, 3) or (H, W) numpy array; got '
-                            f'{type(image).__name__} of shape {getattr(image, "shape", None)}.')
-        if image.ndim == 2:
-            image = np.stack([image] * 3, axis=-1)
-        image = image.astype(np.uint8)
         if classes is None and self.dataset_meta:
             classes = self.dataset_meta.get('classes')
-        short = min(image.shape[:2])
-        if short < min_size:
-            image = mmcv.imrescale(image, min_size / short, interpolation='nearest')
         lines = format_prediction_lines(data_sample, classes, topk, draw_gt, draw_pred,
                                         draw_score)
-        self.set_image(image)
-        if lines:
-            size = font_size or max(7, int(min(image.shape[:2]) / 22))
-            self.draw_texts(
-                '\n'.join(lines),
-                positions=np.array([size // 2, size // 2]),
-                font_sizes=size,
-                colors='white',
-                font_families='monospace',
-                bboxes=dict(facecolor='black', alpha=0.6, pad=2, edgecolor='none'))
+        drawn = draw_label_band(image, lines, status=prediction_status(data_sample),
+                                min_size=min_size, font_size=font_size)
+        self.set_image(drawn)
         return self.get_image()
 
     @master_only

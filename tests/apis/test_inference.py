@@ -97,17 +97,27 @@ def test_show_dir_draws_with_the_inferencer_visualizer(model, images, tmp_path):
     inferencer = ImageClassificationInferencer(model)
     assert inferencer.visualizer is None  # built on the first call that draws
     array = mmcv.imread(images[1])
-    inferencer([images[0], array], show_dir=str(tmp_path / 'vis'), rescale_factor=2.)
+    inferencer([images[0], array], show_dir=str(tmp_path / 'vis'))
     assert isinstance(inferencer.visualizer, ClsVisualizer)
     # paths keep their stem; arrays are numbered by the pictures drawn so far (as MMPretrain)
     assert sorted(p.name for p in (tmp_path / 'vis').iterdir()) == ['1.png', 'img0.png']
     drawn = _picture(tmp_path / 'vis' / 'img0.png')
-    assert drawn.shape == (96, 128, 3)  # 48x64 input, rescale_factor=2
-    assert _picture(tmp_path / 'vis' / '1.png').shape == (140, 100, 3)
+    # 48 px short edge: enlarged x5 (nearest) to reach 224 px, with the label band on top
+    assert drawn.shape[1] == 64 * 5 and drawn.shape[0] > 48 * 5
+    original = np.asarray(Image.open(images[0]).convert('RGB'))
+    assert (drawn[-48 * 5:] == original.repeat(5, axis=0).repeat(5, axis=1)).all()
+    assert (drawn[:-48 * 5] != drawn[-1, -1]).any()  # the band above holds the label
+    assert _picture(tmp_path / 'vis' / '1.png').shape[1] == 50 * 5
+    # a size the caller chooses is kept (no enlarging); the band still goes above the image
+    inferencer(images[0], show_dir=str(tmp_path / 'scaled'), rescale_factor=2.)
+    scaled = _picture(tmp_path / 'scaled' / 'img0.png')
     plain = mmcv.imrescale(mmcv.imread(images[0]), 2.)[..., ::-1]
-    assert (drawn != plain).any()  # the prediction was drawn on it
+    left = (scaled.shape[1] - 128) // 2
+    assert scaled.shape[0] > 96 and (scaled[-96:, left:left + 128] == plain).all()
     inferencer(array, show_dir=str(tmp_path / 'vis'), resize=35)
-    assert _picture(tmp_path / 'vis' / '2.png').shape == (49, 35, 3)  # short edge 35
+    resized = _picture(tmp_path / 'vis' / '3.png')  # short edge 35: 35 x 49 under the band
+    left = (resized.shape[1] - 35) // 2  # the band is wider than 35 px: image centred below
+    assert (resized[-49:, left:left + 35] == mmcv.imresize(array, (35, 49))[..., ::-1]).all()
 
 
 def test_draw_score_false_draws_other_text(model, images, tmp_path):
@@ -116,7 +126,8 @@ def test_draw_score_false_draws_other_text(model, images, tmp_path):
     inferencer(images[0], show_dir=str(tmp_path / 'b'), resize=256, draw_score=False)
     with_score, without = _picture(tmp_path / 'a' / 'img0.png'), _picture(tmp_path / 'b' /
                                                                           'img0.png')
-    assert with_score.shape == without.shape == (256, 341, 3)
+    assert with_score.shape[1] == without.shape[1] == 341  # short edge 256, under the band
+    assert (with_score[-256:] == without[-256:]).all()
     assert (with_score != without).any()
 
 

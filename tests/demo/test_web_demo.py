@@ -3,6 +3,7 @@ import html.parser
 import importlib.util
 import json
 import os.path as osp
+import re
 import shutil
 import subprocess
 import threading
@@ -184,3 +185,12 @@ def test_headless_chromium_shows_upload_errors(served):
     assert parser.body_state == 'error', dom[-3000:]
     assert not parser.rows
     assert 'Error: The uploaded file' in dom and 'is not an image OpenCV can decode' in dom
+
+
+def test_headless_chromium_shows_small_inputs_enlarged(served):
+    # the example is 50 x 40 px: a whole factor 6 (ceil(224 / 40)) with sharp pixels
+    _, dom = _render(served['url'] + '/?image=/example')
+    tag = re.search(r'<img id="preview"[^>]*>', dom).group(0)
+    assert 'data-scale="6"' in tag and 'pixelated' in tag, tag
+    assert re.search(r'width: 300px; height: 240px', tag), tag
+    assert '50 x 40 px, shown 6x' in dom

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'tests' / 'engine'))
@@ -52,11 +53,15 @@ def test_analyze_logs_plot_and_time(tmp_path, capsys):
     tool = _tool('analysis_tools/analyze_logs.py')
     out = tmp_path / 'curves.png'
     assert tool.main(['plot_curve', str(tmp_path / 'run'), '--keys', 'loss', 'lr',
-                      'accuracy/top1', '--out', str(out)]) == 0
-    assert out.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+                      'accuracy/top1', '--out', str(out), '--window-size', '12*7']) == 0
+    with Image.open(out) as image:
+        assert image.size == (1200, 700)  # --window-size in inches at 100 dpi
     assert tool.main(['cal_train_time', str(tmp_path / 'run')]) == 0
-    assert '6 iterations' in capsys.readouterr().out
-    with pytest.raises(KeyError, match=r'No record holds "accuracy/top5"; available keys: '):
+    # 3 iterations per epoch, all logged; the first of each epoch is left out by default
+    assert '(4 logged iterations' in capsys.readouterr().out
+    assert tool.main(['cal_train_time', str(tmp_path / 'run'), '--include-outliers']) == 0
+    assert '(6 logged iterations' in capsys.readouterr().out
+    with pytest.raises(KeyError, match=r'run: No record holds "accuracy/top5"; available keys: '):
         tool.main(['plot_curve', str(tmp_path / 'run'), '--keys', 'accuracy/top5', '--out',
                    str(out)])
     with pytest.raises(FileNotFoundError, match='No \\*/vis_data/scalars.json under'):

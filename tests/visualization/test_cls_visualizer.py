@@ -9,6 +9,12 @@ import torch
 from mmcls_convnext.registry import VISUALIZERS
 from mmcls_convnext.structures import DataSample
 from mmcls_convnext.visualization import ClsVisualizer, format_prediction_lines, tensor_to_rgb
+from mmcls_convnext.visualization.annotate import (
+    BAND_COLORS,
+    TEXT_COLOR,
+    band_layout,
+    font_size_for,
+)
 
 CLASSES = [f'class{i}' for i in range(6)]
 
@@ -43,20 +49,40 @@ def test_registered_in_our_scope():
     assert isinstance(vis, ClsVisualizer)
 
 
-def test_small_image_is_upscaled_and_text_changes_pixels():
+def _band_height(drawn, image_height):
+    return drawn.shape[0] - image_height
+
+
+def test_small_image_is_enlarged_under_a_band_of_text():
     vis = ClsVisualizer(name='test_upscale')
     image = np.full((32, 48, 3), 200, np.uint8)
     drawn = vis.draw_prediction(image, _sample(), CLASSES, min_size=224)
-    assert drawn.shape == (224, 336, 3)
-    # the dark text box covers the top-left corner; the bottom-right stays untouched
-    assert drawn[:10, :30].mean() < 150
-    assert (drawn[-5:, -5:] == 200).all()
+    # 32 px short edge: x7 nearest -> 224 x 336, the band of 7 text lines on top
+    assert drawn.shape[1:] == (336, 3) and drawn.shape[0] > 224
+    band = _band_height(drawn, 224)
+    lines = format_prediction_lines(_sample(), CLASSES)
+    assert band == band_layout(lines, font_size_for(336))[1]
+    assert (drawn[band:] == 200).all()  # the picture itself is not drawn over
+    # prediction 1 != ground truth 3: the band is red, with white text
+    assert (drawn[:band] == BAND_COLORS[False]).all(axis=-1).mean() > 0.5
+    assert (drawn[:band] == TEXT_COLOR).all(axis=-1).any()
+
+
+def test_band_is_green_for_a_right_prediction_and_grey_without_truth():
+    vis = ClsVisualizer(name='test_status')
+    right = DataSample().set_gt_label(1).set_pred_score(torch.tensor([0.2, 0.8]))
+    drawn = vis.draw_prediction(np.zeros((224, 224, 3), np.uint8), right)
+    assert tuple(drawn[0, -1]) == BAND_COLORS[True]
+    no_truth = DataSample().set_pred_score(torch.tensor([0.2, 0.8]))
+    drawn = vis.draw_prediction(np.zeros((224, 224, 3), np.uint8), no_truth)
+    assert tuple(drawn[0, -1]) == BAND_COLORS[None]
 
 
 def test_grey_image_accepted():
     vis = ClsVisualizer(name='test_grey')
-    assert vis.draw_prediction(np.zeros((40, 40), np.uint8), _sample(), min_size=40).shape == (
-        40, 40, 3)
+    drawn = vis.draw_prediction(np.zeros((40, 40), np.uint8), _sample(), min_size=40)
+    # not enlarged; the band is wider than 40 px, so the picture is widened for the text
+    assert drawn.shape[2] == 3 and drawn.shape[0] > 40 and drawn.shape[1] > 40
 
 
 def test_bad_image_type_is_rejected():
@@ -71,7 +97,8 @@ def test_add_datasample_goes_to_local_backend(tmp_path):
     vis.add_datasample('img', np.zeros((32, 32, 3), np.uint8), _sample(), step=7)
     path = tmp_path / 'vis_data' / 'vis_image' / 'img_7.png'
     assert path.is_file()
-    assert cv2.imread(str(path)).shape == (224, 224, 3)
+    height, width = cv2.imread(str(path)).shape[:2]
+    assert width == 224 and height > 224
 
 
 def test_add_datasample_out_file_is_rgb_correct(tmp_path):

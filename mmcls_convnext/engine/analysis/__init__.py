@@ -1,5 +1,18 @@
-"""Analysis helpers behind ``tools/analysis_tools``: FLOPs, log curves, confusion matrices."""
-from .flops import count_flops
-from .logs import load_log_records, plot_curves, train_time_stats
+"""Analysis helpers behind ``tools/analysis_tools``: FLOPs, training logs (curves, timing).
 
-__all__ = ['count_flops', 'load_log_records', 'plot_curves', 'train_time_stats']
+Plotting lives in :mod:`mmcls_convnext.visualization.curves`.
+"""
+from .flops import count_flops
+from .logs import (
+    Curve,
+    available_keys,
+    curve,
+    iters_per_epoch,
+    load_log_records,
+    run_name,
+    train_time_stats,
+    unique_run_names,
+)
+
+__all__ = ['Curve', 'available_keys', 'count_flops', 'curve', 'iters_per_epoch',
+           'load_log_records', 'run_name', 'train_time_stats', 'unique_run_names']

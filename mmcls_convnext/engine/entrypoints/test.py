@@ -2,12 +2,14 @@
 import argparse
 import os
 import os.path as osp
+import time
 from typing import List, Optional
 
 from mmengine.config import Config, ConfigDict
 from mmengine.fileio import dump
 from mmengine.model import is_model_wrapper
 
+from ..summaries import log_test_summary
 from .common import (
     add_common_args,
     build_runner,
@@ -81,6 +83,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Parse the arguments, build the runner, load the checkpoint strictly and test."""
+    start = time.time()
     args = parse_args(argv)
     export_local_rank(args.local_rank)
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
@@ -97,6 +100,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     metrics = runner.test()
     if args.out and args.out_item == 'metrics':
         dump(metrics, args.out)
+    # metrics, checkpoint, where --out and --show-dir went, the log file
+    log_test_summary(runner, metrics, time.time() - start, checkpoint=args.checkpoint,
+                     out=args.out, out_item=args.out_item)
     return 0
 
 

@@ -1,11 +1,13 @@
 """``tools/train.py``: train a model from a config with mmengine's Runner (``ClsRunner``)."""
 import argparse
+import time
 from typing import List, Optional
 
 import torch
 from mmengine.config import Config
 
 from ..optimizers.cpu_amp_optim_wrapper import amp_optim_wrapper_cfg
+from ..summaries import log_train_summary
 from .common import (
     add_common_args,
     build_runner,
@@ -73,15 +75,13 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Parse the arguments, build the runner and train."""
+    start = time.time()
     args = parse_args(argv)
     export_local_rank(args.local_rank)
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
     runner = build_runner(cfg)
     runner.train()
-    from ..checkpoint_io import find_latest_checkpoint
-    runner.logger.info(f'Training finished. Latest checkpoint: '
-                       f'{find_latest_checkpoint(runner.work_dir)}; log and '
-                       f'vis_data/scalars.json (for analyze_logs.py): {runner.log_dir}')
+    log_train_summary(runner, time.time() - start)  # best/latest checkpoint, curves.png, log
     return 0
 
 

@@ -4,10 +4,10 @@
   pipeline's crop) with its top-k classes and ground truth, sent to the visualizer backends
   (``vis_data/``, TensorBoard) or to files.
 * :class:`ClsVisualizationHook` - ``tools/test.py --show / --show-dir``: every test image (the
-  original file) with its top-1 class and score.
+  original file, small ones enlarged) with its top-1 class and score and the true class.
 """
 import os.path as osp
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import mmcv
 import torch
@@ -134,19 +134,30 @@ class VisualizationHook(Hook):
 class ClsVisualizationHook(Hook):
     """Save (``out_dir``) and/or show every test image with its predicted class and score.
 
+    The original image file is drawn (not the pipeline's crop). Small images are enlarged to
+    ``min_size`` pixels on the short edge (nearest-neighbour for tiny ones such as 28-32 px
+    Fashion-MNIST) and the text goes into a band above the picture: ``<class> <score>`` and,
+    when the sample has a ground truth, ``true: <class>``, on green when the two agree and
+    red when they do not.
+
     Args:
         out_dir: directory for ``<image stem>_<index>.png`` files; None saves nothing.
         show: also display each image (needs a display).
         wait_time: seconds each image is displayed.
+        min_size: short edge, in pixels, that small images are enlarged to.
     """
 
     def __init__(self, out_dir: Optional[str] = None, show: bool = False,
-                 wait_time: float = 2.0) -> None:
+                 wait_time: float = 2.0, min_size: int = 224) -> None:
         if out_dir is None and not show:
             raise ValueError('ClsVisualizationHook needs out_dir or show=True.')
+        if not isinstance(min_size, int) or min_size < 1:
+            raise ValueError(f'ClsVisualizationHook min_size must be an int >= 1; got '
+                             f'{min_size!r}.')
         self.out_dir = out_dir
         self.show = show
         self.wait_time = wait_time
+        self.min_size = min_size
 
     def after_test_iter(self, runner, batch_idx: int, data_batch=None,
                         outputs: Optional[Sequence] = None) -> None:
@@ -156,21 +167,30 @@ class ClsVisualizationHook(Hook):
             path = sample.metainfo.get('img_path')
             if path is None:
                 continue
-            label = int(sample.pred_label.reshape(-1)[0])
-            score = float(sample.pred_score[label])
-            name = classes[label] if classes and label < len(classes) else str(label)
-            text = f'{name}: {score:.2f}'
-            if 'gt_label' in sample:
-                gt = int(sample.gt_label.reshape(-1)[0])
-                text += f' (gt: {classes[gt] if classes and gt < len(classes) else gt})'
+            lines, correct = _caption(sample, classes)
             image = mmcv.imread(path)
             stem = f'{osp.splitext(osp.basename(path))[0]}_{sample.metainfo.get("sample_idx", 0)}'
             if self.out_dir is not None:
-                save_prediction(image, text, self.out_dir, stem)
+                save_prediction(image, lines, self.out_dir, stem, min_size=self.min_size,
+                                correct=correct)
             if self.show:
                 import matplotlib.pyplot as plt
-                plt.imshow(draw_prediction(image, text))
+                plt.imshow(draw_prediction(image, lines, min_size=self.min_size,
+                                           correct=correct))
                 plt.title(stem)
                 plt.axis('off')
                 plt.pause(self.wait_time)
                 plt.clf()
+
+
+def _caption(sample, classes: Optional[Sequence[str]]) -> Tuple[List[str], Optional[bool]]:
+    """``(['<class> <score>', 'true: <class>'], correct)`` for a test sample."""
+    def name(index: int) -> str:
+        return classes[index] if classes and 0 <= index < len(classes) else str(index)
+
+    label = int(sample.pred_label.reshape(-1)[0])
+    lines = [f'{name(label)} {float(sample.pred_score[label]):.2f}']
+    if 'gt_label' not in sample:
+        return lines, None
+    gt = int(sample.gt_label.reshape(-1)[0])
+    return lines + [f'true: {name(gt)}'], gt == label
