@@ -9,3 +9,13 @@ torch.set_num_threads(1)
 def _seed():
     torch.manual_seed(0)
     yield
+
+
+@pytest.fixture(scope='session')
+def tiny_imagenet(tmp_path_factory):
+    """One shared tiny dataset in the ImageNet layout the shipped configs expect."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    from tool_runs import make_tiny_imagenet
+    return make_tiny_imagenet(tmp_path_factory.mktemp('tiny_imagenet'))
