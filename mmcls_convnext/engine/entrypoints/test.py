@@ -124,13 +124,10 @@ def _keep_outputs_in_run_folder(runner: Any, cfg: Config, show_dir: Optional[str
     from ..hooks.visualization_hook import ClsVisualizationHook
     name = osp.basename(cfg.filename) if cfg.filename else f'{runner.timestamp}.py'
     if is_main_process():
-        dumped = osp.join(runner.work_dir, name)
-        runner.cfg.dump(osp.join(runner.log_dir, name))
-        if osp.isfile(dumped):
-            try:
-                os.remove(dumped)
-            except FileNotFoundError:  # a concurrent test run removed its own dump first
-                pass
+        try:
+            os.replace(osp.join(runner.work_dir, name), osp.join(runner.log_dir, name))
+        except FileNotFoundError:  # a concurrent test run took it: write our own copy
+            runner.cfg.dump(osp.join(runner.log_dir, name))
     if show_dir is not None and not osp.isabs(show_dir):
         for hook in runner.hooks:
             if isinstance(hook, ClsVisualizationHook):
