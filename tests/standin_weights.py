@@ -29,6 +29,7 @@ import torch
 
 #: zoo name -> nonce (appended as 8 little-endian bytes)
 NONCES: Dict[str, int] = {
+    'convnext-tiny_32xb128_in1k': 2501268432,
     'convnext-tiny_in21k-pre_3rdparty_in1k': 602909247,
 }
 STANDIN_META = {'note': 'test stand-in with the published file name; deterministic, untrained '
