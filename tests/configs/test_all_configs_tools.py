@@ -21,6 +21,7 @@ starts instead of ~90.
 import hashlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -112,6 +113,7 @@ def runs(tiny_imagenet, tmp_path_factory):
         phases['resume'].append(dict(id=cid, tool='train.py', log=logs['resume'],
                                      argv=[str(config), '--resume', *common]))
     started = time.perf_counter()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     for name, entries in phases.items():
         results = _run_phase(name, entries, base)
         for entry in entries:
@@ -121,8 +123,11 @@ def runs(tiny_imagenet, tmp_path_factory):
                 record['fingerprint'] = _fingerprint(record['work'])
             elif name == 'test':
                 record['fingerprint_after_test'] = _fingerprint(record['work'])
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (cpu.ru_utime + cpu.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     print(f'\n{len(ALL_CONFIGS)} configs x (train, test, resume): '
-          f'{time.perf_counter() - started:.1f} s')
+          f'{time.perf_counter() - started:.1f} s wall, {cpu_s:.1f} s CPU, load average '
+          f'{os.getloadavg()[0]:.1f}')
     return info
 
 
