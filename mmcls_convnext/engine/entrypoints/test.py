@@ -105,7 +105,8 @@ def _drop_ema_for_fast_inference(cfg: Config) -> None:
         if name.split('.')[-1] != 'EMAHook':
             kept.append(hook)
             continue
-        if hook.get('evaluate_on_origin') or hook.get('evaluate_on_ema') is False:
+        options = hook if isinstance(hook, dict) else vars(hook)
+        if options.get('evaluate_on_origin') or options.get('evaluate_on_ema') is False:
             raise ValueError('fast_inference evaluates one set of weights (the checkpoint\'s '
                              'state_dict, i.e. the EMA weights); drop fast_inference or the '
                              'EMAHook evaluate_on_origin / evaluate_on_ema options.')
