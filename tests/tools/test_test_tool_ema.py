@@ -85,3 +85,21 @@ def test_test_tool_evaluates_the_ema_weights(trained, tmp_path, kind):
         raw = {k[len('module.'):]: v for k, v in ckpt['ema_state_dict'].items() if k != 'steps'}
         raw_scores = _reference_scores(options, raw)
         assert any(not torch.allclose(raw_scores[i], preds[i], atol=1e-4) for i in preds)
+
+
+
+def test_confusion_matrix_tool_with_ema_leaves_the_run_alone(tmp_path):
+    """The other test-time tool: an EMA run's own work_dir, nothing of it rewritten."""
+    sys.path.insert(0, str(REPO / 'tests' / 'engine'))
+    from tiny_run import build_runner
+    ema = [dict(type='EMAHook', momentum=0.5, priority='ABOVE_NORMAL')]
+    build_runner(tmp_path, custom_hooks=ema).train()
+    work = tmp_path / 'run'
+    before = {p: p.read_bytes() for p in work.rglob('*') if p.is_file()}
+    out = tmp_path / 'cm.png'
+    proc = ok(run_tool('analysis_tools/confusion_matrix.py', str(tmp_path / 'run.py'),
+                       str(work / 'epoch_1.pth'), '--work-dir', str(work), '--out', str(out)))
+    assert 'Confusion matrix (3 classes, 12 images)' in proc.stdout and out.is_file()
+    after = {p: p.read_bytes() for p in work.rglob('*') if p.is_file() and 'test' not in p.parts}
+    assert after == before
+    assert list((work / 'test').glob('*/run.py'))

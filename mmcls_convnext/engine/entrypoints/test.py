@@ -58,12 +58,20 @@ def _tta(cfg: Config) -> None:
 TEST_SUBDIR = 'test'
 
 
+def work_dir_for_test_run(work_dir: str) -> str:
+    """The Runner ``work_dir`` of a test-time tool whose outputs belong under ``work_dir``.
+
+    The Runner writes its config dump into ``work_dir`` and its log into
+    ``work_dir/<timestamp>/``: under ``test/`` neither touches a training run's files, and
+    :func:`keep_outputs_in_run_folder` then moves the dump next to the log.
+    """
+    return osp.join(work_dir, TEST_SUBDIR)
+
+
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the command-line flags to the freshly loaded ``cfg``."""
     set_work_dir(cfg, args.work_dir, args.config)
-    # the Runner writes its config dump into work_dir and its log into work_dir/<timestamp>/:
-    # under test/ neither touches the training run's files (see _keep_outputs_in_run_folder)
-    cfg.work_dir = osp.join(cfg.work_dir, TEST_SUBDIR)
+    cfg.work_dir = work_dir_for_test_run(cfg.work_dir)
     cfg.launcher = args.launcher
     cfg.load_from = None  # loaded by main() with a strict head check
     for name in ('test_dataloader', 'test_evaluator', 'test_cfg'):
@@ -114,7 +122,8 @@ def _drop_ema_for_fast_inference(cfg: Config) -> None:
         cfg.custom_hooks = kept
 
 
-def _keep_outputs_in_run_folder(runner: Any, cfg: Config, show_dir: Optional[str]) -> None:
+def keep_outputs_in_run_folder(runner: Any, cfg: Config,
+                               show_dir: Optional[str] = None) -> None:
     """Move the config dump into the run's timestamped folder; root a relative --show-dir there.
 
     The Runner dumps the config to ``work_dir`` (``<work_dir>/test``), where a later test run
@@ -142,7 +151,7 @@ def build_test_runner(args: argparse.Namespace) -> Any:
     if cfg.get('fast_inference'):
         _drop_ema_for_fast_inference(cfg)
     runner = build_runner(cfg)
-    _keep_outputs_in_run_folder(runner, cfg, args.show_dir)
+    keep_outputs_in_run_folder(runner, cfg, args.show_dir)
     # strict=True: a head of another shape than the model's is an error in evaluation. An
     # EMAHook takes the EMA weights from here although before_run has not built its copy yet.
     runner.load_checkpoint(args.checkpoint, map_location='cpu', strict=True)
