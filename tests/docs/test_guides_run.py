@@ -108,7 +108,8 @@ def test_the_fine_tune_guide_is_run():
 
 @pytest.mark.parametrize('guide', RUNNABLE)
 def test_guide_runs_as_written(guide, standin_mirror, tmp_path):
-    pytest.importorskip('onnxruntime')
+    if guide == 'docs/finetune.md':
+        pytest.importorskip('onnxruntime')  # its export step verifies with onnxruntime
     mirror, _, requests = standin_mirror
     checkout = _copy_checkout(tmp_path / 'checkout')
     if guide in USER_DATA:
