@@ -9,3 +9,32 @@ torch.set_num_threads(1)
 def _seed():
     torch.manual_seed(0)
     yield
+
+
+@pytest.fixture(scope='session')
+def tiny_imagenet(tmp_path_factory):
+    """One shared tiny dataset in the ImageNet layout the shipped configs expect."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    from tool_runs import make_tiny_imagenet
+    return make_tiny_imagenet(tmp_path_factory.mktemp('tiny_imagenet'))
+
+
+@pytest.fixture(scope='session')
+def standin_mirror(tmp_path_factory):
+    """Stand-ins for published zoo files, served on loopback: (base URL, folder, requests).
+
+    Set ``MMCLS_CONVNEXT_MIRROR`` to the URL (and ``MMCLS_CONVNEXT_HOME`` to an empty folder)
+    and the documented download commands fetch them (see ``tests/standin_weights.py``).
+    """
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    from standin_weights import NONCES, write_standin
+    from weights_server import serve
+    folder = tmp_path_factory.mktemp('mirror')
+    for name in NONCES:
+        write_standin(name, folder)
+    with serve(folder) as (url, requests):
+        yield url, folder, requests

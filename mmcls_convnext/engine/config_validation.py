@@ -93,8 +93,8 @@ def validate_cfg_options(cfg: Dict[str, Any], options: Dict[str, Any]) -> None:
                 node = node[int(part)]
                 continue
             if not hasattr(node, 'keys'):
-                if node is None:
-                    break  # a None value is being replaced by a new dict
+                if node is None or f'{path}._delete_' in options:
+                    break  # a None value (or one marked _delete_=True) is replaced by a dict
                 raise ConfigKeyError(f'--cfg-options {dotted}: "{path}" is a '
                                      f'{type(node).__name__}, not a dict; cannot set "{part}".')
             if part in node:

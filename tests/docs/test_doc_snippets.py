@@ -6,6 +6,9 @@
   `bash <script>` must exist.
 - A block can opt out with an HTML comment on the line right before it, which must give a reason:
   ``<!-- docs-test: skip needs download.openmmlab.com -->``. A reasonless skip fails.
+  ``<!-- docs-test: no-run REASON -->`` keeps the shell flag checks but runs nothing.
+- Guides with shell commands to run are executed top to bottom by ``test_guides_run.py``
+  (python blocks included, with a local weights mirror); their python blocks are not run here.
 """
 import os
 import re
@@ -21,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC_FILES = [ROOT / 'README.md'] + sorted((ROOT / 'docs').glob('*.md'))
 FENCE = re.compile(r'^```(\w+)?\s*$')
 SKIP = re.compile(r'<!--\s*docs-test:\s*skip\b(.*?)-->')
+NO_RUN = re.compile(r'<!--\s*docs-test:\s*no-run\b(.*?)-->')
 
 
 def code_blocks():
@@ -118,6 +122,14 @@ def test_doc_block(block, tmp_path):
         assert skip, f'{where}: a docs-test skip marker must give a reason'
         pytest.skip(skip)
     if lang == 'python':
+        no_run = NO_RUN.search(_line_before(path, line))
+        if no_run is not None:
+            assert no_run.group(1).strip(), f'{where}: a docs-test no-run marker needs a reason'
+            pytest.skip(no_run.group(1).strip())
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from test_guides_run import RUNNABLE
+        if path in RUNNABLE:
+            pytest.skip(f'{path} runs top to bottom in tests/docs/test_guides_run.py')
         env = dict(os.environ, MMCLS_CONVNEXT_OFFLINE='1', MPLBACKEND='Agg',
                    PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
         proc = subprocess.run([sys.executable, '-c', text], cwd=ROOT, env=env,
@@ -128,6 +140,13 @@ def test_doc_block(block, tmp_path):
         check_shell(text, where)
 
 
+def _line_before(path: str, line: int) -> str:
+    lines = (ROOT / path).read_text(encoding='utf-8').splitlines()
+    return lines[line - 2] if line >= 2 else ''
+
+
 def test_skip_markers_need_reasons():
     bad = [block_id(b) for b in code_blocks() if b[4] == '']
-    assert not bad, f'docs-test skip markers without a reason: {bad}'
+    bad += [block_id(b) for b in code_blocks()
+            if (m := NO_RUN.search(_line_before(b[0], b[1]))) and not m.group(1).strip()]
+    assert not bad, f'docs-test skip / no-run markers without a reason: {bad}'

@@ -127,7 +127,8 @@ def test_tta_show_dir_and_pred_out(tmp_path):
     from mmengine.fileio import load
     preds = load(str(out))
     assert len(preds) == 12
-    assert len(list((tmp_path / 't' / 'vis').glob('*.png'))) == 12
+    # a relative --show-dir lands in the test run's own folder <work_dir>/test/<timestamp>/
+    assert len(list((tmp_path / 't' / 'test').glob('*/vis/*.png'))) == 12
     # independent TTA reference: mean softmax of the image and its horizontal flip
     model = runner.model.eval()
     sample = runner.val_dataloader.dataset[0]

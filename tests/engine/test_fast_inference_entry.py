@@ -49,3 +49,23 @@ def test_get_model_fast_inference_matches_default():
     assert fast._config is not None and fast is not plain
     with pytest.raises(KeyError, match=r"Unknown key\(s\) \['mdoe'\] in config fast_inference"):
         get_model('convnext-tiny_32xb128_in1k', fast_inference=dict(mdoe='prepack'), **arch)
+
+
+def test_fast_inference_with_ema_evaluates_the_ema_state_dict(tmp_path):
+    """The fast path folds the weights once: the EMA hook is left out, state_dict evaluated."""
+    ema = [dict(type='EMAHook', momentum=0.5, priority='ABOVE_NORMAL')]
+    build_runner(tmp_path, custom_hooks=ema).train()
+    config, ckpt = str(tmp_path / 'run.py'), str(tmp_path / 'run' / 'epoch_1.pth')
+    results = {}
+    for name, extra in (('default', []),
+                        ('fast', ['--cfg-options', 'fast_inference.mode=prepack'])):
+        out = tmp_path / f'{name}.pkl'
+        assert test_entry.main([config, ckpt, '--work-dir', str(tmp_path / name), '--out',
+                                str(out)] + extra) == 0
+        from mmengine.fileio import load
+        results[name] = {p['sample_idx']: p['pred_score'] for p in load(str(out))}
+    for idx, score in results['default'].items():
+        torch.testing.assert_close(results['fast'][idx], score, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match='fast_inference evaluates one set of weights'):
+        test_entry.main([config, ckpt, '--work-dir', str(tmp_path / 'x'), '--cfg-options',
+                         'fast_inference.mode=prepack', 'custom_hooks.0.evaluate_on_origin=True'])

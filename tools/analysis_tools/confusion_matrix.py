@@ -13,6 +13,10 @@ from mmengine.config import DictAction
 from mmengine.fileio import load
 
 from mmcls_convnext.engine.entrypoints.common import build_runner, load_config, run_cli
+from mmcls_convnext.engine.entrypoints.test import (
+    keep_outputs_in_run_folder,
+    work_dir_for_test_run,
+)
 
 
 def _from_predictions(path: str) -> torch.Tensor:
@@ -31,7 +35,8 @@ def main(argv=None) -> int:
     parser.add_argument('--normalize', action='store_true', help='rows as fractions')
     parser.add_argument('--include-values', action='store_true', help='numbers in the cells')
     parser.add_argument('--cmap', default='viridis', help='matplotlib colour map')
-    parser.add_argument('--work-dir', default=None, help='work_dir for the test run logs')
+    parser.add_argument('--work-dir', default=None, help='the test run writes its log into '
+                        '<work_dir>/test/<timestamp>/ (a training work_dir stays untouched)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     args = parser.parse_args(argv)
 
@@ -40,10 +45,13 @@ def main(argv=None) -> int:
     if args.checkpoint.endswith('.pkl'):
         matrix = _from_predictions(args.checkpoint)
     else:
-        cfg.work_dir = args.work_dir or cfg.get('work_dir') or './work_dirs/confusion_matrix'
+        # like tools/test.py: a test run writes only into <work_dir>/test/<timestamp>/
+        cfg.work_dir = work_dir_for_test_run(args.work_dir or cfg.get('work_dir')
+                                     or './work_dirs/confusion_matrix')
         cfg.load_from = None
         cfg.test_evaluator = dict(type='ConfusionMatrix')
         runner = build_runner(cfg)
+        keep_outputs_in_run_folder(runner, cfg)
         runner.load_checkpoint(args.checkpoint, strict=True)
         matrix = runner.test()['confusion_matrix/result']
         classes = runner.test_dataloader.dataset.metainfo.get('classes')

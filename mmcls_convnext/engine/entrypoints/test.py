@@ -1,9 +1,15 @@
-"""``tools/test.py``: evaluate a checkpoint (local path or URL) with mmengine's Runner."""
+"""``tools/test.py``: evaluate a checkpoint (local path or URL) with mmengine's Runner.
+
+A test run never writes over a training run's files: everything it writes (log, config dump,
+``vis_data``, relative ``--show-dir``) goes to its own folder ``<work_dir>/test/<timestamp>/``,
+so ``--work-dir`` may be the training run's directory (its config dump, ``last_checkpoint``,
+logs and checkpoints stay as they are).
+"""
 import argparse
 import os
 import os.path as osp
 import time
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from mmengine.config import Config, ConfigDict
 from mmengine.fileio import dump
@@ -30,7 +36,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         "the metrics ('metrics')")
     parser.add_argument('--show', action='store_true', help='display each prediction')
     parser.add_argument('--show-dir', help='save images with their predictions drawn to this '
-                        'directory (relative paths are inside work_dir)')
+                        'directory (a relative path is inside the test run\'s folder '
+                        '<work_dir>/test/<timestamp>/)')
     parser.add_argument('--wait-time', type=float, default=2.0,
                         help='seconds each image is shown with --show')
     parser.add_argument('--tta', action='store_true',
@@ -49,9 +56,24 @@ def _tta(cfg: Config) -> None:
     cfg.test_dataloader.dataset.pipeline = pipeline
 
 
+#: sub-folder of ``work_dir`` holding one ``<timestamp>/`` folder per test run
+TEST_SUBDIR = 'test'
+
+
+def work_dir_for_test_run(work_dir: str) -> str:
+    """The Runner ``work_dir`` of a test-time tool whose outputs belong under ``work_dir``.
+
+    The Runner writes its config dump into ``work_dir`` and its log into
+    ``work_dir/<timestamp>/``: under ``test/`` neither touches a training run's files, and
+    :func:`keep_outputs_in_run_folder` then moves the dump next to the log.
+    """
+    return osp.join(work_dir, TEST_SUBDIR)
+
+
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the command-line flags to the freshly loaded ``cfg``."""
     set_work_dir(cfg, args.work_dir, args.config)
+    cfg.work_dir = work_dir_for_test_run(cfg.work_dir)
     cfg.launcher = args.launcher
     cfg.load_from = None  # loaded by main() with a strict head check
     for name in ('test_dataloader', 'test_evaluator', 'test_cfg'):
@@ -63,9 +85,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.tta:
         _tta(cfg)
     if args.show or args.show_dir:
-        show_dir = args.show_dir
-        if show_dir is not None and not osp.isabs(show_dir):
-            show_dir = osp.join(cfg.work_dir, show_dir)
+        show_dir = args.show_dir  # a relative one is rooted in the run folder after the build
         if args.show and not os.environ.get('DISPLAY'):
             raise ValueError('--show needs a display (DISPLAY is not set); use --show-dir DIR '
                              'to save the drawn predictions instead.')
@@ -81,14 +101,61 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    """Parse the arguments, build the runner, load the checkpoint strictly and test."""
-    start = time.time()
-    args = parse_args(argv)
-    export_local_rank(args.local_rank)
+def _drop_ema_for_fast_inference(cfg: Config) -> None:
+    """The fast path folds the weights once: evaluate ``state_dict`` (the EMA weights) as is.
+
+    An ``EMAHook`` would swap parameters of the unfolded model, which the folded one no longer
+    has; with the default ``evaluate_on_ema=True`` it would evaluate ``state_dict`` anyway.
+    """
+    hooks = list(cfg.get('custom_hooks') or [])
+    kept = []
+    for hook in hooks:
+        name = hook.get('type', '') if isinstance(hook, dict) else type(hook).__name__
+        name = name if isinstance(name, str) else getattr(name, '__name__', '')
+        if name.split('.')[-1] != 'EMAHook':
+            kept.append(hook)
+            continue
+        options = hook if isinstance(hook, dict) else vars(hook)
+        if options.get('evaluate_on_origin') or options.get('evaluate_on_ema') is False:
+            raise ValueError('fast_inference evaluates one set of weights (the checkpoint\'s '
+                             'state_dict, i.e. the EMA weights); drop fast_inference or the '
+                             'EMAHook evaluate_on_origin / evaluate_on_ema options.')
+    if len(kept) != len(hooks):
+        cfg.custom_hooks = kept
+
+
+def keep_outputs_in_run_folder(runner: Any, cfg: Config,
+                               show_dir: Optional[str] = None) -> None:
+    """Move the config dump into the run's timestamped folder; root a relative --show-dir there.
+
+    The Runner dumps the config to ``work_dir`` (``<work_dir>/test``), where a later test run
+    would overwrite it; each run's own copy belongs beside its log.
+    """
+    from mmengine.dist import is_main_process
+
+    from ..hooks.visualization_hook import ClsVisualizationHook
+    name = osp.basename(cfg.filename) if cfg.filename else f'{runner.timestamp}.py'
+    if is_main_process():
+        try:
+            os.replace(osp.join(runner.work_dir, name), osp.join(runner.log_dir, name))
+        except FileNotFoundError:  # a concurrent test run took it: write our own copy
+            runner.cfg.dump(osp.join(runner.log_dir, name))
+    if show_dir is not None and not osp.isabs(show_dir):
+        for hook in runner.hooks:
+            if isinstance(hook, ClsVisualizationHook):
+                hook.out_dir = osp.join(runner.log_dir, show_dir)
+    runner.logger.info(f'Test run folder (log, config, outputs): {runner.log_dir}')
+
+
+def build_test_runner(args: argparse.Namespace) -> Any:
+    """Config + flags -> a Runner with the checkpoint loaded (strict head check)."""
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
+    if cfg.get('fast_inference'):
+        _drop_ema_for_fast_inference(cfg)
     runner = build_runner(cfg)
-    # strict=True: a head of another shape than the model's is an error in evaluation.
+    keep_outputs_in_run_folder(runner, cfg, args.show_dir)
+    # strict=True: a head of another shape than the model's is an error in evaluation. An
+    # EMAHook takes the EMA weights from here although before_run has not built its copy yet.
     runner.load_checkpoint(args.checkpoint, map_location='cpu', strict=True)
     if cfg.get('fast_inference'):
         # after the weights are in: the fast path folds them (see docs/benchmark.md)
@@ -97,6 +164,15 @@ def main(argv: Optional[List[str]] = None) -> int:
             raise ValueError('fast_inference works for single-process testing without --tta; '
                              'drop one of them.')
         runner.model = build_fast_inference_model(runner.model, dict(cfg.fast_inference))
+    return runner
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Parse the arguments, build the runner, load the checkpoint strictly and test."""
+    start = time.time()
+    args = parse_args(argv)
+    export_local_rank(args.local_rank)
+    runner = build_test_runner(args)
     metrics = runner.test()
     if args.out and args.out_item == 'metrics':
         dump(metrics, args.out)
