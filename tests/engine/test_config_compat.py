@@ -257,16 +257,10 @@ def _ok(proc):
     return proc.stdout + proc.stderr
 
 
-# tools/test.py loads the checkpoint before EMAHook has built its EMA model (a crash in the
-# hook's after_load_checkpoint); the recipes' EMA hook is switched off for testing until the
-# test tool loads checkpoints after the hooks are ready.
-NO_EMA = ('--cfg-options', 'custom_hooks=[]')
-
-
 def _metrics(tmp_path: Path, cfg: Path, ckpt: Path, name: str) -> dict:
     out = tmp_path / f'{name}.json'
     _ok(run_tool('test.py', str(cfg), str(ckpt), '--work-dir', str(tmp_path / name), '--out',
-                 str(out), '--out-item', 'metrics', *NO_EMA))
+                 str(out), '--out-item', 'metrics'))
     return json.loads(out.read_text())
 
 
