@@ -8,6 +8,12 @@ IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tif
 Sample = Tuple[str, Optional[int]]
 
 
+class DatasetError(ValueError):
+    """The data on disk does not form a usable dataset (no / empty / mismatched class folders,
+    a bad annotation line, labels the model cannot predict). The message names the folder or
+    file, what was expected and how to fix it."""
+
+
 def normalize_extensions(extensions: Sequence[str]) -> Tuple[str, ...]:
     """Lower-case extensions with a leading dot; raise TypeError/ValueError for bad input."""
     if isinstance(extensions, str) or not isinstance(extensions, Sequence):
@@ -55,14 +61,14 @@ def scan_class_folders(root: str, extensions: Tuple[str, ...],
 
     Raises:
         FileNotFoundError: ``root`` is missing.
-        ValueError: no class folders, an empty class folder, or a folder/class mismatch.
+        DatasetError: no class folders, an empty class folder, or a folder/class mismatch.
     """
     folders = find_class_folders(root)
     if not folders:
         loose = list_images(root, extensions)[:3]
         hint = (f' It holds images directly (e.g. {loose}); put them in one folder per class, '
                 'or use an annotation file (ann_file) or with_label=False.' if loose else '')
-        raise ValueError(f'No class folders found in "{root}".{hint}')
+        raise DatasetError(f'No class folders found in "{root}".{hint}')
     if classes is None:
         classes = tuple(folders)
         folder_to_idx = {f: i for i, f in enumerate(folders)}
@@ -72,7 +78,7 @@ def scan_class_folders(root: str, extensions: Tuple[str, ...],
         folder_to_idx = {f: i for i, f in enumerate(folders)}
     else:
         unknown = sorted(set(folders) - set(classes))[:10]
-        raise ValueError(
+        raise DatasetError(
             f'"{root}" has {len(folders)} class folders but {len(classes)} classes were given, '
             f'and folders {unknown} are not class names. Either name the folders after the '
             'classes, or give exactly one class per folder (in sorted folder order).')
@@ -84,7 +90,7 @@ def scan_class_folders(root: str, extensions: Tuple[str, ...],
             empty.append(folder)
         samples.extend((osp.join(folder, f), folder_to_idx[folder]) for f in files)
     if empty:
-        raise ValueError(
+        raise DatasetError(
             f'Class folder(s) {empty} in "{root}" hold no images with extensions {extensions}. '
             'Remove the empty folder(s), add images, or widen `extensions`.')
     return samples, tuple(classes)
@@ -97,7 +103,7 @@ def scan_unlabeled(root: str, extensions: Tuple[str, ...]) -> List[Sample]:
                                 'data_prefix.')
     files = list_images(root, extensions)
     if not files:
-        raise ValueError(f'No images with extensions {extensions} found under "{root}".')
+        raise DatasetError(f'No images with extensions {extensions} found under "{root}".')
     return [(f, None) for f in files]
 
 
@@ -109,7 +115,8 @@ def read_annotation_file(ann_file: str, with_label: bool) -> List[Sample]:
 
     Raises:
         FileNotFoundError: the file is missing.
-        ValueError: a line without an integer label (message names file and line), or no samples.
+        DatasetError: a line without an integer label (message names file and line), or no
+            samples.
     """
     if not osp.isfile(ann_file):
         raise FileNotFoundError(f'Annotation file "{ann_file}" does not exist. Check data_root '
@@ -125,11 +132,11 @@ def read_annotation_file(ann_file: str, with_label: bool) -> List[Sample]:
                 continue
             parts = line.rsplit(maxsplit=1)
             if len(parts) != 2 or not parts[1].lstrip('-').isdigit() or int(parts[1]) < 0:
-                raise ValueError(f'{ann_file}, line {lineno}: expected "<path> <label>" with a '
+                raise DatasetError(f'{ann_file}, line {lineno}: expected "<path> <label>" with a '
                                  f'non-negative integer label; got {line!r}.')
             samples.append((parts[0], int(parts[1])))
     if not samples:
-        raise ValueError(f'Annotation file "{ann_file}" lists no samples.')
+        raise DatasetError(f'Annotation file "{ann_file}" lists no samples.')
     return samples
 
 
@@ -140,5 +147,5 @@ def read_class_names(path: str) -> Tuple[str, ...]:
     with open(path, encoding='utf-8') as f:
         names = tuple(line.strip() for line in f if line.strip())
     if not names:
-        raise ValueError(f'Class-name file "{path}" is empty.')
+        raise DatasetError(f'Class-name file "{path}" is empty.')
     return names

@@ -66,8 +66,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             loader.pin_memory = False
         if args.no_persistent_workers:
             loader.persistent_workers = False
-    if args.trust_checkpoint:
-        cfg.trust_checkpoint = True
     return cfg
 
 
@@ -78,7 +76,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
     runner = build_runner(cfg)
     runner.train()
-    from ..checkpoint_io import find_latest_checkpoint
+    from ..work_dir import find_latest_checkpoint
     runner.logger.info(f'Training finished. Latest checkpoint: '
                        f'{find_latest_checkpoint(runner.work_dir)}; log and '
                        f'vis_data/scalars.json (for analyze_logs.py): {runner.log_dir}')
