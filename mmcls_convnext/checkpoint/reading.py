@@ -70,11 +70,21 @@ def _first_line(exc: BaseException) -> str:
     return lines[0][:200] if lines else ''
 
 
+def _archive_intact(path: str) -> bool:
+    """Whether the zip archive itself is fine (every member's CRC matches)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except Exception:  # noqa: BLE001 - not even a readable archive
+        return False
+
+
 def _unreadable(path: str, size: int, exc: BaseException) -> CheckpointError:
     with open(path, 'rb') as f:
         head = f.read(4)
     if head == b'PK\x03\x04':
-        what = 'a truncated or corrupt torch.save zip archive'
+        what = ('a torch.save archive whose pickle is damaged' if _archive_intact(path)
+                else 'a truncated or corrupt torch.save zip archive')
     else:
         what = f'not a PyTorch checkpoint (first bytes {head!r})'
     return CheckpointError(f'Cannot read checkpoint {path} ({size} bytes): it is {what} '

@@ -14,6 +14,9 @@ from mmcls_convnext.engine import (
     work_dir,
 )
 
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).parent))
+
 
 def test_find_latest_checkpoint_survives_bad_pointer(tmp_path):
     assert find_latest_checkpoint(str(tmp_path)) is None
@@ -79,3 +82,68 @@ def test_lock_dies_with_its_process_and_not_with_forked_children(tmp_path):
                 os.kill(pid, 9)
             except ProcessLookupError:
                 pass
+
+
+PAUSE_HOOK = '''
+import os, time
+from mmengine.hooks import Hook
+from mmcls_convnext.registry import HOOKS
+
+
+@HOOKS.register_module()
+class PauseAfterEpochHook(Hook):
+    """After epoch 1 is saved: write ``paused`` into the work_dir, then sleep (a live run)."""
+
+    priority = 'LOWEST'
+
+    def after_train_epoch(self, runner):
+        open(os.path.join(runner.work_dir, 'paused'), 'w').close()
+        time.sleep(300)
+'''
+
+
+def test_second_run_is_refused_then_resume_works_after_kill_9(tmp_path):
+    """Run A trains; run B into A's work_dir is refused with A's pid; after kill -9 of A,
+    ``--resume`` continues; tools/test.py reads A's checkpoint while A is alive."""
+    import time
+
+    from tiny_run import make_image_folder, run_tool, write_config
+    data = make_image_folder(tmp_path / 'data', per_class=2)
+    (tmp_path / 'pause_hook.py').write_text(PAUSE_HOOK)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path),
+                                                        os.environ.get('PYTHONPATH', '')]),
+               OMP_NUM_THREADS='1')
+    cfg_a = write_config(tmp_path / 'a.py', data, max_epochs=3, custom_hooks=[
+        dict(type='PauseAfterEpochHook')], extra="custom_imports = dict(imports=['pause_hook'])")
+    cfg_b = write_config(tmp_path / 'b.py', data, max_epochs=2)
+    work_dir = tmp_path / 'work'
+    run_a = subprocess.Popen([sys.executable, str(REPO / 'tools' / 'train.py'), str(cfg_a),
+                              '--work-dir', str(work_dir)], cwd=str(REPO), env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while not (work_dir / 'paused').exists():
+            assert run_a.poll() is None and time.monotonic() < deadline, 'run A did not start'
+            time.sleep(0.2)
+        before = sorted(p.name for p in work_dir.rglob('*'))
+        started = time.monotonic()
+        run_b = run_tool('train.py', str(cfg_b), '--work-dir', str(work_dir), timeout=180)
+        refused_after = time.monotonic() - started
+        assert run_b.returncode == 1, run_b.stderr[-2000:]
+        assert run_b.stderr.strip().splitlines()[-1].startswith(
+            f'ERROR (WorkDirLockedError): work_dir "{work_dir}" is in use by another training '
+            f'run (pid {run_a.pid} on ')
+        assert 'a.py' in run_b.stderr  # A's command line
+        assert sorted(p.name for p in work_dir.rglob('*')) == before  # B wrote nothing
+        print(f'run B refused after {refused_after:.1f} s (process start included)')
+        tested = run_tool('test.py', str(cfg_b), str(work_dir / 'epoch_1.pth'), '--work-dir',
+                          str(tmp_path / 'test'), timeout=180)
+        assert tested.returncode == 0, tested.stderr[-2000:]  # reading a live run: no wait
+    finally:
+        run_a.kill()  # SIGKILL
+        run_a.wait()
+    resumed = run_tool('train.py', str(cfg_b), '--work-dir', str(work_dir), '--resume',
+                       timeout=240)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert 'resumed epoch: 1, iter: 2' in resumed.stdout + resumed.stderr
+    assert (work_dir / 'epoch_2.pth').is_file()

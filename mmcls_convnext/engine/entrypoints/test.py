@@ -84,7 +84,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     export_local_rank(args.local_rank)
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
-    runner = build_runner(cfg)
+    runner = build_runner(cfg, hold_work_dir=False)  # evaluating never waits for a training run
     # strict=True: a head of another shape than the model's is an error in evaluation.
     runner.load_checkpoint(args.checkpoint, map_location='cpu', strict=True)
     if cfg.get('fast_inference'):
