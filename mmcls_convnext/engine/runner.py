@@ -251,7 +251,7 @@ class ClsRunner(Runner):
                 super(ClsRunner, self).save_checkpoint(out_dir, osp.basename(tmp_path), **kwargs)
             except SyntaxError as exc:  # mmengine turns Ctrl-C inside yapf into this
                 if isinstance(exc.__context__, KeyboardInterrupt):
-                    raise KeyboardInterrupt(f'interrupted while saving {final_path}') from None
+                    raise KeyboardInterrupt(f'while saving {final_path}') from None
                 raise
 
         def describe(exc: OSError, directory: str) -> str:

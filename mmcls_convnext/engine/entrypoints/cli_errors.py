@@ -23,7 +23,8 @@ DEBUG_ENV = 'MMCLS_CONVNEXT_DEBUG'
 _SETUP_ERRORS = (ValueError, KeyError, TypeError)
 _WORKER = re.compile(r'^Caught (\w+) in DataLoader worker process \d+\.')
 _LOOPS_FILE = os.sep + os.path.join('mmengine', 'runner', 'loops.py')
-INTERRUPTED = ('interrupted by Ctrl-C (SIGINT). Checkpoints are written atomically, so no '
+_LOOP_FUNCTIONS = ('run', 'run_epoch', 'run_iter')
+INTERRUPTED = ('interrupted by Ctrl-C (SIGINT){where}. Checkpoints are written atomically, so no '
                'half-written file was left; the last complete checkpoint is in the work_dir. '
                'Continue with `python tools/train.py CONFIG --resume`.')
 
@@ -44,9 +45,11 @@ def user_errors() -> Tuple[type, ...]:
 
 
 def _in_loop(tb: Optional[TracebackType]) -> bool:
-    """Whether the traceback passes through mmengine's train / val / test loops."""
+    """Whether the traceback passes through a running mmengine train / val / test loop (not
+    through a loop's constructor, which builds the dataloader from the config)."""
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(_LOOPS_FILE):
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith(_LOOPS_FILE) and code.co_name in _LOOP_FUNCTIONS:
             return True
         tb = tb.tb_next
     return False
@@ -83,12 +86,20 @@ def run_cli(main: Callable[[Optional[List[str]]], int], argv: Optional[List[str]
     argv = [a for a in argv if a != DEBUG_FLAG]
     try:
         return main(argv)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if debug:
             raise
-        print(f'ERROR (KeyboardInterrupt): {INTERRUPTED}', file=sys.stderr, flush=True)
+        where = f' {exc}' if str(exc) else ''
+        print(f'ERROR (KeyboardInterrupt): {INTERRUPTED.format(where=where)}', file=sys.stderr,
+              flush=True)
         return 130
     except Exception as exc:  # noqa: BLE001 - re-raised unless it is a user error
+        if isinstance(exc, SyntaxError) and isinstance(exc.__context__, KeyboardInterrupt):
+            if debug:  # mmengine's config formatting turns Ctrl-C into this
+                raise
+            print(f'ERROR (KeyboardInterrupt): {INTERRUPTED.format(where="")}', file=sys.stderr,
+                  flush=True)
+            return 130
         found = None if debug else one_line(exc)
         if found is None:
             raise
