@@ -117,9 +117,11 @@ def _apply_mirror(url: str, url_mapping: Optional[Dict[str, str]]) -> str:
 
 def _offline_message(url: str, target: str, model_name: Optional[str], reason: str) -> str:
     who = f'the weights of model {model_name!r}' if model_name else 'the checkpoint'
+    check = ('it is verified against the sha256 prefix in its name' if expected_hash(target)
+             else 'a file placed there by hand is used as it is')
     return (
         f'Cannot download {who} from {url}: {reason}. Fixes: (1) download the file elsewhere and '
-        f'put it at exactly {target} (it is verified against the sha256 prefix in its name); '
+        f'put it at exactly {target} ({check}); '
         '(2) pass a local file instead (e.g. get_model(..., pretrained="/path/to/file.pth")); '
         f'(3) point {ENV_MIRROR} at a mirror base URL or file:// folder holding the same file '
         'name, or pass url_mapping={original_prefix: mirror_prefix}; '
@@ -174,7 +176,7 @@ def _deadline_rule(deadline: Optional[float]) -> Callable[[int], float]:
 
 
 def _stream(response, out, name: str, progress: bool, allowed: Callable[[int], float],
-            started: float) -> tuple:
+            started: float, timeout: float) -> tuple:
     """Copy the body into ``out``; returns (bytes, sha256 hex, Content-Length or None)."""
     length = response.headers.get('Content-Length')
     total = int(length) if length and length.isdigit() else None
@@ -194,7 +196,9 @@ def _stream(response, out, name: str, progress: bool, allowed: Callable[[int], f
                 raise _DeadlineExceeded(f'the download exceeded its total deadline of '
                                    f'{allowed(total or done):g} s ({done} bytes in '
                                    f'{elapsed:.0f} s; set {ENV_DEADLINE}=SECONDS to allow more)')
-    except (http.client.IncompleteRead, ConnectionError, socket.timeout) as exc:
+    except socket.timeout as exc:
+        raise _Incomplete(f'no data for {timeout:g} s after {done} bytes') from exc
+    except (http.client.IncompleteRead, ConnectionError) as exc:
         raise _Incomplete(f'the connection broke after {done} bytes '
                           f'({type(exc).__name__})') from exc
     finally:
@@ -231,7 +235,8 @@ def _fetch_once(source: str, target: str, name: str, progress: bool, timeout: fl
         try:
             with open(tmp, 'wb') as out, urllib.request.urlopen(source,
                                                                timeout=timeout) as response:
-                done, digest, total = _stream(response, out, name, progress, allowed, started)
+                done, digest, total = _stream(response, out, name, progress, allowed, started,
+                                              timeout)
         except urllib.error.HTTPError as exc:
             raise fail(f'HTTP {exc.code} {exc.reason}') from exc
         except urllib.error.URLError as exc:
@@ -239,7 +244,7 @@ def _fetch_once(source: str, target: str, name: str, progress: bool, timeout: fl
         except _DeadlineExceeded as exc:
             raise fail(str(exc)) from exc
         except socket.timeout as exc:
-            raise fail(f'network error (no data for {timeout} s)') from exc
+            raise fail(f'network error (no data for {timeout:g} s)') from exc
         except (ConnectionError, http.client.HTTPException) as exc:
             raise fail(f'network error ({exc})') from exc
         _check_complete(tmp, name, done, digest, total, source)

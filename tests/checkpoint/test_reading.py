@@ -34,12 +34,17 @@ def test_mmengine_native_checkpoint_loads_through_inert_stand_ins(tmp_path):
     assert ckpt['rng'][1].dtype == np.uint32 and ckpt['rng'][1].shape == (624, )
 
 
-def test_numpy_1_names_are_read_too(tmp_path):
-    path = tmp_path / 'old_numpy.pth'
+@pytest.mark.parametrize('written_by', ['numpy 1.x', 'numpy 2.x'])
+def test_files_of_either_numpy_major_version_are_read(tmp_path, written_by):
+    path = tmp_path / 'numpy_meta.pth'
     torch.save({'state_dict': {'a': torch.ones(1)},
                 'meta': {'seed': np.int64(3), 'mean': np.zeros(3, dtype=np.float32)}}, path)
-    replace_in_pickle(path, b'numpy._core.multiarray', b'numpy.core.multiarray')
-    assert 'numpy.core.multiarray._reconstruct' in \
+    module = b'numpy.core.multiarray' if written_by == 'numpy 1.x' else b'numpy._core.multiarray'
+    other = b'numpy._core.multiarray' if module == b'numpy.core.multiarray' else \
+        b'numpy.core.multiarray'
+    if other in _pickle_bytes(path):  # written by the other major version: rename
+        replace_in_pickle(path, other, module)
+    assert f'{module.decode()}._reconstruct' in \
         torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
     ckpt = read_checkpoint(path)
     assert ckpt['meta']['seed'] == 3 and ckpt['meta']['mean'].shape == (3, )
@@ -55,6 +60,12 @@ def test_numpy_objects_outside_plain_numbers_are_refused(tmp_path, value, proble
     with pytest.raises(CheckpointError, match=rf'odd\.pth .*names of an mmengine training '
                        rf'checkpoint.*{problem}.*damaged or crafted'):
         read_checkpoint(path)
+
+
+def _pickle_bytes(path) -> bytes:
+    import zipfile
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(next(n for n in archive.namelist() if n.endswith('data.pkl')))
 
 
 def test_missing_file(tmp_path):
@@ -141,3 +152,33 @@ def test_safetensors_file(tmp_path):
     (tmp_path / 'bad.safetensors').write_bytes(b'\x08' + b'\x00' * 7 + b'{garbage')
     with pytest.raises(CheckpointError, match=r'bad\.safetensors \(16 bytes\) as safetensors'):
         read_checkpoint(tmp_path / 'bad.safetensors')
+
+
+def test_folder_without_weights_lists_what_it_holds(tmp_path):
+    (tmp_path / 'run').mkdir()
+    (tmp_path / 'run' / 'epoch_3.pth').write_bytes(b'x')
+    with pytest.raises(CheckpointError, match=r"run is a directory, not a checkpoint file\. "
+                       r"Checkpoint files in it: \['epoch_3\.pth'\]\."):
+        read_checkpoint(tmp_path / 'run')
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(CheckpointError, match=r'empty is a directory, not a checkpoint file\. It '
+                       r'holds no checkpoint file\.'):
+        read_checkpoint(tmp_path / 'empty')
+
+
+def test_intact_archive_with_a_damaged_pickle(tmp_path):
+    path = tmp_path / 'bad_pickle.pth'
+    torch.save({'state_dict': {'a': torch.ones(1)}}, path)
+    replace_in_pickle(path, b'state_dict', b'state\x00dic\xff')
+    with pytest.raises(CheckpointError, match=r'bad_pickle\.pth \(\d+ bytes\): it is a torch\.save '
+                       r'archive whose pickle is damaged \('):
+        read_checkpoint(path)
+
+
+def test_safetensors_needs_its_package(tmp_path, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, 'safetensors.torch', None)  # as if not installed
+    (tmp_path / 'model.safetensors').write_bytes(b'x' * 16)
+    with pytest.raises(CheckpointError, match=r'Reading .*model\.safetensors needs the '
+                       r'safetensors package: `pip install safetensors`'):
+        read_checkpoint(tmp_path / 'model.safetensors')

@@ -249,3 +249,41 @@ def test_deadline_from_the_environment(scripted_server, cache_home, monkeypatch)
     monkeypatch.setenv('MMCLS_CONVNEXT_DOWNLOAD_DEADLINE', 'soon')
     with pytest.raises(ValueError, match='MMCLS_CONVNEXT_DOWNLOAD_DEADLINE must be a number'):
         download_weights(f'{base}/w.pth', progress=False)
+
+
+def test_empty_body_is_retried_then_refused(scripted_server, cache_home):
+    base, routes, requests = scripted_server
+    routes['/w.pth'] = [dict(body=b'')]
+    with pytest.raises(WeightsDownloadError, match=r'incomplete on all 3 attempts \(last: the '
+                       r'server sent 0 bytes\)'):
+        download_weights(f'{base}/w.pth', progress=False)
+    assert len(requests) == 3
+
+
+def test_a_server_that_stops_sending_hits_the_read_timeout(cache_home):
+    import http.server
+    import threading
+
+    class Stalling(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header('Content-Length', '100')
+            self.end_headers()
+            self.wfile.write(b'x' * 10)
+            self.wfile.flush()
+            threading.Event().wait(5)  # then nothing more
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Stalling)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(WeightsDownloadError, match=r'incomplete on all 3 attempts \(last: no '
+                           r'data for 0\.5 s after 10 bytes\)'):
+            download_weights(f'http://127.0.0.1:{server.server_address[1]}/w.pth',
+                             progress=False, timeout=0.5)
+    finally:
+        server.shutdown()
+        server.server_close()
