@@ -210,16 +210,5 @@ def materialize(value: Any, where: str = 'checkpoint') -> Any:
     return value
 
 
-def has_records(value: Any) -> bool:
-    """Whether ``value`` still holds a stand-in record anywhere (for tests and checks)."""
-    if isinstance(value, _Inert):
-        return True
-    if isinstance(value, dict):
-        return any(has_records(k) or has_records(v) for k, v in value.items())
-    if isinstance(value, (list, tuple, set)):
-        return any(has_records(v) for v in value)
-    return False
-
-
 __all__: Tuple[str, ...] = ('LEGACY_GLOBALS', 'LegacyFormatError', 'legacy_globals',
-                            'materialize', 'has_records')
+                            'materialize')

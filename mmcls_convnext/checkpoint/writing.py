@@ -13,7 +13,7 @@ import os.path as osp
 import re
 import tempfile
 import time
-from typing import Any, BinaryIO, Callable, List, Optional
+from typing import Any, Callable, List, Optional
 
 import torch
 
@@ -130,18 +130,6 @@ def atomic_write_bytes(data: bytes, path: str) -> None:
                 'free disk space or choose another --work-dir, then --resume.')
 
     commit_atomically(path, write, describe)
-
-
-def atomic_write_stream(chunks: Callable[[BinaryIO], None], path: str,
-                        describe_failure: Callable[[OSError, str], str]) -> None:
-    """Like :func:`atomic_write_bytes`, with ``chunks(file)`` writing the content."""
-
-    def write(tmp_path: str) -> None:
-        with open(tmp_path, 'wb') as f:
-            chunks(f)
-            f.flush()
-
-    commit_atomically(path, write, describe_failure)
 
 
 def torch_bytes(obj: Any) -> bytes:

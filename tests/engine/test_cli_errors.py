@@ -121,7 +121,8 @@ def test_config_errors_are_one_line(tmp_path, capsys, option, expected):
     lines = _stderr_lines(capsys)
     assert lines[-1].startswith(expected), lines[-1]
     # no traceback of the error (pytest's closed capture streams may add unrelated logging ones)
-    assert not [x for x in lines if x.startswith(expected.split(' ', 2)[1][1:-2] + ': ')]
+    kind, message = expected.split(' ', 2)[1][1:-2], expected.split(': ', 1)[1]
+    assert not [x for x in lines if x.startswith(f'{kind}: {message}')]
 
 
 def test_debug_shows_the_traceback(tmp_path):
