@@ -44,7 +44,10 @@ def corpus(tmp_path, marker):
 def config(tmp_path_factory):
     root = tmp_path_factory.mktemp('data')
     make_image_folder(root / 'imgs', per_class=1, size=32)
-    return str(write_config(root / 'tiny.py', root / 'imgs'))
+    # serialize_data=False: mmengine's serialisation runs gc.collect(), slow inside pytest
+    fast = ("train_dataloader['dataset']['serialize_data'] = False\n"
+            "val_dataloader['dataset']['serialize_data'] = False")
+    return str(write_config(root / 'tiny.py', root / 'imgs', extra=fast))
 
 
 def _classifier_cfg(**backbone_extra):

@@ -43,7 +43,7 @@ def main(argv=None) -> int:
         cfg.work_dir = args.work_dir or cfg.get('work_dir') or './work_dirs/confusion_matrix'
         cfg.load_from = None
         cfg.test_evaluator = dict(type='ConfusionMatrix')
-        runner = build_runner(cfg)
+        runner = build_runner(cfg, hold_work_dir=False)  # evaluation: no work_dir lock
         runner.load_checkpoint(args.checkpoint, strict=True)
         matrix = runner.test()['confusion_matrix/result']
         classes = runner.test_dataloader.dataset.metainfo.get('classes')
