@@ -8,9 +8,11 @@ Policy, the same for every entry point (weights, published files, ``load_from``,
 2. ``.safetensors`` files are read with safetensors (a format without code).
 3. Everything else is read with a plain ``torch.load(weights_only=True)``: the files this
    package writes are plain data (:mod:`.plain`), so nothing is added to torch's allow-list.
-4. Only if that refuses the file *and* every extra name its pickle uses is one of the
-   mmengine / numpy names of a native mmengine training checkpoint, the file is read again with
-   those names mapped to inert stand-ins (:mod:`.legacy`), which call nothing.
+4. Before unpickling, the pickle's globals are listed from its opcodes (nothing executed). If
+   every name beyond torch's own is one of the mmengine / numpy names of a native mmengine
+   training checkpoint, the file is read with those names mapped to inert stand-ins
+   (:mod:`.legacy`), which call nothing; any other name refuses the file unread. Each file is
+   unpickled once.
 5. Any other file is refused with a :class:`CheckpointError` naming the path, its size and what
    is wrong. ``weights_only=False`` is never used.
 """
@@ -108,38 +110,36 @@ def _refused(path: str, size: int, unsafe: List[str]) -> CheckpointError:
 _REFUSED_GLOBAL = re.compile(r'GLOBAL (\S+) was not an allowed global')
 
 
-def _unsafe_globals(path: str, exc: BaseException) -> Optional[List[str]]:
-    """Names of the pickle globals torch does not allow by default; None if the file is not
-    a readable pickle at all (the caller reports it as unreadable)."""
+def _scan_globals(path: str) -> Optional[List[str]]:
+    """The pickle globals of a zip checkpoint that torch does not allow by default, found by
+    reading the pickle's opcodes without executing them; None when it cannot be scanned (not
+    a zip archive, a damaged one, or an unusual pickle): torch.load then decides."""
     try:
         with open(path, 'rb') as f:
-            is_zip = zipfile.is_zipfile(f)
-        if is_zip:
-            return sorted(torch.serialization.get_unsafe_globals_in_checkpoint(path)) or None
-    except Exception:  # noqa: BLE001 - a damaged archive
+            if not zipfile.is_zipfile(f):
+                return None
+        return sorted(torch.serialization.get_unsafe_globals_in_checkpoint(path))
+    except Exception:  # noqa: BLE001
         return None
-    named = _REFUSED_GLOBAL.findall(str(exc))  # torch's legacy (non-zip) format: first refusal
-    return named or None
 
 
 def _load(path: str, size: int, map_location: MapLocation) -> Any:
+    """Unpickle once, with the loader the file's globals call for (see the module doc)."""
+    unsafe = _scan_globals(path)
+    if unsafe and not set(unsafe) <= LEGACY_GLOBALS:
+        raise _refused(path, size, unsafe)  # refused before a single opcode is executed
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one CheckpointError
-        first = exc
-    unsafe = _unsafe_globals(path, first)
-    if unsafe is None:
-        raise _unreadable(path, size, first) from first
-    if not set(unsafe) <= LEGACY_GLOBALS:
-        raise _refused(path, size, unsafe) from first
-    try:
+        if not unsafe:
+            return torch.load(path, map_location=map_location, weights_only=True)
         with legacy_globals():
             raw = torch.load(path, map_location=map_location, weights_only=True)
         return materialize(raw)
-    except Exception as exc:  # noqa: BLE001 - also LegacyFormatError, RecursionError
-        more = [name for name in _REFUSED_GLOBAL.findall(str(exc)) if name not in unsafe]
-        if more:
-            raise _refused(path, size, unsafe + more) from exc
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one CheckpointError
+        named = _REFUSED_GLOBAL.findall(str(exc))  # non-zip files: torch names the first one
+        if named and not set(named) <= set(unsafe or ()):
+            raise _refused(path, size, sorted(set(unsafe or ()) | set(named))) from exc
+        if not unsafe:
+            raise _unreadable(path, size, exc) from exc
         detail = str(exc) if isinstance(exc, LegacyFormatError) else (
             f'{type(exc).__name__}: {_first_line(exc)}')
         raise CheckpointError(
