@@ -7,6 +7,7 @@ it ends (also ``kill -9``), so a crashed run never blocks ``--resume``. Forked c
 DataLoader workers) close their inherited copy, so they do not keep a killed run's lock alive.
 Only training takes the lock; reading a finished run (``tools/test.py``) never waits for it.
 """
+import errno
 import fcntl
 import json
 import os
@@ -17,11 +18,13 @@ import socket
 import sys
 import tempfile
 import time
+import warnings
 from typing import Dict, List, Optional
 
 LOCK_NAME = '.work_dir.lock'
 _CKPT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
 _HELD_FDS: List[int] = []
+_NO_LOCKS = (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS)
 
 
 class WorkDirLockedError(RuntimeError):
@@ -114,6 +117,7 @@ class WorkDirLock:
     def __init__(self, work_dir: str) -> None:
         self.work_dir = work_dir
         self.path = osp.join(work_dir, LOCK_NAME)
+        self._fd: Optional[int] = None
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -121,10 +125,18 @@ class WorkDirLock:
             info = _holder_info(fd)
             os.close(fd)
             raise WorkDirLockedError(self._refusal(info)) from None
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno not in _NO_LOCKS:
+                raise
+            warnings.warn(f'The file system of work_dir "{work_dir}" does not support locks '
+                          f'({exc.strerror}): a second run into it would not be refused.',
+                          stacklevel=2)
+            return
         except BaseException:
             os.close(fd)
             raise
-        self._fd: Optional[int] = fd
+        self._fd = fd
         _HELD_FDS.append(fd)
         record = dict(pid=os.getpid(), host=socket.gethostname(),
                       started=time.strftime('%Y-%m-%d %H:%M:%S'),

@@ -147,3 +147,17 @@ def test_second_run_is_refused_then_resume_works_after_kill_9(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert 'resumed epoch: 1, iter: 2' in resumed.stdout + resumed.stderr
     assert (work_dir / 'epoch_2.pth').is_file()
+
+
+def test_a_file_system_without_locks_is_warned_about(tmp_path, monkeypatch):
+    import errno
+    import fcntl
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, 'No locks available')
+
+    monkeypatch.setattr(fcntl, 'flock', no_locks)
+    with pytest.warns(UserWarning, match=r'The file system of work_dir ".*" does not support '
+                      r'locks \(No locks available\): a second run into it would not be refused'):
+        lock = WorkDirLock(str(tmp_path))
+    lock.release()
