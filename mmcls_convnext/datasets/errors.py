@@ -15,5 +15,15 @@ class DataConfigTypeError(TypeError, AssertionError):
     """A dataset or transform argument of the wrong type."""
 
 
-class NoImagesFoundError(ValueError, RuntimeError):
+class DatasetError(ValueError):
+    """The data on disk does not form a usable dataset (no / empty / mismatched class folders,
+    a bad annotation line, labels the model cannot predict). The message names the folder or
+    file, what was expected and how to fix it; the tools print it as one ``ERROR`` line."""
+
+
+class DatasetMismatchError(DatasetError, AssertionError):
+    """Class folders and the given class names do not match (MMPretrain asserts here)."""
+
+
+class NoImagesFoundError(DatasetError, RuntimeError):
     """A folder scan found no image with an accepted extension."""

@@ -5,11 +5,13 @@ from typing import List, Optional, Sequence, Tuple
 
 from mmengine.logging import MMLogger
 
-from .errors import DataConfigError, NoImagesFoundError
+from .errors import DatasetError, DatasetMismatchError, NoImagesFoundError  # noqa: F401
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
 
 Sample = Tuple[str, Optional[int]]
+
+
 
 
 def normalize_extensions(extensions: Sequence[str]) -> Tuple[str, ...]:
@@ -60,7 +62,7 @@ def scan_class_folders(root: str, extensions: Tuple[str, ...],
 
     Raises:
         FileNotFoundError: ``root`` is missing.
-        ValueError: no class folders, or a folder/class mismatch (a DataConfigError).
+        DatasetError: no class folders (DatasetMismatchError: a folder/class mismatch).
         NoImagesFoundError: no class folder holds an image.
     """
     folders = find_class_folders(root)
@@ -68,7 +70,7 @@ def scan_class_folders(root: str, extensions: Tuple[str, ...],
         loose = list_images(root, extensions)[:3]
         hint = (f' It holds images directly (e.g. {loose}); put them in one folder per class, '
                 'or use an annotation file (ann_file) or with_label=False.' if loose else '')
-        raise ValueError(f'No class folders found in "{root}".{hint}')
+        raise DatasetError(f'No class folders found in "{root}".{hint}')
     if classes is None:
         classes = tuple(folders)
         folder_to_idx = {f: i for i, f in enumerate(folders)}
@@ -78,7 +80,7 @@ def scan_class_folders(root: str, extensions: Tuple[str, ...],
         folder_to_idx = {f: i for i, f in enumerate(folders)}
     else:
         unknown = sorted(set(folders) - set(classes))[:10]
-        raise DataConfigError(
+        raise DatasetMismatchError(
             f'The number of class folders in "{root}" ({len(folders)}) doesn\'t match the '
             f'number of given classes ({len(classes)}), and folders {unknown} are not class '
             'names. Either name the folders after the classes, or give exactly one class per '
@@ -122,7 +124,8 @@ def read_annotation_file(ann_file: str, with_label: bool) -> List[Sample]:
 
     Raises:
         FileNotFoundError: the file is missing.
-        ValueError: a line without an integer label (message names file and line), or no samples.
+        DatasetError: a line without an integer label (message names file and line), or no
+            samples.
     """
     if not osp.isfile(ann_file):
         raise FileNotFoundError(f'Annotation file "{ann_file}" does not exist. Check data_root '
@@ -138,11 +141,11 @@ def read_annotation_file(ann_file: str, with_label: bool) -> List[Sample]:
                 continue
             parts = line.rsplit(maxsplit=1)
             if len(parts) != 2 or not parts[1].lstrip('-').isdigit() or int(parts[1]) < 0:
-                raise ValueError(f'{ann_file}, line {lineno}: expected "<path> <label>" with a '
+                raise DatasetError(f'{ann_file}, line {lineno}: expected "<path> <label>" with a '
                                  f'non-negative integer label; got {line!r}.')
             samples.append((parts[0], int(parts[1])))
     if not samples:
-        raise ValueError(f'Annotation file "{ann_file}" lists no samples.')
+        raise DatasetError(f'Annotation file "{ann_file}" lists no samples.')
     return samples
 
 
@@ -153,5 +156,5 @@ def read_class_names(path: str) -> Tuple[str, ...]:
     with open(path, encoding='utf-8') as f:
         names = tuple(line.strip() for line in f if line.strip())
     if not names:
-        raise ValueError(f'Class-name file "{path}" is empty.')
+        raise DatasetError(f'Class-name file "{path}" is empty.')
     return names

@@ -1,13 +1,6 @@
-"""Training engine: Runner with safe checkpoint I/O, hooks, optimizer wrappers/constructors."""
-from .checkpoint_io import (
-                            RUN_CHECKPOINT_SAFE_GLOBALS,
-                            CheckpointSaveError,
-                            atomic_torch_save,
-                            atomic_write_bytes,
-                            check_work_dir_writable,
-                            find_latest_checkpoint,
-                            load_run_checkpoint,
-)
+"""Training engine: Runner (held work_dir, safe checkpoint I/O), hooks, optimizer wrappers."""
+from mmcls_convnext.checkpoint import CheckpointSaveError, atomic_torch_save, atomic_write_bytes
+
 from .config_validation import ConfigKeyError, validate_cfg_options, validate_config
 from .hooks import (
                             AtomicCheckpointHook,
@@ -21,13 +14,19 @@ from .optimizers import (
                             LearningRateDecayOptimWrapperConstructor,
                             amp_optim_wrapper_cfg,
 )
-from .runner import ClsRunner
+from .runner import ClsRunner, RunCheckpoint
 from .tta import AverageClsScoreTTA, default_tta_pipeline
+from .work_dir import (
+                            WorkDirLock,
+                            WorkDirLockedError,
+                            check_work_dir_writable,
+                            find_latest_checkpoint,
+)
 
 __all__ = [
-    'RUN_CHECKPOINT_SAFE_GLOBALS', 'CheckpointSaveError', 'atomic_torch_save',
-    'atomic_write_bytes', 'check_work_dir_writable', 'find_latest_checkpoint',
-    'load_run_checkpoint', 'ConfigKeyError', 'validate_cfg_options', 'validate_config',
+    'CheckpointSaveError', 'atomic_torch_save', 'atomic_write_bytes',
+    'check_work_dir_writable', 'find_latest_checkpoint', 'WorkDirLock', 'WorkDirLockedError',
+    'RunCheckpoint', 'ConfigKeyError', 'validate_cfg_options', 'validate_config',
     'AtomicCheckpointHook', 'EpochReseedHook', 'FiniteLossHook', 'NonFiniteLossError',
     'seed_worker', 'CPUAmpOptimWrapper', 'LearningRateDecayOptimWrapperConstructor',
     'amp_optim_wrapper_cfg', 'ClsRunner', 'AverageClsScoreTTA', 'default_tta_pipeline'

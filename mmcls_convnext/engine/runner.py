@@ -2,23 +2,31 @@
 
 What it changes, and why (mmengine 0.10.7 on torch >= 2.6, see docs/troubleshooting.md):
 
-* **atomic saves** - every checkpoint is written to a temp file, fsync'ed and renamed, so a
-  crash never leaves a half-written ``epoch_N.pth``; a failed save raises
-  :class:`CheckpointSaveError` and leaves earlier checkpoints intact.
-* **safe loads** - ``--resume`` loads the run's checkpoints with ``weights_only=True`` plus a
-  narrow allow-list (:data:`RUN_CHECKPOINT_SAFE_GLOBALS`); ``load_from`` and test checkpoints go
-  through :func:`mmcls_convnext.zoo.load_checkpoint`. ``weights_only=False`` is only used with
-  ``trust_checkpoint=True`` (``--trust-checkpoint``), and that is logged.
+* **one run per work_dir** - a training runner holds an OS lock on its work_dir
+  (:class:`WorkDirLock`); a second training run into it is refused with the holder's pid and
+  command. The lock goes away with the process (also after ``kill -9``).
+* **atomic saves of plain data** - every checkpoint is converted to plain data
+  (:func:`mmcls_convnext.checkpoint.to_plain`: message hub, numpy values, RNG states), written
+  to a temp file, fsync'ed and renamed, so a crash never leaves a half-written ``epoch_N.pth``
+  and the file loads with a plain ``torch.load(weights_only=True)``. A failed save raises
+  :class:`CheckpointSaveError` and leaves earlier checkpoints intact; Ctrl-C during a save is a
+  ``KeyboardInterrupt``, not mmengine's "Failed to format the config file".
+* **safe loads** - ``--resume``, ``load_from`` and ``tools/test.py`` files are all read by
+  :func:`mmcls_convnext.zoo.load_checkpoint` (``weights_only=True``; never ``False``). A resume
+  is marked by its argument (:class:`RunCheckpoint`), not by runner state: it restores every key
+  strictly; other loads go through the zoo's explained key matching.
 * **work_dir** is checked for writability before anything is built.
 * **CPU distributed** - with ``launcher='pytorch'`` and no CUDA, the gloo process group is
   initialised here and DDP gets ``device_ids=None``.
-* **default safety hooks** - :class:`FiniteLossHook` (stop on NaN/inf loss) and
-  :class:`EpochReseedHook` (exact resume) are added unless the config already lists them; the
-  train dataloader gets :func:`seed_worker` as its default ``worker_init_fn``.
+* **default safety hooks** - :class:`FiniteLossHook` (stop on NaN/inf loss),
+  :class:`EpochReseedHook` (exact resume) and :class:`DatasetCheckHook` (class maps, labels vs
+  ``num_classes``) are added unless the config already lists them; the train dataloader gets
+  :func:`seed_worker` as its default ``worker_init_fn``.
 """
 import copy
 import os
 import os.path as osp
+from contextvars import ContextVar
 from typing import Any, Callable, Dict, Optional, Union
 
 import torch
@@ -28,24 +36,35 @@ from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-from mmcls_convnext.registry import RUNNERS
-
-from .checkpoint_io import (
-    check_work_dir_writable,
+from mmcls_convnext.checkpoint import (
+    CheckpointError,
     commit_atomically,
-    find_latest_checkpoint,
-    is_inside,
-    load_run_checkpoint,
-    load_untrusted_checkpoint,
     remove_stale_temp_files,
+    to_plain,
 )
+from mmcls_convnext.registry import RUNNERS
+from mmcls_convnext.zoo import load_checkpoint as read_user_checkpoint
+from mmcls_convnext.zoo import load_model_weights
+
 from .config_validation import validate_config
 from .console import console_mode, install_console_filter
 from .hooks.reseed_hook import seed_worker
-from .message_hub_state import message_hub_from_plain, message_hub_to_plain
 from .optimizers.cpu_amp_optim_wrapper import amp_optim_wrapper_cfg
+from .work_dir import WorkDirLock, check_work_dir_writable, find_latest_checkpoint
 
 _DEFAULT_SAFETY_HOOKS = ('FiniteLossHook', 'EpochReseedHook', 'DatasetCheckHook')
+_RANK_VARS = {'pytorch': 'RANK', 'slurm': 'SLURM_PROCID', 'mpi': 'OMPI_COMM_WORLD_RANK'}
+# from_cfg(cfg, hold_work_dir=...) -> __init__: mmengine's from_cfg passes a fixed argument list
+_HOLD_FROM_CFG: ContextVar[Optional[bool]] = ContextVar('hold_work_dir', default=None)
+
+
+class RunCheckpoint(str):
+    """The path of a training checkpoint being resumed.
+
+    :meth:`ClsRunner.resume` hands mmengine's ``Runner.resume`` this ``str`` subclass, and
+    mmengine passes it on to :meth:`ClsRunner.load_checkpoint`: the argument itself says that
+    the file must restore the run exactly, so no runner attribute has to be set and reset.
+    """
 
 
 def _hook_type_name(hook: Union[dict, Any]) -> str:
@@ -55,27 +74,56 @@ def _hook_type_name(hook: Union[dict, Any]) -> str:
     return type(hook).__name__
 
 
+def _launch_rank(launcher: str) -> int:
+    """This process's global rank as the launcher set it (before the process group exists)."""
+    value = os.environ.get(_RANK_VARS.get(launcher, ''), '0')
+    return int(value) if value.isdigit() else 0
+
+
+def _check_run_checkpoint(checkpoint: Dict[str, Any], filename: str) -> None:
+    meta = checkpoint.get('meta')
+    missing = [k for k in ('state_dict', 'message_hub') if not isinstance(checkpoint.get(k),
+                                                                          dict)]
+    if not isinstance(meta, dict) or not all(isinstance(meta.get(k), int)
+                                             for k in ('epoch', 'iter')):
+        missing.append("meta['epoch'] / meta['iter']")
+    if missing:
+        raise CheckpointError(
+            f'Cannot resume from {filename}: it is not a training checkpoint (no {missing}). To '
+            'start a new run from its weights use load_from (--cfg-options load_from=PATH) '
+            'instead of --resume.')
+
+
 @RUNNERS.register_module()
 class ClsRunner(Runner):
-    """mmengine ``Runner`` with atomic checkpoints, safe loading and gloo on CPU.
+    """mmengine ``Runner`` with a held work_dir, atomic plain-data checkpoints, safe loading
+    and gloo on CPU.
 
     Accepts every argument of :class:`mmengine.runner.Runner`, plus:
 
     Args:
-        trust_checkpoint: allow ``weights_only=False`` for ``load_from`` (arbitrary code may run
-            when the file is unpickled). Off by default; logged when used.
         add_safety_hooks: add :class:`FiniteLossHook`, :class:`EpochReseedHook` and
             :class:`DatasetCheckHook` when the config does not list them.
+        hold_work_dir: take the work_dir lock (:class:`WorkDirLock`) for this run. Default:
+            when the runner can train (``train_cfg`` and ``train_dataloader`` given). Pass
+            False for a runner that only evaluates. Only global rank 0 takes it.
     """
 
-    def __init__(self, *args: Any, trust_checkpoint: bool = False,
-                 add_safety_hooks: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, add_safety_hooks: bool = True,
+                 hold_work_dir: Optional[bool] = None, **kwargs: Any) -> None:
         work_dir = kwargs.get('work_dir', args[1] if len(args) > 1 else None)
+        self._work_dir_lock: Optional[WorkDirLock] = None
+        if hold_work_dir is None:
+            hold_work_dir = _HOLD_FROM_CFG.get()
         if work_dir is not None:
             check_work_dir_writable(osp.abspath(work_dir))
-        self._trust_checkpoint = bool(trust_checkpoint)
+            trains = kwargs.get('train_cfg') is not None and kwargs.get(
+                'train_dataloader') is not None
+            if (trains if hold_work_dir is None else hold_work_dir) and _launch_rank(
+                    kwargs.get('launcher', 'none')) == 0:
+                # before mmengine writes anything (log file, config dump) into the folder
+                self._work_dir_lock = WorkDirLock(osp.abspath(work_dir))
         self._add_safety_hooks = bool(add_safety_hooks)
-        self._resuming = False
         loader = kwargs.get('train_dataloader')
         if isinstance(loader, dict) and 'worker_init_fn' not in loader:
             loader = copy.deepcopy(loader)
@@ -86,23 +134,45 @@ class ClsRunner(Runner):
                 and not torch.cuda.is_available()):
             # mmengine's AmpOptimWrapper asserts CUDA; bf16 -> CPU autocast, fp16 -> clear error
             kwargs['optim_wrapper'] = amp_optim_wrapper_cfg(optim, cuda=False)
-        super().__init__(*args, **kwargs)
-        if self._trust_checkpoint:
-            self.logger.warning('trust_checkpoint=True: load_from files are unpickled with '
-                                'weights_only=False (arbitrary code can run). Only use this for '
-                                'files you produced yourself.')
+        try:
+            super().__init__(*args, **kwargs)
+        except BaseException:
+            self.release_work_dir()
+            raise
 
     @classmethod
-    def from_cfg(cls, cfg) -> 'ClsRunner':
-        """Build from a config, validating its top-level keys first (typos -> ValueError)."""
+    def from_cfg(cls, cfg, hold_work_dir: Optional[bool] = None) -> 'ClsRunner':
+        """Build from a config, validating its top-level keys first (typos -> ValueError).
+
+        Args:
+            cfg: the config.
+            hold_work_dir: as for the constructor (default: when the runner can train).
+        """
         validate_config(cfg)
-        trust = bool(cfg.get('trust_checkpoint', False))
-        runner = super().from_cfg(cfg)
-        if trust and not runner._trust_checkpoint:
-            runner._trust_checkpoint = True
-            runner.logger.warning('trust_checkpoint=True: load_from files are unpickled with '
-                                  'weights_only=False (arbitrary code can run).')
-        return runner
+        if cfg.get('trust_checkpoint'):
+            raise ValueError(
+                'trust_checkpoint was removed: checkpoint files are never unpickled with '
+                'weights_only=False any more. Our own checkpoints and mmengine training '
+                'checkpoints load without it; for another file, save its tensors as a plain '
+                'state dict. Remove trust_checkpoint from the config.')
+        token = _HOLD_FROM_CFG.set(hold_work_dir)
+        try:
+            return super().from_cfg(cfg)
+        finally:
+            _HOLD_FROM_CFG.reset(token)
+
+    def release_work_dir(self) -> None:
+        """Release the work_dir lock (done when :meth:`train` returns or raises)."""
+        if self._work_dir_lock is not None:
+            self._work_dir_lock.release()
+            self._work_dir_lock = None
+
+    def train(self) -> torch.nn.Module:
+        """Train (mmengine's loop); the work_dir is released however it ends."""
+        try:
+            return super().train()
+        finally:
+            self.release_work_dir()
 
     # ------------------------------------------------------------------ environment
     def build_logger(self, log_level: Union[int, str] = 'INFO', log_file: Optional[str] = None,
@@ -156,15 +226,19 @@ class ClsRunner(Runner):
 
     # ------------------------------------------------------------------ saving
     def call_hook(self, fn_name: str, **kwargs) -> None:
-        """Call hooks; after ``before_save_checkpoint`` make the message hub plain data.
+        """Call hooks; after ``before_save_checkpoint`` turn the checkpoint into plain data.
 
-        With the message hub's ``HistoryBuffer``/numpy objects replaced by tensors and Python
-        values, the file loads with a plain ``torch.load(weights_only=True)`` anywhere.
+        Everything the hooks added is converted too (message hub, numpy values, RNG states),
+        so the file loads with a plain ``torch.load(weights_only=True)`` anywhere.
         """
         super().call_hook(fn_name, **kwargs)
-        if fn_name == 'before_save_checkpoint' and 'message_hub' in kwargs['checkpoint']:
+        if fn_name == 'before_save_checkpoint':
             checkpoint = kwargs['checkpoint']
-            checkpoint['message_hub'] = message_hub_to_plain(checkpoint['message_hub'])
+            plain, dropped = to_plain(dict(checkpoint))
+            checkpoint.clear()
+            checkpoint.update(plain)
+            if dropped:
+                self.logger.debug(f'Not saved (functions are rebuilt from the config): {dropped}')
 
     @master_only
     def save_checkpoint(self, out_dir: str, filename: str, file_client_args=None,
@@ -179,17 +253,22 @@ class ClsRunner(Runner):
                                     backend_args=backend_args, **kwargs)
             return
         final_path = osp.join(out_dir, filename)
-        tmp_name = f'.{filename}.{os.getpid()}.tmp'
+
+        def write(tmp_path: str) -> None:
+            try:
+                super(ClsRunner, self).save_checkpoint(out_dir, osp.basename(tmp_path), **kwargs)
+            except SyntaxError as exc:  # mmengine turns Ctrl-C inside yapf into this
+                if isinstance(exc.__context__, KeyboardInterrupt):
+                    raise KeyboardInterrupt(f'while saving {final_path}') from None
+                raise
 
         def describe(exc: OSError, directory: str) -> str:
             return (f'Could not save checkpoint "{final_path}": {exc.strerror or exc}. Earlier '
                     f'checkpoints in "{out_dir}" are intact; free disk space or choose another '
                     '--work-dir, then --resume.')
 
-        commit_atomically(final_path,
-                          lambda _: super(ClsRunner, self).save_checkpoint(out_dir, tmp_name,
-                                                                           **kwargs),
-                          describe, tmp_path=osp.join(out_dir, tmp_name))
+        commit_atomically(final_path, write, describe,
+                          tmp_path=osp.join(out_dir, f'.{filename}.{os.getpid()}.tmp'))
 
     # ------------------------------------------------------------------ loading
     def load_or_resume(self) -> None:
@@ -214,72 +293,45 @@ class ClsRunner(Runner):
     def resume(self, filename: str, resume_optimizer: bool = True,
                resume_param_scheduler: bool = True,
                map_location: Union[str, Callable] = 'default') -> None:
-        """Resume training state; the file is read with the narrow allow-list loader."""
-        if not is_inside(filename, self.work_dir):
-            self.logger.warning(f'Resuming from "{filename}", outside this run\'s work_dir '
-                                f'"{self.work_dir}"; it is loaded with weights_only=True and the '
-                                'training-checkpoint allow-list.')
+        """Resume training state from ``filename`` (read safely, restored strictly)."""
         loader = self.cfg.get('train_dataloader') or {}
         if loader.get('num_workers', 0) > 0 and loader.get('persistent_workers', False):
             self.logger.warning('Resuming with persistent_workers=True: the workers\' RNG '
                                 'state is not restored, so augmentations after the resume '
                                 'differ from an uninterrupted run. Use --no-persistent-workers '
                                 'for a bit-exact resume.')
-        self._resuming = True
-        try:
-            super().resume(filename, resume_optimizer, resume_param_scheduler, map_location)
-        finally:
-            self._resuming = False
-
-    def _read_checkpoint(self, filename: str, map_location: Any) -> Dict[str, Any]:
-        """Read ``filename`` with the loader its role calls for (see :meth:`load_checkpoint`)."""
-        if self._trust_checkpoint:
-            self.logger.warning(f'Loading "{filename}" with weights_only=False '
-                                '(--trust-checkpoint).')
-        if not self._resuming:
-            return load_untrusted_checkpoint(filename, map_location=map_location,
-                                             trust=self._trust_checkpoint)
-        if self._trust_checkpoint:
-            checkpoint = load_untrusted_checkpoint(filename, map_location=map_location,
-                                                   trust=True)
-        else:
-            checkpoint = load_run_checkpoint(filename, map_location=map_location)
-        if 'message_hub' in checkpoint:
-            checkpoint['message_hub'] = message_hub_from_plain(checkpoint['message_hub'])
-        return checkpoint
+        super().resume(RunCheckpoint(filename), resume_optimizer, resume_param_scheduler,
+                       map_location)
 
     def load_checkpoint(self, filename: str, map_location: Union[str, Callable] = 'cpu',
                         strict: bool = False, revise_keys: list = [(r'^module.', '')]  # noqa: B006
                         ) -> Dict[str, Any]:
-        """Load weights safely.
+        """Load a checkpoint file (path or URL), read under the package's one safe policy.
 
-        During ``resume`` the file is a training checkpoint: ``weights_only=True`` with the
-        allow-list, and every key must match. Otherwise (``load_from``, ``tools/test.py``) it is a
-        user file: the zoo loader (``weights_only=True``). ``trust_checkpoint`` switches both to
-        ``weights_only=False`` (logged). With ``strict=False`` a head of another shape is dropped
+        A :class:`RunCheckpoint` (from :meth:`resume`) must be a training checkpoint and every
+        weight must match. Any other file (``load_from``, ``tools/test.py``) goes through the
+        zoo's explained key matching: with ``strict=False`` a head of another shape is dropped
         with a warning (fine-tuning on new classes); ``strict=True`` makes it an error.
         """
         if map_location == 'default' or callable(map_location):
             map_location = 'cpu'
-        checkpoint = self._read_checkpoint(filename, map_location)
+        checkpoint = read_user_checkpoint(filename, map_location)
+        resuming = isinstance(filename, RunCheckpoint)
+        if resuming:
+            _check_run_checkpoint(checkpoint, filename)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
         if isinstance(model, BaseTTAModel):  # tools/test.py --tta: weights of the wrapped model
             model = model.module
-        if self._resuming:
+        if resuming:
             checkpoint = _load_checkpoint_to_model(model, checkpoint, strict=True,
                                                    revise_keys=revise_keys)
         else:
-            from mmcls_convnext.zoo import CheckpointError, load_model_weights
-            try:
-                load_model_weights(model, checkpoint, allow_head_mismatch=not strict)
-            except CheckpointError as exc:  # name the file: the zoo only saw a dict
-                raise type(exc)(f'{filename}: {exc}') from exc
+            load_model_weights(model, checkpoint, allow_head_mismatch=not strict,
+                               source=str(filename))
         self._has_loaded = True
         self.logger.info(f'Loaded checkpoint from {filename}')
         return checkpoint
-
-
 
 
 __all__ = ['ClsRunner']

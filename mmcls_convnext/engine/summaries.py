@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 
-from .checkpoint_io import find_latest_checkpoint
+from .work_dir import find_latest_checkpoint
 
 _WIDTH = 72
 _NOT_METRICS = ('time', 'data_time')

@@ -1,8 +1,14 @@
 """Model zoo: metafile data, verified weight downloads, safe checkpoint loading, converters."""
+from mmcls_convnext.checkpoint.errors import (
+    CheckpointError,
+    CheckpointNotFoundError,
+    ChecksumError,
+    WeightsDownloadError,
+)
+
 from .checkpoint import load_checkpoint
 from .convert import LAYOUTS, convert_state_dict, detect_layout, unwrap_state_dict
 from .download import download_weights, get_cache_dir, sha256_of, verify_file_hash
-from .errors import CheckpointError, CheckpointNotFoundError, ChecksumError, WeightsDownloadError
 from .initializer import VerifiedPretrainedInit
 from .loading import load_model_weights
 from .model_index import (

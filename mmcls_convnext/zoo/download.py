@@ -1,11 +1,24 @@
-"""Download checkpoints into a local cache, atomically, and verify their sha256 every time.
+"""Download checkpoints into a local cache that serves exactly the file the user asked for.
 
 Cache directory: ``$MMCLS_CONVNEXT_HOME/checkpoints`` when that variable is set, else torch.hub's
-``$TORCH_HOME/hub/checkpoints``. A file whose name ends in ``-<8 hex>.pth`` (the OpenMMLab
-convention) must have a sha256 starting with those 8 hex digits: this is checked after a
-download **and each time a cached or local file is used** (torch.hub skips the latter).
+``$TORCH_HOME/hub/checkpoints``. Entries:
 
-Offline use: set ``MMCLS_CONVNEXT_OFFLINE=1`` to forbid network access; ``MMCLS_CONVNEXT_MIRROR``
+- a file name ending in ``-<8 hex>.pth`` (the OpenMMLab convention) names its content: the
+  entry is ``<cache>/<file name>`` whatever URL or mirror it came from, and its sha256 must
+  start with those 8 hex digits;
+- any other file name is keyed by its URL: ``<cache>/<stem>.url-<12 hex of sha256(URL)><ext>``,
+  so two URLs ending in the same ``w.pth`` never share an entry;
+- beside each downloaded file, ``<entry>.sha256`` records its full sha256 and URL.
+
+Every use re-verifies what can be verified (the name's hash prefix and the recorded sha256).
+A download is committed only when it is complete: the Content-Length matched, or the name's
+hash matched, or - with neither - the stream ended and the file parses as a checkpoint. A cut
+transfer is retried (3 attempts), never cached. Files are written atomically (temp file, fsync,
+rename) with mode 0644; temp files of killed downloads are removed on the next call. Besides the
+per-read ``timeout``, a total deadline bounds each download (default 60 s + 180 s per 100 MB;
+``MMCLS_CONVNEXT_DOWNLOAD_DEADLINE`` = seconds overrides it).
+
+Offline use: ``MMCLS_CONVNEXT_OFFLINE=1`` forbids network access; ``MMCLS_CONVNEXT_MIRROR``
 (a base URL or ``file://`` folder) replaces the directory part of every download URL.
 """
 import hashlib
@@ -15,21 +28,39 @@ import os.path as osp
 import re
 import socket
 import sys
-import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional
 
 import torch
 
-from .errors import CheckpointError, ChecksumError, WeightsDownloadError
+from mmcls_convnext.checkpoint import (
+    CheckpointError,
+    CheckpointSaveError,
+    ChecksumError,
+    WeightsDownloadError,
+    atomic_write_bytes,
+    commit_atomically,
+    expected_hash,
+    read_checkpoint,
+    remove_stale_temp_files,
+    sha256_of,
+    verify_file_hash,
+)
 
 ENV_HOME = 'MMCLS_CONVNEXT_HOME'
 ENV_OFFLINE = 'MMCLS_CONVNEXT_OFFLINE'
 ENV_MIRROR = 'MMCLS_CONVNEXT_MIRROR'
-HASH_RE = re.compile(r'-([0-9a-f]{8})\.(pth|pt)$')
-_CHUNK = 1 << 20
+ENV_DEADLINE = 'MMCLS_CONVNEXT_DOWNLOAD_DEADLINE'
+ATTEMPTS = 3
+_READ = 1 << 16
+_BASE_DEADLINE_S = 60.0
+_DEADLINE_S_PER_100MB = 180.0
+
+__all__ = ['download_weights', 'get_cache_dir', 'cache_path', 'is_url', 'offline_mode',
+           'expected_hash', 'sha256_of', 'verify_file_hash']
 
 
 def get_cache_dir() -> str:
@@ -48,35 +79,30 @@ def offline_mode() -> bool:
     return os.environ.get(ENV_OFFLINE, '').strip().lower() in ('1', 'true', 'yes', 'on')
 
 
-def expected_hash(file_name: str) -> Optional[str]:
-    """The sha256 prefix encoded in a file name (``..._20221207-998cf3e9.pth``), or None."""
-    match = HASH_RE.search(osp.basename(file_name))
-    return match.group(1) if match else None
+def _file_name(url: str) -> str:
+    name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit('/', 1)[-1])
+    if not name or name in ('.', '..'):
+        raise ValueError(f'Cannot derive a file name from the URL {url!r}.')
+    return name
 
 
-def sha256_of(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
+def cache_path(url: str) -> str:
+    """Where the cache keeps ``url``'s file (see the module doc for the naming)."""
+    name = _file_name(url)
+    if expected_hash(name) is not None:
+        return osp.join(get_cache_dir(), name)
+    stem, ext = osp.splitext(name)
+    key = hashlib.sha256(url.encode()).hexdigest()[:12]
+    return osp.join(get_cache_dir(), f'{stem}.url-{key}{ext}')
 
 
-def verify_file_hash(path: str) -> None:
-    """Check a file against the sha256 prefix in its name; files without one pass.
-
-    Raises:
-        ChecksumError: naming the file, the expected prefix and the actual hash.
-    """
-    expected = expected_hash(path)
-    if expected is None:
-        return
-    actual = sha256_of(path)
-    if not actual.startswith(expected):
-        raise ChecksumError(
-            f'Checksum mismatch for {path}: its name says sha256 starts with {expected}, but the '
-            f'file hashes to {actual}. The file is corrupt or was replaced; delete it and '
-            'download it again (or use the genuine file).')
+def _recorded_sha256(target: str) -> Optional[str]:
+    try:
+        with open(target + '.sha256', encoding='utf-8') as f:
+            digest = f.read().split()[0]
+    except (OSError, IndexError):
+        return None
+    return digest if re.fullmatch(r'[0-9a-f]{64}', digest) else None
 
 
 def _apply_mirror(url: str, url_mapping: Optional[Dict[str, str]]) -> str:
@@ -91,14 +117,24 @@ def _apply_mirror(url: str, url_mapping: Optional[Dict[str, str]]) -> str:
 
 def _offline_message(url: str, target: str, model_name: Optional[str], reason: str) -> str:
     who = f'the weights of model {model_name!r}' if model_name else 'the checkpoint'
+    check = ('it is verified against the sha256 prefix in its name' if expected_hash(target)
+             else 'a file placed there by hand is used as it is')
     return (
         f'Cannot download {who} from {url}: {reason}. Fixes: (1) download the file elsewhere and '
-        f'put it at exactly {target} (it is verified against the sha256 prefix in its name); '
+        f'put it at exactly {target} ({check}); '
         '(2) pass a local file instead (e.g. get_model(..., pretrained="/path/to/file.pth")); '
         f'(3) point {ENV_MIRROR} at a mirror base URL or file:// folder holding the same file '
         'name, or pass url_mapping={original_prefix: mirror_prefix}; '
         f'(4) set {ENV_HOME} to a folder whose checkpoints/ subfolder holds the file. '
         'Random weights are never used in place of a failed download.')
+
+
+class _Incomplete(Exception):
+    """The transfer ended before the file was complete (retried)."""
+
+
+class _DeadlineExceeded(Exception):
+    """The download took longer than its total deadline (not retried)."""
 
 
 class _Progress:
@@ -126,84 +162,155 @@ class _Progress:
             sys.stderr.write('\n')
 
 
+def _deadline_rule(deadline: Optional[float]) -> Callable[[int], float]:
+    """Seconds allowed for a transfer of ``n`` bytes (the Content-Length, or bytes so far)."""
+    if deadline is None and os.environ.get(ENV_DEADLINE):
+        try:
+            deadline = float(os.environ[ENV_DEADLINE])
+        except ValueError as exc:
+            raise ValueError(f'{ENV_DEADLINE} must be a number of seconds; got '
+                             f'{os.environ[ENV_DEADLINE]!r}.') from exc
+    if deadline is not None:
+        return lambda n: deadline
+    return lambda n: _BASE_DEADLINE_S + _DEADLINE_S_PER_100MB * n / 1e8
+
+
+def _stream(response, out, name: str, progress: bool, allowed: Callable[[int], float],
+            started: float, timeout: float) -> tuple:
+    """Copy the body into ``out``; returns (bytes, sha256 hex, Content-Length or None)."""
+    length = response.headers.get('Content-Length')
+    total = int(length) if length and length.isdigit() else None
+    read = getattr(response, 'read1', response.read)  # read1: returns as soon as data arrives
+    digest, done, bar = hashlib.sha256(), 0, _Progress(total, name, progress)
+    try:
+        while True:
+            chunk = read(_READ)
+            if not chunk:
+                break
+            out.write(chunk)
+            digest.update(chunk)
+            done += len(chunk)
+            bar.update(len(chunk))
+            elapsed = time.monotonic() - started
+            if elapsed > allowed(total if total is not None else done):
+                raise _DeadlineExceeded(f'the download exceeded its total deadline of '
+                                   f'{allowed(total or done):g} s ({done} bytes in '
+                                   f'{elapsed:.0f} s; set {ENV_DEADLINE}=SECONDS to allow more)')
+    except socket.timeout as exc:
+        raise _Incomplete(f'no data for {timeout:g} s after {done} bytes') from exc
+    except (http.client.IncompleteRead, ConnectionError) as exc:
+        raise _Incomplete(f'the connection broke after {done} bytes '
+                          f'({type(exc).__name__})') from exc
+    finally:
+        bar.close()
+    if total is not None and done != total:
+        raise _Incomplete(f'the connection ended after {done} of {total} bytes')
+    return done, digest.hexdigest(), total
+
+
+def _check_complete(tmp: str, name: str, done: int, digest: str, total: Optional[int],
+                    source: str) -> None:
+    expected = expected_hash(name)
+    if expected is not None and not digest.startswith(expected):
+        raise ChecksumError(
+            f'Checksum mismatch for {name} downloaded from {source}: expected sha256 '
+            f'starting with {expected}, got {digest}. The download was discarded; the server '
+            'or mirror serves a different file.')
+    if done == 0:
+        raise _Incomplete('the server sent 0 bytes')
+    if expected is None and total is None:  # nothing to compare with: it must parse
+        try:
+            read_checkpoint(tmp, hash_verified=True, safetensors=name.endswith('.safetensors'))
+        except CheckpointError as exc:
+            raise _Incomplete(f'the transfer ended after {done} bytes without a Content-Length '
+                              f'and the file does not parse as a checkpoint ({exc})') from exc
+
+
+def _fetch_once(source: str, target: str, name: str, progress: bool, timeout: float,
+                allowed: Callable[[int], float], started: float,
+                fail: Callable[[str], Exception]) -> None:
+    """Download ``source`` into ``target`` (atomically, with its ``.sha256`` record)."""
+
+    def write(tmp: str) -> None:
+        try:
+            with open(tmp, 'wb') as out, urllib.request.urlopen(source,
+                                                               timeout=timeout) as response:
+                done, digest, total = _stream(response, out, name, progress, allowed, started,
+                                              timeout)
+        except urllib.error.HTTPError as exc:
+            raise fail(f'HTTP {exc.code} {exc.reason}') from exc
+        except urllib.error.URLError as exc:
+            raise fail(f'network error ({exc.reason})') from exc
+        except _DeadlineExceeded as exc:
+            raise fail(str(exc)) from exc
+        except socket.timeout as exc:
+            raise fail(f'network error (no data for {timeout:g} s)') from exc
+        except (ConnectionError, http.client.HTTPException) as exc:
+            raise fail(f'network error ({exc})') from exc
+        _check_complete(tmp, name, done, digest, total, source)
+        atomic_write_bytes(f'{digest}  {source}\n'.encode(), target + '.sha256')
+
+    def describe(exc: OSError, directory: str) -> str:
+        return (f'Cannot write into the weights cache {directory} ({exc.strerror or exc}). '
+                f'Set {ENV_HOME} to a writable folder, or pass a local file.')
+
+    commit_atomically(target, write, describe)
+
+
 def download_weights(url: str,
                      *,
                      model_name: Optional[str] = None,
                      url_mapping: Optional[Dict[str, str]] = None,
                      progress: bool = True,
-                     timeout: float = 30.0) -> str:
+                     timeout: float = 30.0,
+                     deadline: Optional[float] = None) -> str:
     """Return the local path of ``url``'s file, downloading it into the cache if needed.
 
-    The cached copy is re-verified against the hash in its name on every call.
+    The cached copy is re-verified (name hash, recorded sha256) on every call.
 
     Args:
-        url: the original download URL (its file name names the cache entry).
+        url: the original download URL (it keys the cache entry, see the module doc).
         model_name: zoo name, used in error messages.
         url_mapping: ``{url prefix: replacement prefix}`` tried before the mirror env var.
         progress: show a progress line on stderr.
-        timeout: socket timeout in seconds.
+        timeout: seconds one read may wait for data.
+        deadline: seconds the whole download may take (default: see the module doc).
 
     Raises:
-        ChecksumError: the cached or downloaded file does not match its name's hash.
-        WeightsDownloadError: offline mode or a network/HTTP failure; the message says where to
-            put the file by hand.
+        ChecksumError: the cached or downloaded file does not match its hash.
+        WeightsDownloadError: offline mode, a network/HTTP failure, the deadline, or a transfer
+            cut off on every attempt; the message says where to put the file by hand.
+        CheckpointError: the cache folder is not writable.
     """
-    file_name = urllib.parse.unquote(url.rsplit('/', 1)[-1])
-    if not file_name:
-        raise ValueError(f'Cannot derive a file name from the URL {url!r}.')
-    cache_dir = get_cache_dir()
-    target = osp.join(cache_dir, file_name)
+    target = cache_path(url)
+    cache_dir = osp.dirname(target)
+    remove_stale_temp_files(cache_dir)
     if osp.isfile(target):
-        verify_file_hash(target)
+        verify_file_hash(target, sha256=_recorded_sha256(target))
         return target
     source = _apply_mirror(url, url_mapping)
+
+    def fail(reason: str) -> WeightsDownloadError:
+        return WeightsDownloadError(_offline_message(source, target, model_name, reason))
+
     if offline_mode():
-        raise WeightsDownloadError(_offline_message(source, target, model_name,
-                                                    f'offline mode is set ({ENV_OFFLINE}=1)'))
+        raise fail(f'offline mode is set ({ENV_OFFLINE}=1)')
     try:
         os.makedirs(cache_dir, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f'.{file_name}.', suffix='.partial')
-    except OSError as e:
-        raise CheckpointError(f'Cannot write into the weights cache {cache_dir} ({e.strerror}). '
-                              f'Set {ENV_HOME} to a writable folder, or pass a local file.') from e
-    try:
-        digest = hashlib.sha256()
-        with os.fdopen(fd, 'wb') as out:
-            try:
-                with urllib.request.urlopen(source, timeout=timeout) as response:
-                    length = response.headers.get('Content-Length')
-                    total = int(length) if length and length.isdigit() else None
-                    bar = _Progress(total, file_name, progress)
-                    for chunk in iter(lambda: response.read(_CHUNK), b''):
-                        out.write(chunk)
-                        digest.update(chunk)
-                        bar.update(len(chunk))
-                    bar.close()
-            except urllib.error.HTTPError as e:
-                raise WeightsDownloadError(_offline_message(
-                    source, target, model_name, f'HTTP {e.code} {e.reason}')) from e
-            except (urllib.error.URLError, socket.timeout, ConnectionError,
-                    http.client.HTTPException) as e:
-                raise WeightsDownloadError(_offline_message(
-                    source, target, model_name,
-                    f'network error ({getattr(e, "reason", e)})')) from e
-            if total is not None and bar.done != total:
-                raise WeightsDownloadError(_offline_message(
-                    source, target, model_name,
-                    f'the connection ended after {bar.done} of {total} bytes'))
-            out.flush()
-            os.fsync(out.fileno())
-        expected = expected_hash(file_name)
-        actual = digest.hexdigest()
-        if expected is not None and not actual.startswith(expected):
-            raise ChecksumError(
-                f'Checksum mismatch for {file_name} downloaded from {source}: expected sha256 '
-                f'starting with {expected}, got {actual}. The download was discarded; the server '
-                'or mirror serves a different file.')
-        if osp.getsize(tmp) == 0:
-            raise CheckpointError(f'The download of {source} is empty (0 bytes); discarded.')
-        os.replace(tmp, target)  # atomic: the cache never holds a partial file
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-    return target
+    except OSError as exc:
+        raise CheckpointError(f'Cannot write into the weights cache {cache_dir} '
+                              f'({exc.strerror}). Set {ENV_HOME} to a writable folder, or pass '
+                              'a local file.') from exc
+    allowed, started = _deadline_rule(deadline), time.monotonic()  # one deadline for all tries
+    problems = []
+    for _ in range(ATTEMPTS):
+        try:
+            _fetch_once(source, target, _file_name(url), progress, timeout, allowed, started,
+                        fail)
+            return target
+        except _Incomplete as exc:
+            problems.append(str(exc))
+        except CheckpointSaveError as exc:
+            raise CheckpointError(exc.strerror) from exc
+    raise fail(f'the transfer was incomplete on all {ATTEMPTS} attempts (last: {problems[-1]}); '
+               'nothing was cached')

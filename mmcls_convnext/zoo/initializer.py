@@ -5,16 +5,19 @@ layout silently loads nothing) and does not re-check cached downloads. Registere
 name in our scope, this one downloads through :func:`download_weights` (sha256 checked on every
 use), reads with ``weights_only=True`` and loads with :func:`load_model_weights`' strict,
 explained key matching. A head of another size is skipped with one warning (fine-tuning).
+One INFO line says which local file was read (also when a URL was served from the cache or a
+mirror), how many tensors were loaded and what was left out.
 """
 from typing import Any, Optional
 
+from mmengine.logging import MMLogger
 from torch import nn
 
+from mmcls_convnext.checkpoint import CheckpointError, read_checkpoint
 from mmcls_convnext.registry import WEIGHT_INITIALIZERS
 
-from .checkpoint import load_checkpoint
 from .convert import unwrap_state_dict
-from .errors import CheckpointError
+from .download import download_weights, is_url
 from .loading import load_model_weights
 
 
@@ -39,17 +42,38 @@ class VerifiedPretrainedInit:
         self.map_location = map_location
 
     def __call__(self, module: nn.Module) -> None:
-        ckpt = load_checkpoint(self.checkpoint, self.map_location)
+        source = self.checkpoint
+        local = download_weights(source) if is_url(source) else source
+        ckpt = read_checkpoint(local, self.map_location, hash_verified=local != source)
         state_dict = unwrap_state_dict(ckpt)
         if self.prefix is not None:
             state_dict = {k[len(self.prefix):]: v for k, v in state_dict.items()
                           if k.startswith(self.prefix)}
             if not state_dict:
                 raise CheckpointError(
-                    f'No key of {self.checkpoint} starts with {self.prefix!r} (init_cfg prefix); '
+                    f'No key of {source} starts with {self.prefix!r} (init_cfg prefix); '
                     f'first keys: {list(unwrap_state_dict(ckpt))[:5]}.')
-        load_model_weights(module, {'state_dict': state_dict, 'meta': ckpt.get('meta', {})},
-                           allow_head_mismatch=True, model_name=self.checkpoint)
+        report = load_model_weights(module, {'state_dict': state_dict,
+                                             'meta': ckpt.get('meta', {})},
+                                    allow_head_mismatch=True, source=source)
+        MMLogger.get_current_instance().info(self._describe(module, local, report))
+
+    def _describe(self, module: nn.Module, local: str, report: dict) -> str:
+        origin = (f'{local} (the local copy of {self.checkpoint}: cache or mirror; the config '
+                  'shows the URL)' if local != self.checkpoint else local)
+        dropped = []
+        if report['head_dropped']:
+            dropped.append('the head (another shape: left at its initialisation)')
+        if report['ignored']:
+            dropped.append(f'{len(report["ignored"])} checkpoint key(s) not used by this '
+                           f'module, e.g. {report["ignored"][:3]}')
+        if report['kept_init']:
+            dropped.append(f'{len(report["kept_init"])} module key(s) kept at init, e.g. '
+                           f'{report["kept_init"][:3]}')
+        prefix = f' (keys under {self.prefix!r})' if self.prefix else ''
+        return (f'init_cfg Pretrained: loaded {report["loaded"]} tensors into '
+                f'{type(module).__name__} from {origin}{prefix}; '
+                + ('; '.join(dropped) if dropped else 'every key matched') + '.')
 
     def _get_init_info(self) -> str:
         return f'{self.__class__.__name__}: load from {self.checkpoint} (prefix {self.prefix})'

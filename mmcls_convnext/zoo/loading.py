@@ -21,23 +21,47 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 import torch
 from torch import nn
 
+from mmcls_convnext.checkpoint import CheckpointError
+
 from .checkpoint import load_checkpoint
 from .convert import CONVERTER_CMD, detect_layout, unwrap_state_dict
-from .errors import CheckpointError
 
+_GIVEN = 'the given checkpoint'
 _OUT_NORM = re.compile(r'^(backbone\.)?norm\d+\.(weight|bias)$')
 
 
-def _layout_hint(sd: Mapping[str, torch.Tensor]) -> str:
+def _layout_of(sd: Mapping[str, torch.Tensor]) -> Optional[str]:
+    """The detected layout, or None when it is not recognised."""
     try:
-        layout = detect_layout(sd)
-    except ValueError as e:
-        return f' {e}'
-    if layout == 'mmcls':
-        return ''
-    return (f' The checkpoint is in the {layout!r} layout: convert it with '
-            f'`{CONVERTER_CMD.format(src=layout)}` or '
+        return detect_layout(sd)
+    except ValueError:
+        return None
+
+
+def _subject(where: str) -> str:
+    """'Checkpoint PATH' for a path, 'The given checkpoint' for a dict."""
+    return 'The given checkpoint' if where == _GIVEN else f'Checkpoint {where}'
+
+
+def _foreign_layout_error(where: str, layout: str, sd: Mapping[str, torch.Tensor]) -> str:
+    what = {'official': 'an official facebookresearch ConvNeXt checkpoint: {"model": ...} with '
+                        'dwconv / pwconv keys',
+            'hf': 'a Hugging Face transformers ConvNext state dict',
+            'timm': 'a timm state dict', 'torchvision': 'a torchvision state dict'}[layout]
+    command = CONVERTER_CMD.format(src=layout)
+    if where != _GIVEN:
+        command = command.replace('IN.pth', where)
+    return (f'{_subject(where)} is in the {layout!r} layout ({what}; first keys: '
+            f'{list(sd)[:3]}), not in this toolbox\'s: convert it with `{command}` and pass '
+            'OUT.pth, or convert in Python with '
             f'`mmcls_convnext.zoo.convert_state_dict(ckpt, src={layout!r})`.')
+
+
+def _check_tensors(sd: Mapping, where: str) -> None:
+    bad = [k for k, v in sd.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
+    if bad:
+        raise CheckpointError(f'{_subject(where)} is not a state dict: {len(bad)} entries are '
+                              f'not name -> tensor pairs (first: {[repr(k) for k in bad[:3]]}).')
 
 
 def _adapt_prefix(sd: 'OrderedDict[str, Any]', model_keys: List[str]) -> Dict[str, List[str]]:
@@ -63,7 +87,8 @@ def load_model_weights(model: nn.Module,
                        *,
                        allow_head_mismatch: bool = False,
                        map_location: Any = 'cpu',
-                       model_name: Optional[str] = None) -> Dict[str, Any]:
+                       model_name: Optional[str] = None,
+                       source: Optional[str] = None) -> Dict[str, Any]:
     """Load weights into ``model`` (a classifier or a bare ConvNeXt backbone).
 
     Args:
@@ -74,6 +99,7 @@ def load_model_weights(model: nn.Module,
             is skipped with one warning (the model's head keeps its initialisation).
         map_location: for :func:`torch.load`.
         model_name: used in messages.
+        source: where a checkpoint dict came from (a path or URL), for messages.
 
     Returns:
         A report dict: ``loaded`` (number of tensors copied), ``head_dropped`` (bool),
@@ -87,76 +113,27 @@ def load_model_weights(model: nn.Module,
     """
     if isinstance(checkpoint_or_path, Mapping):
         ckpt = checkpoint_or_path
-        where = 'the given checkpoint'
+        where = source or _GIVEN
     else:
         ckpt = load_checkpoint(checkpoint_or_path, map_location, model_name=model_name)
         where = str(checkpoint_or_path)
     meta = ckpt.get('meta', {}) if isinstance(ckpt.get('meta'), Mapping) else {}
     sd = unwrap_state_dict(ckpt)
     if not sd:
-        raise CheckpointError(f'{where} holds an empty state dict.')
+        raise CheckpointError(f'{_subject(where)} holds an empty state dict.')
+    _check_tensors(sd, where)
+    layout = _layout_of(sd)
+    if layout not in (None, 'mmcls'):
+        raise CheckpointError(_foreign_layout_error(where, layout, sd))
     target = model.state_dict()
     notes = _adapt_prefix(sd, list(target))
-
-    is_head = lambda k: k.startswith('head.')  # noqa: E731
     for k in [k for k in sd if k.startswith('data_preprocessor.') and k not in target]:
         notes['ignored'].append(k)  # mean/std buffers some toolboxes save: not weights
         sd.pop(k)
-    missing = [k for k in target if k not in sd and not is_head(k)]
-    unexpected = [k for k in sd if k not in target and not is_head(k)]
-    new_norms = [k for k in missing if _OUT_NORM.match(k)]
-    extra_norms = [k for k in unexpected if _OUT_NORM.match(k)]
-    missing = [k for k in missing if k not in new_norms]
-    unexpected = [k for k in unexpected if k not in extra_norms]
-    shape_diff = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(target[k].shape)}'
-                  for k in sd if k in target and not is_head(k) and sd[k].shape != target[k].shape]
-    if missing or unexpected or shape_diff:
-        parts = []
-        if missing:
-            parts.append(f'{len(missing)} missing key(s), first: {missing[:5]}')
-        if unexpected:
-            parts.append(f'{len(unexpected)} unexpected key(s), first: {unexpected[:5]}')
-        if shape_diff:
-            parts.append(f'{len(shape_diff)} shape mismatch(es), first: {shape_diff[:3]}')
-        raise CheckpointError(f'Checkpoint {where} does not fit {model_name or "the model"}: '
-                              + '; '.join(parts) + '.' + _layout_hint(sd))
-
-    head_keys = [k for k in target if is_head(k)]
-    ckpt_head = [k for k in sd if is_head(k)]
-    kept_init: List[str] = []
-    head_dropped = False
-    if not head_keys and ckpt_head:  # a headless model (e.g. a backbone for features)
-        notes['ignored'] += ckpt_head
-        for k in ckpt_head:
-            sd.pop(k)
-    elif head_keys:
-        problem = None
-        if not ckpt_head:
-            problem = (f'the checkpoint has no head (model head: '
-                       f'{[tuple(target[k].shape) for k in head_keys]})')
-        else:
-            diffs = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(target[k].shape)}'
-                     for k in head_keys if k in sd and sd[k].shape != target[k].shape]
-            names = sorted(set(head_keys) ^ set(ckpt_head))
-            if diffs:
-                problem = 'head shapes differ (' + '; '.join(diffs) + ')'
-            elif names:
-                problem = f'head keys differ: {names}'
-        if problem:
-            if not allow_head_mismatch:
-                raise CheckpointError(
-                    f'Cannot load {where} into {model_name or type(model).__name__}: '
-                    f'{problem}. For inference the head must match: build the model with '
-                    'the checkpoint\'s num_classes. For fine-tuning on new classes pass '
-                    'allow_head_mismatch=True (get_model(..., head=dict(num_classes=N)) does).')
-            for k in ckpt_head:
-                sd.pop(k)
-            kept_init += head_keys
-            head_dropped = True
-            warnings.warn(f'Loading {where}: {problem}; the head is left at its '
-                          'initialisation (fine-tuning). All other weights were loaded.',
-                          stacklevel=2)
-
+    new_norms, extra_norms = _check_keys(sd, target, where, model_name)
+    kept_init, head_dropped = _match_head(sd, target, notes, where,
+                                          model_name or type(model).__name__,
+                                          allow_head_mismatch)
     if new_norms or extra_norms:
         warnings.warn(f'Loading {where}: output norms {new_norms} are not in the checkpoint and '
                       f'keep LayerNorm init (weight 1, bias 0); checkpoint norms {extra_norms} '
@@ -170,3 +147,77 @@ def load_model_weights(model: nn.Module,
     model.load_state_dict(full, strict=True)
     return dict(loaded=len(sd), head_dropped=head_dropped, ignored=notes['ignored'],
                 kept_init=kept_init, meta=dict(meta))
+
+
+def _is_head(key: str) -> bool:
+    return key.startswith('head.')
+
+
+def _check_keys(sd: Mapping, target: Mapping, where: str,
+                model_name: Optional[str]) -> 'tuple[List[str], List[str]]':
+    """Raise unless every non-head key matches; returns (new output norms, unused norms)."""
+    missing = [k for k in target if k not in sd and not _is_head(k)]
+    unexpected = [k for k in sd if k not in target and not _is_head(k)]
+    new_norms = [k for k in missing if _OUT_NORM.match(k)]
+    extra_norms = [k for k in unexpected if _OUT_NORM.match(k)]
+    missing = [k for k in missing if k not in new_norms]
+    unexpected = [k for k in unexpected if k not in extra_norms]
+    shape_diff = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(target[k].shape)}'
+                  for k in sd if k in target and not _is_head(k) and sd[k].shape != target[k].shape]
+    if missing or unexpected or shape_diff:
+        parts = []
+        if missing:
+            parts.append(f'{len(missing)} missing key(s), first: {missing[:5]}')
+        if unexpected:
+            parts.append(f'{len(unexpected)} unexpected key(s), first: {unexpected[:5]}')
+        if shape_diff:
+            parts.append(f'{len(shape_diff)} shape mismatch(es), first: {shape_diff[:3]}')
+        try:
+            detect_layout(sd)
+            hint = ''
+        except ValueError as exc:  # e.g. an FCMAE pre-training file: the message says why
+            hint = f' {exc}'
+        raise CheckpointError(f'{_subject(where)} does not fit {model_name or "the model"}: '
+                              + '; '.join(parts) + '.' + hint)
+    return new_norms, extra_norms
+
+
+def _head_problem(sd: Mapping, target: Mapping, head_keys: List[str],
+                  ckpt_head: List[str]) -> Optional[str]:
+    if not ckpt_head:
+        return (f'the checkpoint has no head (model head: '
+                f'{[tuple(target[k].shape) for k in head_keys]})')
+    diffs = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(target[k].shape)}'
+             for k in head_keys if k in sd and sd[k].shape != target[k].shape]
+    names = sorted(set(head_keys) ^ set(ckpt_head))
+    if diffs:
+        return 'head shapes differ (' + '; '.join(diffs) + ')'
+    if names:
+        return f'head keys differ: {names}'
+    return None
+
+
+def _match_head(sd: dict, target: Mapping, notes: Dict[str, List[str]], where: str,
+                model_name: str, allow_head_mismatch: bool) -> 'tuple[List[str], bool]':
+    """Apply the head policy to ``sd`` in place; returns (model keys kept at init, dropped?)."""
+    head_keys = [k for k in target if _is_head(k)]
+    ckpt_head = [k for k in sd if _is_head(k)]
+    if not head_keys:  # a headless model (e.g. a backbone for features)
+        notes['ignored'] += ckpt_head
+        for k in ckpt_head:
+            sd.pop(k)
+        return [], False
+    problem = _head_problem(sd, target, head_keys, ckpt_head)
+    if problem is None:
+        return [], False
+    if not allow_head_mismatch:
+        raise CheckpointError(
+            f'Cannot load {where} into {model_name}: {problem}. For inference the head must '
+            'match: build the model with the checkpoint\'s num_classes. For fine-tuning on new '
+            'classes pass allow_head_mismatch=True (get_model(..., head=dict(num_classes=N)) '
+            'does).')
+    for k in ckpt_head:
+        sd.pop(k)
+    warnings.warn(f'Loading {where}: {problem}; the head is left at its initialisation '
+                  '(fine-tuning). All other weights were loaded.', stacklevel=3)
+    return list(head_keys), True

@@ -54,3 +54,31 @@ def test_skipped_images_are_reported_after_the_epoch(tmp_path):
     runner, logged = fake_runner(train, train)
     DatasetCheckHook().after_train_epoch(runner)
     assert len(logged) == 1 and '1 of 3 images' in logged[0] and logged[0].startswith('Epoch 1')
+
+
+def test_labels_beyond_num_classes_without_class_names():
+    from mmcls_convnext.datasets.scan import DatasetError
+    from mmcls_convnext.engine.hooks.dataset_check_hook import check_labels_fit
+
+    class Labels:
+        metainfo = {}
+
+        def get_gt_labels(self):
+            return [0, 4, 2]
+
+    check_labels_fit(Labels(), num_classes=5, role='train')
+    with pytest.raises(DatasetError, match=r'The val dataset Labels has 5 classes, but the model '
+                       r'head predicts num_classes=3: labels 3\.\.4 can never be right'):
+        check_labels_fit(Labels(), num_classes=3, role='val')
+
+
+def test_head_larger_than_the_dataset_is_noted(tmp_path):
+    from torch import nn
+    train = make_split(tmp_path / 'train', ['cat', 'dog'])
+    runner, logged = fake_runner(train, train)
+    runner.model = nn.Module()
+    runner.model.head = SimpleNamespace(num_classes=10)
+    DatasetCheckHook().before_train(runner)
+    assert logged == [f'The train dataset CustomDataset "{tmp_path / "train"}" has 2 classes but '
+                      'the head predicts num_classes=10: 8 outputs are never trained. Set '
+                      'model.head.num_classes=2 unless this is intended.']

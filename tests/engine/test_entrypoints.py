@@ -95,8 +95,9 @@ def test_resume_garbage_checkpoint(cfg, tmp_path, capsys):
     (work_dir / 'epoch_1.pth').write_bytes(b'\x00' * 100)
     (work_dir / 'last_checkpoint').write_text(str(work_dir / 'epoch_1.pth'))
     assert train_entry.cli([cfg, '--work-dir', str(work_dir), '--resume']) == 1
-    assert (f'Cannot load checkpoint "{work_dir}/epoch_1.pth" (100 bytes): not a readable '
-            'training checkpoint') in _error(capsys)
+    assert (f'ERROR (CheckpointError): Cannot read checkpoint {work_dir}/epoch_1.pth (100 '
+            "bytes): it is not a PyTorch checkpoint (first bytes b'\\x00\\x00\\x00\\x00') "
+            '(UnpicklingError: Unsupported operand 0)') in _error(capsys)
 
 
 def test_test_tool_head_mismatch_is_error(cfg, tmp_path, capsys):
@@ -106,8 +107,9 @@ def test_test_tool_head_mismatch_is_error(cfg, tmp_path, capsys):
     assert test_entry.cli([cfg, str(tmp_path / 'five.pth'), '--work-dir',
                            str(tmp_path / 't')]) == 1
     line = _error(capsys)
-    assert line.startswith(f'ERROR (CheckpointError): {tmp_path / "five.pth"}: ')
-    assert 'head shapes differ (head.fc.weight: checkpoint (5, 64) vs model (3, 64)' in line
+    assert line.startswith(f'ERROR (CheckpointError): Cannot load {tmp_path / "five.pth"} into '
+                           'ImageClassifier: head shapes differ (head.fc.weight: checkpoint '
+                           '(5, 64) vs model (3, 64)')
 
 
 def test_show_without_display(cfg, tmp_path, monkeypatch):

@@ -8,7 +8,8 @@ import torch
 from mmengine.fileio.backends.local_backend import LocalBackend
 from mmengine.hooks import Hook
 
-from mmcls_convnext.engine import CheckpointSaveError, NonFiniteLossError, load_run_checkpoint
+from mmcls_convnext.checkpoint import read_checkpoint
+from mmcls_convnext.engine import CheckpointSaveError, NonFiniteLossError
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tiny_run import build_runner, train_losses  # noqa: E402
@@ -17,7 +18,8 @@ torch.set_num_threads(1)
 
 
 def _files(work_dir: Path):
-    return sorted(p.name for p in work_dir.iterdir() if p.is_file() and not p.suffix == '.py')
+    return sorted(p.name for p in work_dir.iterdir()
+                  if p.is_file() and p.suffix != '.py' and p.name != '.work_dir.lock')
 
 
 def test_crash_while_writing_checkpoint_leaves_no_partial_file(tmp_path, monkeypatch):
@@ -39,7 +41,7 @@ def test_crash_while_writing_checkpoint_leaves_no_partial_file(tmp_path, monkeyp
     work_dir = tmp_path / 'run'
     assert _files(work_dir) == ['epoch_1.pth', 'last_checkpoint']  # no epoch_2.pth, no temp
     assert (work_dir / 'last_checkpoint').read_text() == str(work_dir / 'epoch_1.pth')
-    assert load_run_checkpoint(str(work_dir / 'epoch_1.pth'))['meta']['epoch'] == 1
+    assert read_checkpoint(str(work_dir / 'epoch_1.pth'))['meta']['epoch'] == 1
 
 
 def test_disk_full_at_save_is_a_clear_error_and_keeps_old_checkpoints(tmp_path, monkeypatch):
@@ -60,7 +62,7 @@ def test_disk_full_at_save_is_a_clear_error_and_keeps_old_checkpoints(tmp_path, 
     work_dir = tmp_path / 'run'
     # max_keep_ckpts=1 must not delete epoch_2 before epoch_3 exists
     assert _files(work_dir) == ['epoch_2.pth', 'last_checkpoint']
-    assert load_run_checkpoint(str(work_dir / 'epoch_2.pth'))['meta']['epoch'] == 2
+    assert read_checkpoint(str(work_dir / 'epoch_2.pth'))['meta']['epoch'] == 2
 
 
 def test_nan_loss_stops_within_one_iteration_without_checkpoint(tmp_path):
@@ -128,7 +130,7 @@ def test_ema_weights_equal_hand_computed_ema(tmp_path):
     expected = dict(record.steps[0])
     for step in record.steps[1:]:
         expected = {k: (1 - momentum) * expected[k] + momentum * step[k] for k in expected}
-    ckpt = load_run_checkpoint(str(tmp_path / 'run' / 'epoch_1.pth'))
+    ckpt = read_checkpoint(str(tmp_path / 'run' / 'epoch_1.pth'))
     for key, value in expected.items():
         torch.testing.assert_close(ckpt['state_dict'][key], value, rtol=0, atol=1e-6)
         torch.testing.assert_close(record.val_weights[key], value, rtol=0, atol=1e-6)
@@ -147,7 +149,7 @@ def test_cpu_amp_trains_in_bf16_and_saves_fp32(tmp_path):
     runner.train()
     assert {dtype for training, dtype in seen if training} == {torch.bfloat16}
     assert {dtype for training, dtype in seen if not training} == {torch.float32}  # val
-    ckpt = load_run_checkpoint(str(tmp_path / 'run' / 'epoch_1.pth'))
+    ckpt = read_checkpoint(str(tmp_path / 'run' / 'epoch_1.pth'))
     dtypes = {v.dtype for v in ckpt['state_dict'].values() if v.is_floating_point()}
     assert dtypes == {torch.float32}
     assert all(torch.isfinite(torch.tensor(v)) for v in train_losses(tmp_path / 'run').values())

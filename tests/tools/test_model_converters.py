@@ -85,8 +85,8 @@ def test_publish_model(tmp_path, keep, capsys):
     model = _tiny()
     src = tmp_path / 'epoch_3.pth'
     raw = _training_checkpoint(src, model)
-    with pytest.raises(CheckpointError, match='publish_model.py'):
-        load_checkpoint(str(src))  # the training file itself is refused by the safe loader
+    # the native mmengine training file is read without running code (inert stand-ins)
+    assert load_checkpoint(str(src))['message_hub']['log_scalars']['loss'].current() == 0.5
     _tool('publish_model').main([str(src), str(tmp_path / 'pub' / 'convnext-t.pth'), '--keep',
                                  keep])
     out = capsys.readouterr().out

@@ -1,5 +1,6 @@
 """tools/train.py and tools/test.py end to end (subprocesses; tiny model, 32 px images)."""
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,6 +66,12 @@ def data(tmp_path_factory):
     return make_image_folder(root / 'train', per_class=4), root
 
 
+def _pythonpath(root):
+    """``root`` (the probe hooks) in front of the caller's PYTHONPATH (this checkout)."""
+    return dict(PYTHONPATH=os.pathsep.join(p for p in (str(root), os.environ.get('PYTHONPATH'))
+                                           if p))
+
+
 def _ok(proc):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
@@ -95,7 +102,7 @@ def test_smoke_train_then_test_then_inference(tmp_path, data):
 def test_sigkill_mid_epoch_then_resume_is_bitwise_identical(tmp_path, data):
     """Drop-path 0.1, RandomResizedCrop + flip, validation every epoch, EMA: all on."""
     train_root, root = data
-    env = dict(PYTHONPATH=str(root))
+    env = _pythonpath(root)
     hooks = [dict(type='EMAHook', momentum=0.1, priority='ABOVE_NORMAL')]
     common = dict(max_epochs=3, custom_hooks=hooks,
                   extra="custom_imports = dict(imports=['probe_hooks'])")
@@ -133,7 +140,7 @@ def test_torchrun_two_cpu_processes(tmp_path, data):
                        extra="custom_imports = dict(imports=['probe_hooks'])")
     work_dir = tmp_path / 'ddp'
     _ok(run_tool('train.py', str(cfg), '--work-dir', str(work_dir), '--launcher', 'pytorch',
-                 env=dict(PYTHONPATH=str(root)), torchrun_nproc=2))
+                 env=_pythonpath(root), torchrun_nproc=2))
     ranks = [json.loads((work_dir / f'rank{r}.json').read_text()) for r in (0, 1)]
     # 12 images, 2 ranks x batch 2: each rank trains on 6 distinct images, together all 12
     assert [len(r['indices']) for r in ranks] == [6, 6]
@@ -145,6 +152,6 @@ def test_torchrun_two_cpu_processes(tmp_path, data):
     assert ranks[0]['metrics'] == ranks[1]['metrics']
     single = _ok(run_tool('test.py', str(cfg), str(work_dir / 'epoch_1.pth'), '--work-dir',
                           str(tmp_path / 'single'), '--out', str(tmp_path / 'm.json'),
-                          '--out-item', 'metrics', env=dict(PYTHONPATH=str(root))))
+                          '--out-item', 'metrics', env=_pythonpath(root)))
     assert single.returncode == 0
     assert json.loads((tmp_path / 'm.json').read_text()) == ranks[0]['metrics']

@@ -1,4 +1,4 @@
-"""load_checkpoint: weights_only=True always, one clear error type for every bad file."""
+"""zoo.load_checkpoint: path or URL -> the package's one reading policy (see tests/checkpoint)."""
 import numpy as np
 import pytest
 import torch
@@ -23,57 +23,31 @@ def test_published_file_loads(tmp_path):
     assert ckpt['meta']['dataset_meta']['classes'] == ['x']
 
 
-def test_missing_file(tmp_path):
+def test_missing_file_is_also_a_file_not_found_and_a_value_error(tmp_path):
     path = tmp_path / 'nope.pth'
     with pytest.raises(CheckpointNotFoundError, match=r'nope\.pth does not exist'):
         load_checkpoint(str(path))
-    with pytest.raises(FileNotFoundError):  # also a FileNotFoundError ...
+    with pytest.raises(FileNotFoundError):
         load_checkpoint(str(path))
-    with pytest.raises(ValueError):  # ... and a ValueError (CheckpointError)
-        load_checkpoint(str(path))
-
-
-def test_empty_file(tmp_path):
-    path = tmp_path / 'empty.pth'
-    path.write_bytes(b'')
-    with pytest.raises(CheckpointError, match=r'empty\.pth is empty \(0 bytes\)'):
+    with pytest.raises(ValueError):
         load_checkpoint(str(path))
 
 
-def test_truncated_file(tmp_path):
-    path = tmp_path / 'cut.pth'
-    torch.save({'state_dict': {'a': torch.randn(1000)}}, path)
-    data = path.read_bytes()
-    path.write_bytes(data[:len(data) // 2])
-    size = len(data) // 2
-    with pytest.raises(CheckpointError,
-                       match=rf'cut\.pth \({size} bytes\): it is a truncated or corrupt'):
-        load_checkpoint(str(path))
-
-
-def test_garbage_file(tmp_path):
-    path = tmp_path / 'garbage.pth'
-    path.write_bytes(b'this is not a checkpoint at all' * 10)
-    with pytest.raises(CheckpointError, match=r'garbage\.pth \(310 bytes\): it is not a PyTorch '
-                       r"checkpoint \(first bytes b'this'"):
-        load_checkpoint(str(path))
-
-
-def test_training_checkpoint_refused_with_publish_hint(tmp_path):
+def test_mmengine_training_checkpoint_loads_without_running_code(tmp_path):
     path = tmp_path / 'epoch_3.pth'
     hub = HistoryBuffer()
     hub.update(1.0)
     torch.save({'state_dict': {'a': torch.ones(1)}, 'message_hub': {'log': hub},
                 'meta': {'seed': np.int64(3)}}, path)
-    with pytest.raises(CheckpointError, match=r'(?s)Refusing to load .*epoch_3\.pth.*full training '
-                       r'checkpoint.*mmengine.*publish_model\.py'):
-        load_checkpoint(str(path))
+    ckpt = load_checkpoint(str(path))
+    assert ckpt['meta']['seed'] == 3 and ckpt['message_hub']['log'].current() == 1.0
 
 
-def test_non_dict_checkpoint(tmp_path):
-    path = tmp_path / 'tensor.pth'
-    torch.save(torch.ones(3), path)
-    with pytest.raises(CheckpointError, match=r'holds a Tensor, not a dict'):
+def test_unknown_pickled_objects_are_refused(tmp_path):
+    path = tmp_path / 'odd.pth'
+    torch.save({'state_dict': {}, 'meta': {'x': torch.nn.ReLU()}}, path)
+    with pytest.raises(CheckpointError, match=r'Refusing to load .*odd\.pth .*pickles '
+                       r'torch\.nn\.modules\.activation\.ReLU'):
         load_checkpoint(str(path))
 
 
@@ -88,11 +62,3 @@ def test_local_file_with_hash_in_name_is_verified(tmp_path):
 def test_type_error_for_non_path():
     with pytest.raises(TypeError, match='expects a path or URL string; got dict'):
         load_checkpoint({'state_dict': {}})
-
-
-def test_numpy_values_in_meta_load_without_unsafe_unpickling(tmp_path):
-    path = tmp_path / 'np_meta.pth'
-    torch.save({'state_dict': {'a': torch.ones(1)},
-                'meta': {'seed': np.int64(3), 'mean': np.zeros(3, dtype=np.float32)}}, path)
-    ckpt = load_checkpoint(str(path))
-    assert ckpt['meta']['seed'] == 3 and ckpt['meta']['mean'].shape == (3, )

@@ -1,4 +1,5 @@
 """The real download code against a local HTTP server: cache, hashes, offline errors."""
+import hashlib
 import os
 import re
 import socket
@@ -15,7 +16,7 @@ from mmcls_convnext.zoo import (
     load_checkpoint,
 )
 
-from .conftest import write_hashed
+from .conftest import torch_file_bytes, write_hashed
 
 
 def test_first_download_then_cache_hit(http_dir, cache_home, capsys):
@@ -27,7 +28,10 @@ def test_first_download_then_cache_hit(http_dir, cache_home, capsys):
     assert open(path, 'rb').read() == src.read_bytes()
     assert len(requests) == 1
     assert 'Downloading' in capsys.readouterr().err  # progress line
-    assert [p.name for p in cache_home.iterdir()] == [src.name]  # no temp file left
+    # no temp file left; the full sha256 is recorded beside the file
+    assert sorted(p.name for p in cache_home.iterdir()) == [src.name, src.name + '.sha256']
+    assert (cache_home / (src.name + '.sha256')).read_text().split()[0] == \
+        hashlib.sha256(src.read_bytes()).hexdigest()
     # second use: served from the cache, re-verified, no request
     assert download_weights(url) == path
     assert len(requests) == 1
@@ -140,3 +144,146 @@ def test_unwritable_cache_dir(tmp_path, monkeypatch):
     with pytest.raises(CheckpointError, match=r'Cannot write into the weights cache .*file/'
                        r'checkpoints .*Set MMCLS_CONVNEXT_HOME to a writable folder'):
         download_weights('http://127.0.0.1:9/w.pth')
+
+
+def test_same_file_name_at_two_urls_gives_each_its_own_weights(scripted_server, cache_home):
+    base, routes, requests = scripted_server
+    a = torch_file_bytes({'state_dict': {'w': torch.zeros(2)}})
+    b = torch_file_bytes({'state_dict': {'w': torch.ones(2)}})
+    routes['/a/w.pth'] = [dict(body=a)]
+    routes['/b/w.pth'] = [dict(body=b)]
+    first = load_checkpoint(f'{base}/a/w.pth', progress=False)
+    second = load_checkpoint(f'{base}/b/w.pth', progress=False)
+    assert first['state_dict']['w'].tolist() == [0., 0.]
+    assert second['state_dict']['w'].tolist() == [1., 1.]
+    assert requests == ['/a/w.pth', '/b/w.pth']
+    names = sorted(p.name for p in cache_home.iterdir() if not p.name.endswith('.sha256'))
+    assert len(names) == 2 and all(re.fullmatch(r'w\.url-[0-9a-f]{12}\.pth', n) for n in names)
+    load_checkpoint(f'{base}/a/w.pth', progress=False)  # cached: no new request
+    assert len(requests) == 2
+
+
+def test_tampered_cached_file_without_hash_in_name_is_refused(scripted_server, cache_home):
+    base, routes, requests = scripted_server
+    routes['/w.pth'] = [dict(body=torch_file_bytes({'state_dict': {'w': torch.ones(1)}}))]
+    path = download_weights(f'{base}/w.pth', progress=False)
+    with open(path, 'r+b') as f:
+        f.seek(100)
+        f.write(b'!')
+    with pytest.raises(ChecksumError, match=r'Checksum mismatch for .*w\.url-[0-9a-f]{12}\.pth: '
+                       r'it hashed to [0-9a-f]{64} when it was downloaded, but now hashes to'):
+        download_weights(f'{base}/w.pth', progress=False)
+    assert len(requests) == 1
+
+
+def test_cut_download_without_content_length_is_retried_not_cached(scripted_server,
+                                                                  cache_home):
+    base, routes, requests = scripted_server
+    body = torch_file_bytes({'state_dict': {'w': torch.arange(100.)}})
+    routes['/w.pth'] = [dict(body=body, length=False, cut=len(body) // 2),
+                        dict(body=body, length=False)]
+    ckpt = load_checkpoint(f'{base}/w.pth', progress=False)
+    assert ckpt['state_dict']['w'].tolist() == list(map(float, range(100)))
+    assert requests == ['/w.pth', '/w.pth']
+
+
+def test_always_cut_download_fails_and_is_never_reused(scripted_server, cache_home):
+    base, routes, requests = scripted_server
+    body = torch_file_bytes({'state_dict': {'w': torch.arange(100.)}})
+    routes['/w.pth'] = [dict(body=body, length=False, cut=len(body) // 2)]
+    with pytest.raises(WeightsDownloadError, match=r'the transfer was incomplete on all 3 '
+                       r'attempts \(last: the transfer ended after \d+ bytes without a '
+                       r'Content-Length and the file does not parse as a checkpoint .*\); nothing '
+                       'was cached'):
+        download_weights(f'{base}/w.pth', progress=False)
+    assert len(requests) == 3 and list(cache_home.iterdir()) == []
+    routes['/w.pth'] = [dict(body=body, length=False)]  # the server is fixed: fetched again
+    assert torch.load(download_weights(f'{base}/w.pth', progress=False),
+                      weights_only=True)['state_dict']['w'].shape == (100, )
+    assert len(requests) == 4
+
+
+def test_cut_download_with_content_length_is_retried(scripted_server, cache_home):
+    base, routes, requests = scripted_server
+    body = torch_file_bytes({'state_dict': {'w': torch.ones(50)}})
+    routes['/w.pth'] = [dict(body=body, cut=10), dict(body=body)]
+    assert os.path.getsize(download_weights(f'{base}/w.pth', progress=False)) == len(body)
+    assert len(requests) == 2
+
+
+def test_orphan_temp_files_are_cleaned_and_files_are_0644(scripted_server, cache_home):
+    base, routes, _ = scripted_server
+    routes['/w.pth'] = [dict(body=torch_file_bytes({'state_dict': {}}))]
+    cache_home.mkdir(parents=True)
+    orphan = cache_home / f'.w.url-0123456789ab.pth.{2**22 + 7}.k3j2.tmp'  # a killed download
+    orphan.write_bytes(b'half')
+    live = cache_home / f'.x.pth.{os.getpid()}.aaaa.tmp'  # another download, still running
+    live.write_bytes(b'half')
+    old = os.umask(0o022)
+    try:
+        path = download_weights(f'{base}/w.pth', progress=False)
+    finally:
+        os.umask(old)
+    assert not orphan.exists() and live.exists()
+    assert os.stat(path).st_mode & 0o777 == 0o644
+
+
+def test_total_deadline_stops_a_dripping_server(scripted_server, cache_home):
+    import time
+    base, routes, _ = scripted_server
+    routes['/w.pth'] = [dict(body=b'x' * 1000, drip=0.05)]
+    started = time.monotonic()
+    with pytest.raises(WeightsDownloadError, match=r'the download exceeded its total deadline '
+                       r'of 1 s \(\d+ bytes in 1 s; set MMCLS_CONVNEXT_DOWNLOAD_DEADLINE=SECONDS'):
+        download_weights(f'{base}/w.pth', progress=False, deadline=1.0)
+    assert time.monotonic() - started < 5
+    assert not any(cache_home.iterdir())
+
+
+def test_deadline_from_the_environment(scripted_server, cache_home, monkeypatch):
+    base, routes, _ = scripted_server
+    routes['/w.pth'] = [dict(body=b'x' * 1000, drip=0.05)]
+    monkeypatch.setenv('MMCLS_CONVNEXT_DOWNLOAD_DEADLINE', '0.5')
+    with pytest.raises(WeightsDownloadError, match='exceeded its total deadline of 0.5 s'):
+        download_weights(f'{base}/w.pth', progress=False)
+    monkeypatch.setenv('MMCLS_CONVNEXT_DOWNLOAD_DEADLINE', 'soon')
+    with pytest.raises(ValueError, match='MMCLS_CONVNEXT_DOWNLOAD_DEADLINE must be a number'):
+        download_weights(f'{base}/w.pth', progress=False)
+
+
+def test_empty_body_is_retried_then_refused(scripted_server, cache_home):
+    base, routes, requests = scripted_server
+    routes['/w.pth'] = [dict(body=b'')]
+    with pytest.raises(WeightsDownloadError, match=r'incomplete on all 3 attempts \(last: the '
+                       r'server sent 0 bytes\)'):
+        download_weights(f'{base}/w.pth', progress=False)
+    assert len(requests) == 3
+
+
+def test_a_server_that_stops_sending_hits_the_read_timeout(cache_home):
+    import http.server
+    import threading
+
+    class Stalling(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header('Content-Length', '100')
+            self.end_headers()
+            self.wfile.write(b'x' * 10)
+            self.wfile.flush()
+            threading.Event().wait(5)  # then nothing more
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Stalling)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(WeightsDownloadError, match=r'incomplete on all 3 attempts \(last: no '
+                           r'data for 0\.5 s after 10 bytes\)'):
+            download_weights(f'http://127.0.0.1:{server.server_address[1]}/w.pth',
+                             progress=False, timeout=0.5)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -111,9 +111,10 @@ def test_other_layouts_name_the_converter():
     model = _model()
     timm_sd = {'stem.0.weight': torch.zeros(8, 3, 4, 4), 'stem.0.bias': torch.zeros(8),
                'stages.0.blocks.0.conv_dw.weight': torch.zeros(8, 1, 7, 7)}
-    with pytest.raises(CheckpointError, match=r"(?s)missing key\(s\), first: \['backbone.*"
-                       r"unexpected key\(s\), first: \['stem.0.weight'.*'timm' layout: convert it "
-                       r'with `python tools/model_converters/convnext_to_mmcls.py --src timm'):
+    with pytest.raises(CheckpointError, match=r"The given checkpoint is in the 'timm' layout "
+                       r"\(a timm state dict; first keys: \['stem.0.weight', 'stem.0.bias', "
+                       r"'stages.0.blocks.0.conv_dw.weight'\]\), not in this toolbox's: convert "
+                       r'it with `python tools/model_converters/convnext_to_mmcls.py --src timm'):
         load_model_weights(model, timm_sd)
 
 
@@ -128,3 +129,60 @@ def test_shape_mismatch_outside_head_is_an_error():
 def test_empty_state_dict():
     with pytest.raises(CheckpointError, match='empty state dict'):
         load_model_weights(_model(), {'state_dict': {}})
+
+
+def test_official_model_file_names_the_converter_with_its_own_keys(tmp_path):
+    from mmcls_convnext.apis import get_model
+    from mmcls_convnext.zoo import convert_state_dict
+    ours = _random_sd(_model())
+    official = {'model': _official_keys(ours)}
+    assert sorted(convert_state_dict(official, src='official')) == sorted(ours)  # genuine
+    path = tmp_path / 'convnext_tiny_1k_224.pth'
+    torch.save(official, path)
+    with pytest.raises(CheckpointError, match=rf"Checkpoint {path} is in the 'official' layout "
+                       r'\(an official facebookresearch ConvNeXt checkpoint: {"model": \.\.\.} '
+                       r"with dwconv / pwconv keys; first keys: \['downsample_layers\.0\.0\."
+                       r"weight'.*not in this toolbox's: convert it with `python tools/"
+                       rf'model_converters/convnext_to_mmcls\.py --src official {path} '
+                       r'OUT\.pth`') as info:
+        get_model(_cfg_for_tiny(), pretrained=str(path))
+    assert 'backbone.stages' not in str(info.value)  # the file's own keys, not a made-up prefix
+
+
+def _official_keys(ours):
+    """Our keys -> the official layout (the inverse of the converter's rules)."""
+    out = {}
+    for key, value in ours.items():
+        name = key[len('backbone.'):] if key.startswith('backbone.') else key
+        name = (name.replace('depthwise_conv', 'dwconv').replace('pointwise_conv', 'pwconv')
+                .replace('norm3.', 'norm.').replace('head.fc.', 'head.'))
+        out[name] = value
+    return out
+
+
+def _cfg_for_tiny():
+    from mmengine.config import Config
+    return Config(dict(model=dict(
+        type='ImageClassifier', backbone=dict(type='ConvNeXt', arch=ARCH),
+        head=dict(type='LinearClsHead', num_classes=5, in_channels=64))))
+
+
+def test_non_tensor_values_are_refused():
+    sd = _random_sd(_model())
+    sd['backbone.stages.0.0.gamma'] = 'not a tensor'
+    with pytest.raises(CheckpointError, match=r"The given checkpoint is not a state dict: 1 "
+                       r"entries are not name -> tensor pairs \(first: "
+                       r"\[\"'backbone.stages.0.0.gamma'\"\]\)"):
+        load_model_weights(_model(), sd)
+
+
+def test_save_pretrained_folder_points_at_model_safetensors(tmp_path):
+    from mmcls_convnext.apis import get_model
+    folder = tmp_path / 'hf-convnext'
+    folder.mkdir()
+    (folder / 'model.safetensors').write_bytes(b'x')
+    with pytest.raises(CheckpointError, match=r'hf-convnext is a directory, not a checkpoint '
+                       r'file: .* holding model\.safetensors\. Convert .* `python tools/'
+                       r'model_converters/convnext_to_mmcls\.py .*hf-convnext/model\.safetensors '
+                       r'OUT\.pth`'):
+        get_model(_cfg_for_tiny(), pretrained=str(folder))

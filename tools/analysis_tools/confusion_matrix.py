@@ -50,7 +50,7 @@ def main(argv=None) -> int:
                                      or './work_dirs/confusion_matrix')
         cfg.load_from = None
         cfg.test_evaluator = dict(type='ConfusionMatrix')
-        runner = build_runner(cfg)
+        runner = build_runner(cfg, hold_work_dir=False)  # evaluation: no work_dir lock
         keep_outputs_in_run_folder(runner, cfg)
         runner.load_checkpoint(args.checkpoint, strict=True)
         matrix = runner.test()['confusion_matrix/result']

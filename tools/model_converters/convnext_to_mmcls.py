@@ -10,48 +10,28 @@ state dict, or a Hugging Face ``pytorch_model.bin`` / ``model.safetensors``. DST
 ``get_model(config, pretrained=DST)``. Run ``publish_model.py`` on it to add the sha256 suffix.
 """
 import argparse
-import io
 import os
 import os.path as osp
-import tempfile
+import sys
 from typing import Dict, List, Optional
 
 import torch
 
-from mmcls_convnext.zoo import LAYOUTS, convert_state_dict, detect_layout, load_checkpoint
+from mmcls_convnext.checkpoint import atomic_torch_save, read_checkpoint
+from mmcls_convnext.engine.entrypoints.cli_errors import run_cli
+from mmcls_convnext.zoo import LAYOUTS, convert_state_dict, detect_layout
 from mmcls_convnext.zoo.convert import unwrap_state_dict
 
 
 def read_source(path: str) -> Dict:
-    """Load SRC safely (``weights_only=True``; ``.safetensors`` through safetensors)."""
-    if path.endswith('.safetensors'):
-        try:
-            from safetensors.torch import load_file
-        except ImportError as e:
-            raise ImportError('Reading .safetensors needs the safetensors package: '
-                              '`pip install safetensors`.') from e
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'Source checkpoint {path} does not exist.')
-        return dict(load_file(path))
-    return load_checkpoint(path)
+    """Read SRC under the package's one safe policy (``weights_only=True``; safetensors)."""
+    return read_checkpoint(path)
 
 
 def save_atomic(obj: Dict, path: str) -> None:
-    """``torch.save`` to a temp file in the same folder, fsync, rename."""
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{osp.basename(path)}.', suffix='.partial')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(buffer.getvalue())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    """``torch.save`` ``obj`` to ``path`` atomically (temp file, fsync, rename; mode 0644)."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    atomic_torch_save(obj, path)
 
 
 def convert_file(src_path: str, dst_path: str, src: str = 'auto') -> Dict:
@@ -68,7 +48,8 @@ def convert_file(src_path: str, dst_path: str, src: str = 'auto') -> Dict:
                 use_grn=any('.grn.' in k for k in state_dict))
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: Optional[List[str]] = None) -> int:
+    """Parse the arguments and convert; errors of the input file end as one ERROR line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src_path', help='source checkpoint file')
     parser.add_argument('dst_path', help='output .pth file')
@@ -79,7 +60,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     print(f'converted {args.src_path} ({summary["layout"]} layout, {summary["num_keys"]} '
           f'tensors, head: {summary["num_classes"] or "none"} classes, '
           f'{"V2 (GRN)" if summary["use_grn"] else "V1"}) -> {args.dst_path}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

@@ -2,12 +2,14 @@
 
 Usage:
     python tools/model_converters/publish_model.py IN.pth OUT_NAME[.pth] [--keep ema|raw]
-        [--trust-checkpoint]
 
 Writes ``OUT_NAME_<YYYYMMDD>-<first 8 hex of sha256>.pth`` (atomically) holding
 ``{'state_dict': ..., 'meta': {'dataset_meta': {'classes': [...]}, 'config': str, ...}}``:
 no optimizer, scheduler or message-hub state, and only plain Python types in ``meta``, so the
 result loads with ``torch.load(weights_only=True)`` and its hash is verified on every load.
+
+IN is read like every checkpoint of this package (``torch.load(weights_only=True)``; training
+checkpoints of plain mmengine through inert stand-ins), so publishing never runs code from IN.
 
 ``--keep ema`` (default) keeps ``state_dict`` as saved: with mmengine's EMAHook that is the EMA
 (evaluated) weights. ``--keep raw`` takes the raw training weights from ``ema_state_dict``.
@@ -15,7 +17,6 @@ result loads with ``torch.load(weights_only=True)`` and its hash is verified on 
 import argparse
 import datetime
 import hashlib
-import io
 import os
 import os.path as osp
 import sys
@@ -24,9 +25,9 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from mmcls_convnext.engine.checkpoint_io import atomic_write_bytes, load_untrusted_checkpoint
+from mmcls_convnext.checkpoint import atomic_write_bytes, read_checkpoint, torch_bytes
+from mmcls_convnext.engine.entrypoints.cli_errors import run_cli
 from mmcls_convnext.version import __version__
-from mmcls_convnext.zoo import load_checkpoint
 
 
 def _plain(value: Any) -> Any:
@@ -78,38 +79,34 @@ def build_meta(checkpoint: Dict, keep: str) -> Dict[str, Any]:
     return _plain(out)
 
 
-def publish(in_file: str, out_name: str, keep: str = 'ema', trust: bool = False) -> str:
+def publish(in_file: str, out_name: str, keep: str = 'ema') -> str:
     """Write the published file and return its path."""
     if keep not in ('ema', 'raw'):
         raise ValueError(f'keep must be "ema" or "raw"; got {keep!r}.')
-    checkpoint = load_untrusted_checkpoint(in_file, trust=trust)
+    checkpoint = read_checkpoint(in_file)
     published = dict(state_dict=select_weights(checkpoint, keep),
                      meta=build_meta(checkpoint, keep))
-    buffer = io.BytesIO()
-    torch.save(published, buffer)
-    data = buffer.getvalue()
+    data = torch_bytes(published)
     sha = hashlib.sha256(data).hexdigest()
     stem = out_name[:-4] if out_name.endswith('.pth') else out_name
     path = f'{stem}_{datetime.date.today():%Y%m%d}-{sha[:8]}.pth'
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     atomic_write_bytes(data, path)
-    load_checkpoint(path)  # proves: loads with weights_only=True and matches its hash
+    read_checkpoint(path)  # proves: loads with weights_only=True and matches its hash
     return path
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('in_file', help='training checkpoint (e.g. work_dirs/x/epoch_300.pth)')
     parser.add_argument('out_name', help='output path without date/hash, e.g. out/convnext-t')
     parser.add_argument('--keep', choices=('ema', 'raw'), default='ema',
                         help='which weights to publish (default: ema = state_dict as saved)')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='load IN with weights_only=False if the safe loaders refuse it '
-                        '(runs arbitrary pickled code: only for files you created)')
     args = parser.parse_args(argv)
-    path = publish(args.in_file, args.out_name, args.keep, args.trust_checkpoint)
+    path = publish(args.in_file, args.out_name, args.keep)
     print(f'published {path} ({osp.getsize(path) / 1e6:.1f} MB)')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

@@ -2,15 +2,15 @@
 import argparse
 import os
 import os.path as osp
-import sys
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from mmengine.config import Config, DictAction
 
 from mmcls_convnext.registry import RUNNERS
 
 from ..config_compat import load_config_file, translate_config
-from ..config_validation import ConfigKeyError, validate_cfg_options, validate_config
+from ..config_validation import validate_cfg_options, validate_config
+from .cli_errors import run_cli, user_errors
 
 LAUNCHERS = ['none', 'pytorch', 'slurm', 'mpi']
 
@@ -28,9 +28,19 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
                         help='job launcher for distributed runs')
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0,
                         help='set by torch.distributed.launch (torchrun uses LOCAL_RANK)')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='allow weights_only=False for the checkpoint / load_from file '
-                        '(arbitrary code can run; only for files you produced)')
+    parser.add_argument('--debug', action='store_true',
+                        help='show the full traceback of an error instead of one ERROR line')
+    parser.add_argument('--trust-checkpoint', action=_RemovedTrustFlag, nargs=0, default=False,
+                        help=argparse.SUPPRESS)
+
+
+class _RemovedTrustFlag(argparse.Action):
+    """``--trust-checkpoint`` (weights_only=False) was removed: say so instead of 'unknown'."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        parser.error('--trust-checkpoint was removed: checkpoints are never unpickled with '
+                     'weights_only=False. Our own and mmengine training checkpoints load '
+                     'without it; for another file, save its tensors as a plain state dict.')
 
 
 def export_local_rank(local_rank: int) -> None:
@@ -61,34 +71,21 @@ def set_work_dir(cfg: Config, work_dir: Optional[str], config_path: str) -> None
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
 
 
-def build_runner(cfg: Config):
-    """Build ``cfg.runner_type`` (default: our ``ClsRunner``) from the config."""
+def build_runner(cfg: Config, hold_work_dir: Optional[bool] = None):
+    """Build ``cfg.runner_type`` (default: our ``ClsRunner``) from the config.
+
+    Args:
+        cfg: the config.
+        hold_work_dir: whether the run takes the work_dir lock (default: when it can train;
+            ``tools/test.py`` passes False: evaluating never waits for a training run).
+    """
     from mmcls_convnext.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     if 'runner_type' not in cfg:
         from ..runner import ClsRunner
-        return ClsRunner.from_cfg(cfg)
+        return ClsRunner.from_cfg(cfg, hold_work_dir=hold_work_dir)
     return RUNNERS.build(cfg)
 
 
-def user_errors() -> tuple:
-    """Error types that are the user's to fix (printed as one line instead of a traceback)."""
-    from mmcls_convnext.zoo import CheckpointError
-
-    from ..checkpoint_io import CheckpointSaveError
-    from ..hooks.finite_loss_hook import NonFiniteLossError
-    return (ConfigKeyError, CheckpointError, CheckpointSaveError, NonFiniteLossError,
-            PermissionError, FileNotFoundError)
-
-
-def run_cli(main: Callable[[Optional[List[str]]], int], argv: Optional[List[str]] = None) -> int:
-    """Run ``main``; user errors become one ``ERROR`` line on stderr and exit status 1.
-
-    Other exceptions keep their traceback (they are bugs or environment problems).
-    """
-    try:
-        return main(argv)
-    except user_errors() as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f'ERROR ({type(exc).__name__}): {message}', file=sys.stderr, flush=True)
-        return 1
+__all__ = ['LAUNCHERS', 'add_common_args', 'export_local_rank', 'load_config', 'set_work_dir',
+           'build_runner', 'run_cli', 'user_errors']

@@ -96,8 +96,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         evaluators = cfg.test_evaluator
         evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
         cfg.test_evaluator = evaluators + [dict(type='DumpResults', out_file_path=args.out)]
-    if args.trust_checkpoint:
-        cfg.trust_checkpoint = True
     return cfg
 
 
@@ -152,7 +150,7 @@ def build_test_runner(args: argparse.Namespace) -> Any:
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
     if cfg.get('fast_inference'):
         _drop_ema_for_fast_inference(cfg)
-    runner = build_runner(cfg)
+    runner = build_runner(cfg, hold_work_dir=False)  # evaluating never waits for a training run
     keep_outputs_in_run_folder(runner, cfg, args.show_dir)
     # strict=True: a head of another shape than the model's is an error in evaluation. An
     # EMAHook takes the EMA weights from here although before_run has not built its copy yet.

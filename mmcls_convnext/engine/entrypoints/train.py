@@ -68,8 +68,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             loader.pin_memory = False
         if args.no_persistent_workers:
             loader.persistent_workers = False
-    if args.trust_checkpoint:
-        cfg.trust_checkpoint = True
     return cfg
 
 

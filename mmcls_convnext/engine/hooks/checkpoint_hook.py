@@ -14,9 +14,8 @@ import os.path as osp
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 
+from mmcls_convnext.checkpoint import atomic_write_bytes
 from mmcls_convnext.registry import HOOKS
-
-from ..checkpoint_io import atomic_write_bytes
 
 
 @HOOKS.register_module(name=['CheckpointHook', 'AtomicCheckpointHook'])

@@ -1,11 +1,30 @@
-"""``DatasetCheckHook``: train/val class maps must agree; bad-image counts at epoch end."""
+"""``DatasetCheckHook``: the data must fit the model before the first iteration runs.
+
+Checked in ``before_train``:
+
+- the train and val datasets map class indices to the same class names (a class folder missing
+  in val shifts every later index and makes the accuracy meaningless) -> :class:`DatasetError`;
+- every label can be predicted: the number of classes of each dataset (or its largest label + 1)
+  must not exceed the head's ``num_classes`` -> :class:`DatasetError` naming both numbers and the
+  fix, instead of torch's "Class values must be smaller than num_classes" mid-epoch;
+- a train set with a single class is warned about loudly (it trains to 100 % trivially);
+- a head with more outputs than the dataset has classes is noted (fine for some fine-tuning
+  set-ups, a mistake more often).
+
+``after_train_epoch``: when the train dataset skips unreadable images
+(``skip_bad_images=True``), log how many were skipped so far.
+"""
+from typing import Any, List, Optional, Sequence
+
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 
 from mmcls_convnext.datasets import check_class_maps
+from mmcls_convnext.datasets.scan import DatasetError
 from mmcls_convnext.registry import HOOKS
 
 
-def _dataset_of(loader):
+def _dataset_of(loader) -> Any:
     dataset = getattr(loader, 'dataset', None)
     # unwrap mmengine's dataset wrappers (RepeatDataset, ClassBalancedDataset, ...)
     while dataset is not None and not hasattr(dataset, 'metainfo') and hasattr(dataset,
@@ -14,27 +33,89 @@ def _dataset_of(loader):
     return dataset
 
 
+def _head_classes(model: Any) -> Optional[int]:
+    """``num_classes`` of the model's head, or None for a model without one."""
+    while is_model_wrapper(model) or type(model).__name__.endswith('TTAModel'):
+        model = model.module
+    num_classes = getattr(getattr(model, 'head', None), 'num_classes', None)
+    return num_classes if isinstance(num_classes, int) else None
+
+
+def _where(dataset: Any) -> str:
+    source = getattr(dataset, 'ann_file', '') or getattr(dataset, 'img_prefix', '') or ''
+    return f'{type(dataset).__name__} "{source}"' if source else type(dataset).__name__
+
+
+def _classes(dataset: Any) -> Optional[Sequence[str]]:
+    classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
+    return tuple(classes) if classes else None
+
+
+def _label_count(dataset: Any) -> Optional[int]:
+    """Number of classes the labels need: len(classes), else the largest label + 1."""
+    classes = _classes(dataset)
+    if classes is not None:  # our datasets guarantee every label < len(classes)
+        return len(classes)
+    get_labels = getattr(dataset, 'get_gt_labels', None)
+    labels: List[int] = [int(x) for x in get_labels()] if callable(get_labels) else []
+    return max(labels) + 1 if labels else None
+
+
+def check_labels_fit(dataset: Any, num_classes: int, role: str) -> None:
+    """Raise :class:`DatasetError` when ``dataset`` has labels ``>= num_classes``."""
+    needed = _label_count(dataset)
+    if needed is None or needed <= num_classes:
+        return
+    classes = _classes(dataset)
+    shown = f' ({list(classes[:5])}{", ..." if len(classes) > 5 else ""})' if classes else ''
+    raise DatasetError(
+        f'The {role} dataset {_where(dataset)} has {needed} classes{shown}, but the model head '
+        f'predicts num_classes={num_classes}: labels {num_classes}..{needed - 1} can never be '
+        f'right and the loss fails on them. Set model.head.num_classes={needed} (e.g. '
+        f'--cfg-options model.head.num_classes={needed}), or fix the class folders / '
+        'annotation file.')
+
+
 @HOOKS.register_module()
 class DatasetCheckHook(Hook):
-    """Checks the data before training starts and reports skipped images after each epoch.
-
-    - ``before_train``: the train and val datasets must map class indices to the same class
-      names (a class folder missing in val would shift every later index and make the
-      validation accuracy meaningless); otherwise :func:`check_class_maps` raises.
-    - ``after_train_epoch``: when the train dataset skips unreadable images
-      (``skip_bad_images=True``), log how many were skipped so far.
-    """
+    """Checks the data against itself and the model before training starts (see the module
+    doc) and reports skipped images after each epoch."""
 
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
         train = _dataset_of(runner.train_dataloader)
-        val_loop = getattr(runner, '_val_loop', None)
-        if train is None or val_loop is None:
+        if train is None:
             return
-        val = _dataset_of(runner.val_dataloader)
+        val_loop = getattr(runner, '_val_loop', None)
+        val = _dataset_of(runner.val_dataloader) if val_loop is not None else None
         if val is not None and hasattr(train, 'metainfo') and hasattr(val, 'metainfo'):
             check_class_maps(train, val)
+        num_classes = _head_classes(getattr(runner, 'model', None))
+        if num_classes is None:
+            return
+        for role, dataset in (('train', train), ('val', val)):
+            if dataset is not None:
+                check_labels_fit(dataset, num_classes, role)
+        self._warn_about_class_count(runner, train, num_classes)
+
+    @staticmethod
+    def _warn_about_class_count(runner, train: Any, num_classes: int) -> None:
+        classes = _classes(train)
+        if classes is None:
+            return
+        if len(classes) == 1:
+            runner.logger.warning(
+                f'!!! The train dataset {_where(train)} has a single class ({classes[0]!r}): '
+                'the model learns to predict it for every image and reaches 100 % accuracy '
+                'trivially. Add the other classes (one folder or label per class), or check '
+                'data_root. !!!')
+        elif len(classes) < num_classes:
+            runner.logger.warning(
+                f'The train dataset {_where(train)} has {len(classes)} classes but the head '
+                f'predicts num_classes={num_classes}: {num_classes - len(classes)} outputs are '
+                f'never trained. Set model.head.num_classes={len(classes)} unless this is '
+                'intended.')
 
     def after_train_epoch(self, runner) -> None:
         train = _dataset_of(runner.train_dataloader)

@@ -1,6 +1,6 @@
 """Stop training as soon as the loss is NaN or inf, and never save non-finite weights."""
 import math
-from typing import Any, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 import torch.distributed as torch_dist
@@ -9,11 +9,16 @@ from mmengine.hooks import Hook
 
 from mmcls_convnext.registry import HOOKS
 
-from ..checkpoint_io import non_finite_tensors
-
 
 class NonFiniteLossError(FloatingPointError):
     """The training loss became NaN or inf."""
+
+
+def non_finite_tensors(state_dict: Dict[str, Any]) -> List[str]:
+    """Names of floating-point tensors in ``state_dict`` that hold NaN or inf."""
+    return [name for name, value in state_dict.items()
+            if isinstance(value, torch.Tensor) and value.is_floating_point()
+            and not bool(torch.isfinite(value).all())]
 
 
 def _as_float(value: Any) -> Optional[float]:
