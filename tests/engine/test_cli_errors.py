@@ -61,14 +61,17 @@ def test_bad_image_in_a_dataloader_worker_is_one_line(tmp_path):
         'files.']
 
 
-def test_empty_class_folder_is_one_line(tmp_path, capsys):
+def test_class_folders_without_images_are_one_line(tmp_path, capsys):
+    """One empty class folder is a warning (MMPretrain's behaviour); none with an image is an
+    error, printed as one line."""
     data = make_image_folder(tmp_path / 'data', per_class=2)
-    (data / 'dog').mkdir()
+    for image in data.rglob('*.png'):
+        image.rename(image.with_suffix('.txt'))
     assert train_entry.cli([_config(tmp_path, data), '--work-dir', str(tmp_path / 'w')]) == 1
     assert _stderr_lines(capsys)[-1] == (
-        f"ERROR (DatasetError): Class folder(s) ['dog'] in \"{data}\" hold no images with "
-        "extensions ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')."
-        ' Remove the empty folder(s), add images, or widen `extensions`.')
+        f'ERROR (NoImagesFoundError): Found no images in the class folders of "{data}". '
+        'Supported extensions are: .jpg, .jpeg, .png, .ppm, .bmp, .pgm, .tif, .tiff, .webp. '
+        'Add images, or widen `extensions`.')
 
 
 def test_train_and_val_classes_differ_is_one_line(tmp_path, capsys):
@@ -110,9 +113,9 @@ def test_single_class_dataset_is_warned_about_loudly(tmp_path, capsys):
 
 
 @pytest.mark.parametrize('option, expected', [
-    ('model.backbone.arch=tinny', "ERROR (ValueError): Unknown ConvNeXt arch 'tinny'."),
+    ('model.backbone.arch=tinny', "ERROR (ModelConfigError): Unknown ConvNeXt arch 'tinny'."),
     ('train_dataloader.dataset.pipeline.1.scale=-3',
-     'ERROR (ValueError): RandomResizedCrop scale must be positive; got -3.'),
+     'ERROR (DataConfigError): RandomResizedCrop scale must be positive; got -3.'),
 ])
 def test_config_errors_are_one_line(tmp_path, capsys, option, expected):
     data = make_image_folder(tmp_path / 'data', per_class=2)
@@ -127,8 +130,8 @@ def test_config_errors_are_one_line(tmp_path, capsys, option, expected):
 
 def test_debug_shows_the_traceback(tmp_path):
     data = make_image_folder(tmp_path / 'data', per_class=2)
-    (data / 'dog').mkdir()
-    with pytest.raises(ValueError, match=r"Class folder\(s\) \['dog'\]"):
+    (data / 'dog').mkdir()  # an empty 4th class folder: a warning, then the head check fails
+    with pytest.raises(ValueError, match=r'has 4 classes .* predicts num_classes=3'):
         train_entry.cli([_config(tmp_path, data), '--work-dir', str(tmp_path / 'w'), '--debug'])
 
 
