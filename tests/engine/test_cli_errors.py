@@ -241,3 +241,17 @@ def test_trust_checkpoint_is_gone_with_a_clear_message(tmp_path, capsys):
     assert _stderr_lines(capsys)[-1].startswith(
         'ERROR (ValueError): trust_checkpoint was removed: checkpoint files are never unpickled '
         'with weights_only=False any more.')
+
+
+def test_topk_above_the_class_count_fails_before_the_first_iteration(tmp_path, capsys):
+    """The ImageNet evaluator's topk=(1, 5) kept for a 3-class dataset: refused before training
+    (the metric itself could only fail at the first validation, an epoch later)."""
+    data = make_image_folder(tmp_path / 'data', per_class=2)
+    work_dir = tmp_path / 'w'
+    assert train_entry.cli([_config(tmp_path, data), '--work-dir', str(work_dir),
+                            '--cfg-options', 'val_evaluator.topk=(1,5)']) == 1
+    assert _stderr_lines(capsys)[-1] == (
+        'ERROR (MetricInputError): val_evaluator: Accuracy(topk=(1, 5)) asks for top-5 '
+        'accuracy, but the model predicts only num_classes=3. Set val_evaluator.topk=(1,) '
+        '(e.g. --cfg-options "val_evaluator.topk=(1,)"), or check model.head.num_classes.')
+    assert not list(work_dir.glob('*.pth'))  # nothing was trained

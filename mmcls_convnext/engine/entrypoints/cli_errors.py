@@ -35,12 +35,14 @@ def user_errors() -> Tuple[type, ...]:
     from mmcls_convnext.datasets.custom import TooManyBadImagesError
     from mmcls_convnext.datasets.scan import DatasetError
     from mmcls_convnext.datasets.transforms.loading import ImageDecodeError
+    from mmcls_convnext.evaluation.metrics.utils import MetricInputError
 
     from ..config_validation import ConfigKeyError
     from ..hooks.finite_loss_hook import NonFiniteLossError
     from ..work_dir import WorkDirLockedError
     return (ConfigKeyError, CheckpointError, CheckpointSaveError, NonFiniteLossError,
             WorkDirLockedError, DatasetError, ImageDecodeError, TooManyBadImagesError,
+            MetricInputError,
             PermissionError, FileNotFoundError)
 
 

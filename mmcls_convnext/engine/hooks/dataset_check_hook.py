@@ -9,7 +9,10 @@ Checked in ``before_train``:
   fix, instead of torch's "Class values must be smaller than num_classes" mid-epoch;
 - a train set with a single class is warned about loudly (it trains to 100 % trivially);
 - a head with more outputs than the dataset has classes is noted (fine for some fine-tuning
-  set-ups, a mistake more often).
+  set-ups, a mistake more often);
+- the validation metrics can be computed: an ``Accuracy(topk=...)`` whose largest ``k``
+  exceeds the head's ``num_classes`` (the ImageNet evaluator's ``topk=(1, 5)`` kept for a
+  3-class dataset) -> :class:`MetricInputError` now, not after the first training epoch.
 
 ``after_train_epoch``: when the train dataset skips unreadable images
 (``skip_bad_images=True``), log how many were skipped so far.
@@ -21,6 +24,7 @@ from mmengine.model import is_model_wrapper
 
 from mmcls_convnext.datasets import check_class_maps
 from mmcls_convnext.datasets.scan import DatasetError
+from mmcls_convnext.evaluation.metrics.utils import MetricInputError
 from mmcls_convnext.registry import HOOKS
 
 
@@ -76,6 +80,23 @@ def check_labels_fit(dataset: Any, num_classes: int, role: str) -> None:
         'annotation file.')
 
 
+def check_topk_fits(evaluator: Any, num_classes: int, field: str = 'val_evaluator') -> None:
+    """Raise :class:`MetricInputError` when a metric of ``evaluator`` asks for a top-k with
+    ``k > num_classes`` (it could only fail once the loop has run)."""
+    for metric in getattr(evaluator, 'metrics', None) or []:
+        topk = getattr(metric, 'topk', None)
+        if not topk:
+            continue
+        ks = [int(k) for k in (topk if isinstance(topk, (tuple, list)) else (topk, ))]
+        if max(ks) > num_classes:
+            fitting = tuple(k for k in ks if k <= num_classes) or (1, )
+            raise MetricInputError(
+                f'{field}: {type(metric).__name__}(topk={tuple(ks)}) asks for top-{max(ks)} '
+                f'accuracy, but the model predicts only num_classes={num_classes}. Set '
+                f'{field}.topk={fitting} (e.g. --cfg-options "{field}.topk={fitting}"), or '
+                'check model.head.num_classes.')
+
+
 @HOOKS.register_module()
 class DatasetCheckHook(Hook):
     """Checks the data against itself and the model before training starts (see the module
@@ -97,6 +118,8 @@ class DatasetCheckHook(Hook):
         for role, dataset in (('train', train), ('val', val)):
             if dataset is not None:
                 check_labels_fit(dataset, num_classes, role)
+        if val_loop is not None and not isinstance(val_loop, dict):
+            check_topk_fits(getattr(val_loop, 'evaluator', None), num_classes)
         self._warn_about_class_count(runner, train, num_classes)
 
     @staticmethod
