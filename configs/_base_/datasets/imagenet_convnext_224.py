@@ -33,7 +33,8 @@ train_pipeline = [
         min_area_ratio=0.02,
         max_area_ratio=1 / 3,
         fill_color=bgr_mean,
-        fill_std=bgr_std),
+        fill_std=bgr_std,
+        sampler='timm'),  # timm's box draws (the official recipe's), not MMPretrain's
     dict(type='PackInputs'),
 ]
 
