@@ -25,6 +25,7 @@ from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError
 from .aug_base import is_number
+from .lazy_image import as_array, image_hw
 
 Color = Union[float, Sequence[float]]
 
@@ -43,6 +44,9 @@ class RandomErasing(BaseTransform):
     - ``mode='rand'``: per-pixel noise N(fill_color, fill_std) clipped to [0, 255], or uniform
       [0, 255] when ``fill_std`` is None. With the dataset mean/std and ``sampler='timm'`` this
       equals timm's ``mode='pixel'`` (standard normal noise after normalisation).
+
+    A PIL image (or an encoded one) that gets a box becomes its BGR array; one that does not
+    is passed on unchanged.
 
     Args:
         erase_prob: probability of erasing, a float in [0, 1].
@@ -99,16 +103,17 @@ class RandomErasing(BaseTransform):
         if self.sampler == 'timm':
             if random.random() >= self.erase_prob:
                 return results
-            box = self._timm_box(*results['img'].shape[:2])
+            box = self._timm_box(*image_hw(results['img']))
         else:
             if np.random.rand() > self.erase_prob:
                 return results
-            box = self._mmpretrain_box(*results['img'].shape[:2])
+            box = self._mmpretrain_box(*image_hw(results['img']))
         if box is None:
             return results
         img = results['img']
         top, left, h, w = box
-        img = img.copy()
+        # a PIL / encoded image becomes its BGR array (a new one); never write into the input
+        img = img.copy() if isinstance(img, np.ndarray) else as_array(img)
         img[top:top + h, left:left + w] = self._patch((h, w) + img.shape[2:], img.dtype)
         results['img'] = img
         return results
