@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 from mmcv.transforms import Compose
 from mmengine.config import Config
 from PIL import Image
@@ -125,6 +126,7 @@ def test_recipe_lazy_pipeline_equals_the_array_pipeline(tmp_path, size):
         for pipeline in (lazy, eager):
             random.seed(seed)
             np.random.seed(seed)
+            torch.manual_seed(seed)
             outs.append(pipeline(dict(img_path=path, gt_label=1))['inputs'])
         assert outs[0].dtype == outs[1].dtype and outs[0].shape == (3, 224, 224)
         np.testing.assert_array_equal(outs[0].numpy(), outs[1].numpy())
@@ -236,7 +238,7 @@ def test_random_erasing_converts_only_when_it_erases():
     outs = []
     for img in (pil, bgr):
         random.seed(4)
-        np.random.seed(4)
+        torch.manual_seed(4)
         outs.append(erase(dict(img=img))['img'])
     assert isinstance(outs[0], np.ndarray)
     np.testing.assert_array_equal(outs[0], outs[1])
