@@ -67,6 +67,10 @@ class EncodedImage:
             return None
         return cls(path, data, *pil.size, opened=pil)
 
+    def __reduce__(self):
+        # copies and pickles (worker queues, deep copies of results) carry the bytes only
+        return type(self), (self.path, self.data, self.width, self.height)
+
     @property
     def hw(self) -> Tuple[int, int]:
         return self.height, self.width

@@ -243,3 +243,26 @@ def test_random_erasing_converts_only_when_it_erases():
     assert isinstance(outs[0], np.ndarray)
     np.testing.assert_array_equal(outs[0], outs[1])
     np.testing.assert_array_equal(np.asarray(pil)[..., ::-1], bgr)  # the input is unchanged
+
+
+def test_browse_dataset_shows_lazy_images_in_bgr(tmp_path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'browse_dataset', ROOT / 'tools' / 'visualization' / 'browse_dataset.py')
+    browse = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(browse)
+    path = photo(tmp_path, (64, 48))
+    eager = LoadImageFromFile()(dict(img_path=path))['img']
+    encoded = lazy_load(path)['img']
+    np.testing.assert_array_equal(browse.to_hwc(encoded), eager)
+    np.testing.assert_array_equal(browse.to_hwc(encoded.decode()[0]), eager)
+
+
+def test_encoded_images_copy_and_pickle(tmp_path):
+    import pickle
+    encoded = lazy_load(photo(tmp_path, (64, 48)))['img']
+    for other in (copy.deepcopy(encoded), pickle.loads(pickle.dumps(encoded))):
+        assert other.hw == (48, 64) and other.data == encoded.data
+        np.testing.assert_array_equal(np.asarray(other.decode()[0]),
+                                      np.asarray(encoded.decode()[0]))
+    assert repr(encoded).startswith('EncodedImage(') and '64x48' in repr(encoded)
