@@ -29,8 +29,9 @@ from PIL import Image, UnidentifiedImageError
 from .decode_error import ImageDecodeError
 
 Box = Tuple[float, float, float, float]
-#: JPEG modes that decode to RGB without surprises (others take the eager array path).
-LAZY_MODES = ('RGB', 'L', 'CMYK')
+#: JPEG modes whose PIL decode equals OpenCV's exactly; others (CMYK: PIL and OpenCV convert
+#: to RGB 1 level apart) take the eager array path, so lazy and eager loading agree.
+LAZY_MODES = ('RGB', 'L')
 #: EXIF orientation tag; files that need a rotation are decoded eagerly (rare).
 EXIF_ORIENTATION = 0x0112
 DRAFT_SCALES = (8, 4, 2)

@@ -81,6 +81,14 @@ def test_other_files_are_decoded_at_once(tmp_path):
     eager = LoadImageFromFile()(dict(img_path=str(tmp_path / 'r.jpg')))
     np.testing.assert_array_equal(out['img'], eager['img'])
     assert out['ori_shape'] == (9, 12)
+    # CMYK and grey JPEGs decode as without lazy_decode (CMYK at once, grey lazily)
+    for mode in ('CMYK', 'L'):
+        Image.fromarray(rgb).convert(mode).save(tmp_path / f'{mode}.jpg')
+        path = str(tmp_path / f'{mode}.jpg')
+        out = lazy_load(path)['img']
+        assert isinstance(out, EncodedImage) == (mode == 'L')
+        np.testing.assert_array_equal(PackInputs.format_input(out).permute(1, 2, 0),
+                                      LoadImageFromFile()(dict(img_path=path))['img'])
 
 
 def test_bad_files_name_the_path(tmp_path):
