@@ -5,8 +5,7 @@ not yet decoded ``EncodedImage`` JPEGs: the ``'pillow'`` backend and RandomFlip 
 image as such; mmcv's Resize/CenterCrop and the ``'cv2'`` backend convert it to an array.
 Scalar random draws use Python's ``random`` (seeded by mmengine like numpy's, and ~20x cheaper
 per draw than ``np.random``). The ``'pillow'`` backend resizes the channel bytes of an array as
-they are (resampling is per channel, so the colour order does not matter) and crops and resizes
-in one call through PIL's ``box`` argument.
+they are (resampling is per channel, so the colour order does not matter).
 """
 import math
 import random
@@ -97,8 +96,10 @@ def check_backend(backend: str, interpolation: str) -> None:
 def resize_image(img, size: Tuple[int, int], backend: str, interpolation: str,
                  box: Optional[Tuple[float, float, float, float]] = None,
                  reduced_decode: bool = False):
-    """Resize ``img`` (optionally its crop ``box=(x0, y0, x1, y1)``) to ``size=(w, h)``.
+    """Crop ``img`` to ``box=(x0, y0, x1, y1)`` (optional), then resize it to ``size=(w, h)``.
 
+    The crop comes first, so the resampling never reads pixels outside the box: the pixels of
+    timm's / torchvision's ``resized_crop`` and of MMPretrain's crop + resize, both backends.
     An array gives an array. With ``backend='pillow'`` a PIL image gives a PIL image, and an
     ``EncodedImage`` is decoded (at a reduced JPEG scale if ``reduced_decode`` and the box
     allows) into one; with ``'cv2'`` both are converted to BGR arrays first.
@@ -106,16 +107,30 @@ def resize_image(img, size: Tuple[int, int], backend: str, interpolation: str,
     if backend == 'pillow' and isinstance(img, (Image.Image, EncodedImage)):
         if isinstance(img, EncodedImage):
             img, box = img.decode(box, size if reduced_decode else None)
+        img, box = _crop_pil(img, box)
         return img.resize(size, PIL_INTERPOLATION[interpolation], box=box)
     img = as_array(img)
+    if box is not None:
+        img = img[box[1]:box[3], box[0]:box[2]]
     if backend == 'pillow':
         squeeze = img.ndim == 3 and img.shape[2] == 1
         pil = Image.fromarray(img[..., 0] if squeeze else img)
-        out = np.asarray(pil.resize(size, PIL_INTERPOLATION[interpolation], box=box))
+        out = np.asarray(pil.resize(size, PIL_INTERPOLATION[interpolation]))
         return out[..., None] if squeeze else out
-    if box is not None:
-        img = img[box[1]:box[3], box[0]:box[2]]
     return mmcv.imresize(img, size, interpolation=interpolation, backend='cv2')
+
+
+def _crop_pil(img: Image.Image, box):
+    """``img`` cropped to the pixels ``box`` touches, and ``box`` within the crop (None when
+    the crop is the box: integer boxes, e.g. every box when no reduced decode happened)."""
+    if box is None:
+        return img, None
+    outer = (math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]), math.ceil(box[3]))
+    if outer != (0, 0) + img.size:
+        img = img.crop(outer)
+    if tuple(box) == outer:
+        return img, None
+    return img, (box[0] - outer[0], box[1] - outer[1], box[2] - outer[0], box[3] - outer[1])
 
 
 def _to_hw(scale: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:

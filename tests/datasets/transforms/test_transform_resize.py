@@ -207,3 +207,23 @@ def test_random_resized_crop_scale_and_ratio_histograms():
     slack = (h - ours[:, 2]) > 0
     rel = ours[slack, 0] / (h - ours[slack, 2])
     assert abs(rel.mean() - 0.5) < 0.01 and rel.min() == 0 and rel.max() == 1
+
+
+def test_random_resized_crop_pillow_is_timms_pixel_for_pixel():
+    # crop, then resize: timm's (torchvision's resized_crop) pixels, border pixels included
+    import random
+    from pathlib import Path
+
+    from timm.data.transforms import RandomResizedCropAndInterpolation as TimmRRC
+    demo = Path(__file__).resolve().parents[3] / 'demo' / 'demo.JPEG'
+    rgb = Image.open(demo).convert('RGB')
+    bgr = np.asarray(rgb)[..., ::-1].copy()
+    timm_t = TimmRRC(64, interpolation='bicubic')
+    ours = RandomResizedCrop(64, backend='pillow', interpolation='bicubic')
+    for seed in range(20):
+        random.seed(seed)
+        expected = np.asarray(timm_t(rgb))
+        for img in (bgr, rgb):
+            random.seed(seed)
+            out = np.asarray(ours(dict(img=img))['img'])
+            np.testing.assert_array_equal(out[..., ::-1] if img is bgr else out, expected)
