@@ -28,8 +28,10 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
     from the header; ``img_shape`` / ``ori_shape`` as usual) and the first transform that needs
     the pixels decodes it, with Pillow, to RGB (``RandomResizedCrop(backend='pillow')`` at a
     reduced JPEG scale when its crop allows; see :mod:`.lazy_image`). Other formats, and JPEGs
-    with an EXIF rotation or an unusual mode, are decoded here as without it. A JPEG that
-    fails to decode raises :class:`ImageDecodeError` from the transform that decodes it.
+    with an EXIF rotation or an unusual mode, are decoded here as without it. A JPEG whose
+    header reads but whose data does not decode raises :class:`ImageDecodeError` from the
+    transform that decodes it (``ignore_empty`` cannot turn that into a skipped sample; the
+    datasets' ``skip_bad_images=True`` does).
 
     Raises:
         FileNotFoundError: the path does not exist (message names it).
