@@ -32,11 +32,6 @@ EXPECTED_FAILURES: Dict[str, str] = {
     'test_apis/test_model.py::TestHubAPIs::test_get_model':
         'needs network: mocks mmengine.runner.load_checkpoint, which we do not use (verified '
         'weights_only loading), so the zoo download runs and the mocked "test.pth" must exist',
-    # --- datasets
-    'test_datasets/test_transforms/test_processing.py::TestRandomErasing::test_transform':
-        "RandomErasing samples as timm (the ConvNeXt recipe's): redraws a box that does not "
-        'fit, reaches the bottom/right edge, rounds the noise; its pixels differ from '
-        "MMPretrain's clip/exclusive-randint/truncate draw",
 }
 
 

@@ -17,6 +17,20 @@ def test_normalises_and_flips_bgr_to_rgb():
     assert out.dtype == torch.float32 and out.shape == (1, 3, 2, 2)
 
 
+@pytest.mark.parametrize('dtype,to_rgb', [(torch.uint8, True), (torch.float32, False),
+                                          (torch.float32, True)])
+def test_batch_normalisation_exact_and_input_untouched(dtype, to_rgb):
+    mean, std = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
+    pre = ClsDataPreprocessor(mean=mean, std=std, to_rgb=to_rgb)
+    batch = torch.randint(0, 256, (4, 3, 8, 9)).to(dtype)
+    before = batch.clone()
+    out = pre(dict(inputs=batch))['inputs']
+    rgb = batch.flip(1) if to_rgb else batch
+    expected = (rgb.float() - torch.tensor(mean).view(3, 1, 1)) / torch.tensor(std).view(3, 1, 1)
+    assert torch.equal(out, expected)  # bit for bit, though computed in place
+    assert torch.equal(batch, before)
+
+
 def test_pads_to_divisor_when_stacking_different_sizes():
     pre = ClsDataPreprocessor(pad_size_divisor=8, pad_value=-1)
     imgs = [torch.zeros(3, 5, 6, dtype=torch.uint8), torch.zeros(3, 7, 3, dtype=torch.uint8)]

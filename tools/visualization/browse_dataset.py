@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from mmengine.config import DictAction
 
+from mmcls_convnext.datasets.transforms.lazy_image import as_array
 from mmcls_convnext.engine.entrypoints.common import load_config
 from mmcls_convnext.registry import DATASETS
 from mmcls_convnext.utils import register_all_modules
@@ -47,10 +48,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def to_hwc(img) -> np.ndarray:
-    """An image from a pipeline (HWC array or CHW tensor) as an HWC uint8 BGR array."""
+    """An image from a pipeline (HWC array, PIL / encoded image, CHW tensor) as HWC uint8 BGR."""
     if isinstance(img, torch.Tensor):
         img = img.detach().cpu().numpy().transpose(1, 2, 0)
-    img = np.asarray(img)
+    img = np.asarray(as_array(img))  # PIL (RGB) and not yet decoded images: BGR arrays
     if img.ndim == 2:
         img = img[..., None]
     if img.shape[2] == 1:

@@ -10,7 +10,9 @@ data_preprocessor = dict(
 )
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    # JPEGs stay encoded until RandomResizedCrop has drawn its box, then decode at the
+    # smallest JPEG scale that still covers it at full output size (same crop region)
+    dict(type='LoadImageFromFile', lazy_decode=True),
     # milder crops than the from-scratch recipe (scale 0.08-1): small datasets need less noise
     dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.25, 1.0), backend='pillow',
          interpolation='bicubic'),

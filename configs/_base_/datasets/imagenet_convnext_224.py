@@ -13,7 +13,9 @@ data_preprocessor = dict(
 )
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    # JPEGs stay encoded until RandomResizedCrop has drawn its box, then decode at the
+    # smallest JPEG scale that still covers it at full output size (same crop region)
+    dict(type='LoadImageFromFile', lazy_decode=True),
     dict(type='RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(
@@ -33,7 +35,8 @@ train_pipeline = [
         min_area_ratio=0.02,
         max_area_ratio=1 / 3,
         fill_color=bgr_mean,
-        fill_std=bgr_std),
+        fill_std=bgr_std,
+        sampler='timm'),  # timm's box draws (the official recipe's), not MMPretrain's
     dict(type='PackInputs'),
 ]
 

@@ -10,7 +10,9 @@ data_preprocessor = dict(
 )
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    # JPEGs stay encoded until RandomResizedCrop has drawn its box, then decode at the
+    # smallest JPEG scale that still covers it at full output size (same crop region)
+    dict(type='LoadImageFromFile', lazy_decode=True),
     dict(type='RandomResizedCrop', scale=512, backend='pillow', interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),

@@ -15,6 +15,12 @@ The ops (``Rotate``, ``Shear``, ``Translate``, ``AutoContrast``, ``Equalize``, `
    RandAugment calls, so a ``'pillow'`` RandAugment reproduces timm's bit for bit. Ops whose
    maths is exact integer arithmetic (Invert, Solarize, SolarizeAdd, Posterize) have one kernel.
 
+An op takes a BGR array, a PIL image (RGB or grey; the lazy pipeline of
+``LoadImageFromFile(lazy_decode=True)`` keeps one from RandomResizedCrop on) or an
+``EncodedImage``. With ``'pillow'`` a PIL image stays a PIL image (no conversion) and an array
+stays an array (converted to RGB PIL and back around the PIL call); with ``'cv2'`` a PIL image
+becomes a BGR array first. Both give the same pixels.
+
 Random draws use ``np.random`` in that order (seeded by mmengine per worker); they are not
 ``cache_randomness`` methods (that costs ~15 us per call), so mmcv's ``TransformBroadcaster``
 cannot share them between images.
@@ -28,6 +34,7 @@ from mmcv.transforms import BaseTransform
 from PIL import Image
 
 from ..errors import DataConfigError, DataConfigTypeError
+from .lazy_image import as_array, as_pil
 
 BACKENDS = ('cv2', 'pillow')
 CV2_INTERPOLATIONS = ('nearest', 'bilinear', 'bicubic', 'area', 'lanczos')
@@ -66,14 +73,12 @@ def check_pad_val(pad_val: PadVal, op: str) -> Union[int, float, Tuple[float, ..
                           f"image's channel order); got {pad_val!r}.")
 
 
-def to_pil(img: np.ndarray, op: str, rgb: bool = False) -> Image.Image:
-    """A PIL view of a uint8 image: mode 'L' for grey, 'RGB' for 3 channels.
+def to_pil(img: np.ndarray, op: str) -> Image.Image:
+    """A PIL image of a uint8 image array: mode 'L' for grey, 'RGB' (channels reversed) for BGR.
 
     Args:
         img: (H, W), (H, W, 1) or (H, W, 3) uint8 array, BGR.
         op: the op's name, for error messages.
-        rgb: reverse the channels (for ops that weigh R, G, B differently); otherwise the
-            BGR bytes are handed to PIL as they are (per-channel ops do not care).
     """
     if not isinstance(img, np.ndarray) or img.dtype != np.uint8:
         got = img.dtype if isinstance(img, np.ndarray) else type(img).__name__
@@ -82,26 +87,26 @@ def to_pil(img: np.ndarray, op: str, rgb: bool = False) -> Image.Image:
     if img.ndim == 2 or (img.ndim == 3 and img.shape[2] == 1):
         return Image.fromarray(img.reshape(img.shape[:2]))
     if img.ndim == 3 and img.shape[2] == 3:
-        return Image.fromarray(img[..., ::-1] if rgb else img)
+        return Image.fromarray(np.ascontiguousarray(img[..., ::-1]))
     raise ValueError(f'{op} expects a grey or 3-channel image; got shape {img.shape}.')
 
 
-def from_pil(pil: Image.Image, like: np.ndarray, rgb: bool = False) -> np.ndarray:
-    """The array of ``pil`` in the layout of ``like`` (undoes :func:`to_pil`)."""
+def from_pil(pil: Image.Image, like: np.ndarray) -> np.ndarray:
+    """The array of ``pil`` in the layout (and BGR order) of ``like`` (undoes :func:`to_pil`)."""
     out = np.asarray(pil)
     if out.ndim == 2:
         return out.reshape(like.shape)
-    return out[..., ::-1] if rgb else out
+    return out[..., ::-1]
 
 
-def pil_fill(pad_val: Union[Number, Tuple[Number, ...]], pil: Image.Image,
-             rgb: bool = False) -> Union[int, Tuple[int, ...]]:
-    """``pad_val`` as PIL's ``fillcolor`` for the mode of ``pil``."""
+def pil_fill(pad_val: Union[Number, Tuple[Number, ...]],
+             pil: Image.Image) -> Union[int, Tuple[int, ...]]:
+    """``pad_val`` (BGR order) as PIL's ``fillcolor`` for the mode of ``pil`` (RGB order)."""
     values = [pad_val] if is_number(pad_val) else list(pad_val)
     if pil.mode == 'L':
         return int(round(values[0]))
     values = (values * 3)[:3]
-    return tuple(int(round(v)) for v in (values[::-1] if rgb else values))
+    return tuple(int(round(v)) for v in values[::-1])
 
 
 def need_three_channels(img: np.ndarray, op: str) -> None:
@@ -117,7 +122,8 @@ class BaseAugTransform(BaseTransform):
 
     Subclasses set ``MAGNITUDE_KEY`` (the argument that ``magnitude_range`` replaces, None if
     the op has none), ``NEGATES`` (whether ``random_negative_prob`` applies) and implement
-    ``_cv2(img, value)`` and ``_pillow(img, value)``, each returning the new image.
+    ``_cv2(img, value)`` (BGR array in and out) and ``_pil(pil, value)`` (RGB or grey PIL image
+    in and out); ``_pillow(img, value)``, the pillow kernel for arrays, wraps ``_pil``.
 
     Args:
         magnitude_level: level mapped through ``magnitude_range``, in ``[0, total_level]``.
@@ -207,14 +213,23 @@ class BaseAugTransform(BaseTransform):
             return results
         img = results['img']
         value = self.op_value()
-        results['img'] = self._pillow(img, value) if self._use_pillow else self._cv2(img, value)
+        if isinstance(img, np.ndarray):
+            out = self._pillow(img, value) if self._use_pillow else self._cv2(img, value)
+        elif self._use_pillow:
+            out = self._pil(as_pil(img), value)
+        else:
+            out = self._cv2(as_array(img), value)
+        results['img'] = out
         return results
 
     def _cv2(self, img: np.ndarray, value: Optional[float]) -> np.ndarray:
         raise NotImplementedError
 
-    def _pillow(self, img: np.ndarray, value: Optional[float]) -> np.ndarray:
+    def _pil(self, pil: Image.Image, value: Optional[float]) -> Image.Image:
         raise NotImplementedError
+
+    def _pillow(self, img: np.ndarray, value: Optional[float]) -> np.ndarray:
+        return from_pil(self._pil(to_pil(img, type(self).__name__), value), img)
 
     def extra_repr(self) -> str:
         """The magnitude settings (only when ``magnitude_range`` is used) and the backend."""

@@ -24,10 +24,8 @@ from .aug_base import (
     PadVal,
     check_interpolation,
     check_pad_val,
-    from_pil,
     is_number,
     pil_fill,
-    to_pil,
 )
 
 DIRECTIONS = ('horizontal', 'vertical')
@@ -63,12 +61,10 @@ class _AffineOp(BaseAugTransform):
             interpolation = self.DEFAULT_INTERPOLATION
         self.interpolation = check_interpolation(interpolation, backend, op)
 
-    def _pil_affine(self, img: np.ndarray, matrix: Tuple[float, ...]) -> np.ndarray:
-        pil = to_pil(img, type(self).__name__)
-        out = pil.transform(pil.size, Image.AFFINE, matrix,
-                            resample=PIL_RESAMPLE[self.interpolation],
-                            fillcolor=pil_fill(self.pad_val, pil))
-        return from_pil(out, img)
+    def _pil_affine(self, pil: Image.Image, matrix: Tuple[float, ...]) -> Image.Image:
+        return pil.transform(pil.size, Image.AFFINE, matrix,
+                             resample=PIL_RESAMPLE[self.interpolation],
+                             fillcolor=pil_fill(self.pad_val, pil))
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(magnitude={self.magnitude}, pad_val={self.pad_val}, '
@@ -101,11 +97,11 @@ class Shear(_AffineOp):
                            border_value=self.pad_val, interpolation=self.interpolation)
         return out.astype(img.dtype)
 
-    def _pillow(self, img: np.ndarray, magnitude: float) -> np.ndarray:
+    def _pil(self, pil: Image.Image, magnitude: float) -> Image.Image:
         # PIL maps each output pixel to the input pixel it samples: the inverse shear.
         if self.direction == 'horizontal':
-            return self._pil_affine(img, (1, -magnitude, 0, 0, 1, 0))
-        return self._pil_affine(img, (1, 0, 0, -magnitude, 1, 0))
+            return self._pil_affine(pil, (1, -magnitude, 0, 0, 1, 0))
+        return self._pil_affine(pil, (1, 0, 0, -magnitude, 1, 0))
 
 
 @TRANSFORMS.register_module()
@@ -120,20 +116,20 @@ class Translate(_AffineOp):
         backend: ``'cv2'`` (``mmcv.imtranslate``) or ``'pillow'`` (timm's PIL affine shift).
     """
 
-    def _offset(self, img: np.ndarray, magnitude: float) -> float:
-        height, width = img.shape[:2]
+    def _offset(self, height: int, width: int, magnitude: float) -> float:
         return magnitude * (width if self.direction == 'horizontal' else height)
 
     def _cv2(self, img: np.ndarray, magnitude: float) -> np.ndarray:
-        out = mmcv.imtranslate(img, self._offset(img, magnitude), direction=self.direction,
+        offset = self._offset(*img.shape[:2], magnitude)
+        out = mmcv.imtranslate(img, offset, direction=self.direction,
                                border_value=self.pad_val, interpolation=self.interpolation)
         return out.astype(img.dtype)
 
-    def _pillow(self, img: np.ndarray, magnitude: float) -> np.ndarray:
-        offset = self._offset(img, magnitude)
+    def _pil(self, pil: Image.Image, magnitude: float) -> Image.Image:
+        offset = self._offset(pil.size[1], pil.size[0], magnitude)
         if self.direction == 'horizontal':
-            return self._pil_affine(img, (1, 0, -offset, 0, 1, 0))
-        return self._pil_affine(img, (1, 0, 0, 0, 1, -offset))
+            return self._pil_affine(pil, (1, 0, -offset, 0, 1, 0))
+        return self._pil_affine(pil, (1, 0, 0, 0, 1, -offset))
 
 
 @TRANSFORMS.register_module()
@@ -184,13 +180,11 @@ class Rotate(BaseAugTransform):
                             border_value=self.pad_val, interpolation=self.interpolation)
         return out.astype(img.dtype)
 
-    def _pillow(self, img: np.ndarray, angle: float) -> np.ndarray:
-        pil = to_pil(img, 'Rotate')
+    def _pil(self, pil: Image.Image, angle: float) -> Image.Image:
         # PIL measures from the top-left corner (pixel centres at +0.5), counter-clockwise.
         center = None if self.center is None else (self.center[0] + .5, self.center[1] + .5)
-        out = pil.rotate(-angle, resample=PIL_RESAMPLE[self.interpolation], center=center,
-                         fillcolor=pil_fill(self.pad_val, pil))
-        return from_pil(out, img)
+        return pil.rotate(-angle, resample=PIL_RESAMPLE[self.interpolation], center=center,
+                          fillcolor=pil_fill(self.pad_val, pil))
 
     def __repr__(self) -> str:
         return (f'Rotate(angle={self.angle}, center={self.center}, scale={self.scale}, '

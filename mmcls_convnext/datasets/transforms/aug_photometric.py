@@ -15,7 +15,8 @@ Brightness      magnitude; factor 1 + magnitude        mmcv.adjust_brightness / 
 Sharpness       magnitude; factor 1 + magnitude        mmcv.adjust_sharpness / ImageEnhance
 ==============  =====================================  ========================================
 
-The one-kernel ops compute exactly what PIL's ``ImageOps`` does on integer pixels. With
+The one-kernel ops compute exactly what PIL's ``ImageOps`` does on integer pixels (on a PIL
+image, through the table of their 256 results). With
 ``backend='pillow'`` an enhancement factor below 0.1 is raised to 0.1, as timm does; Contrast
 and ColorTransform weigh the channels as R, G, B (the image is BGR).
 """
@@ -26,22 +27,27 @@ import cv2
 import mmcv
 import numpy as np
 from mmengine.logging import MMLogger
-from PIL import ImageEnhance, ImageOps
+from PIL import Image, ImageEnhance, ImageOps
 
 from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError, DataConfigTypeError
 from .aug_base import (
     BaseAugTransform,
-    from_pil,
     is_number,
     need_three_channels,
     refuse_negation,
-    to_pil,
 )
 
 #: timm keeps enhancement factors >= 0.1 (``_enhance_increasing_level_to_arg``).
 MIN_PIL_FACTOR = 0.1
+
+
+def _point_kernel(op: BaseAugTransform, pil: Image.Image, value) -> Image.Image:
+    """The one-kernel ops on a PIL image: their array kernel's table of the 256 values, applied
+    with ``Image.point`` (exact: these ops map each 8-bit value on its own)."""
+    table = op._cv2(np.arange(256, dtype=np.uint8).reshape(1, 256), value).reshape(256)
+    return pil.point(table.tolist() * len(pil.getbands()))
 
 
 class _NoArgumentOp(BaseAugTransform):
@@ -78,8 +84,8 @@ class AutoContrast(_NoArgumentOp):
         need_three_channels(img, 'AutoContrast')
         return mmcv.auto_contrast(img).astype(img.dtype)
 
-    def _pillow(self, img: np.ndarray, _) -> np.ndarray:
-        return from_pil(ImageOps.autocontrast(to_pil(img, 'AutoContrast')), img)
+    def _pil(self, pil: Image.Image, _) -> Image.Image:
+        return ImageOps.autocontrast(pil)
 
 
 @TRANSFORMS.register_module()
@@ -90,8 +96,8 @@ class Equalize(_NoArgumentOp):
         need_three_channels(img, 'Equalize')
         return mmcv.imequalize(img).astype(img.dtype)
 
-    def _pillow(self, img: np.ndarray, _) -> np.ndarray:
-        return from_pil(ImageOps.equalize(to_pil(img, 'Equalize')), img)
+    def _pil(self, pil: Image.Image, _) -> Image.Image:
+        return ImageOps.equalize(pil)
 
 
 @TRANSFORMS.register_module()
@@ -102,6 +108,7 @@ class Invert(_NoArgumentOp):
         return mmcv.iminvert(img).astype(img.dtype)
 
     _pillow = _cv2
+    _pil = _point_kernel
 
 
 @TRANSFORMS.register_module()
@@ -134,6 +141,7 @@ class Solarize(BaseAugTransform):
         return mmcv.solarize(img, thr=thr).astype(img.dtype)
 
     _pillow = _cv2
+    _pil = _point_kernel
 
     def __repr__(self) -> str:
         return f'Solarize(thr={self.thr}, prob={self.prob}{self.extra_repr()})'
@@ -177,6 +185,7 @@ class SolarizeAdd(BaseAugTransform):
         return self._add(img, magnitude).astype(img.dtype)  # astype floors the sum
 
     _pillow = _cv2
+    _pil = _point_kernel
 
     def __repr__(self) -> str:
         return (f'SolarizeAdd(magnitude={self.magnitude}, thr={self.thr}, prob={self.prob}'
@@ -214,6 +223,7 @@ class Posterize(BaseAugTransform):
         return mmcv.posterize(img, bits=math.ceil(bits)).astype(img.dtype)
 
     _pillow = _cv2
+    _pil = _point_kernel
 
     def __repr__(self) -> str:
         return f'Posterize(bits={self.bits}, prob={self.prob}{self.extra_repr()})'
@@ -247,10 +257,8 @@ class _EnhanceOp(BaseAugTransform):
         adjust = getattr(mmcv, self.MMCV_FN)  # looked up per call, as mmcv.<name>
         return adjust(img, **{self.MMCV_ARG: 1 + magnitude}).astype(img.dtype)
 
-    def _pillow(self, img: np.ndarray, magnitude: float) -> np.ndarray:
-        pil = to_pil(img, type(self).__name__, rgb=self.RGB)
-        out = self.ENHANCER(pil).enhance(max(MIN_PIL_FACTOR, 1 + magnitude))
-        return from_pil(out, img, rgb=self.RGB)
+    def _pil(self, pil: Image.Image, magnitude: float) -> Image.Image:
+        return self.ENHANCER(pil).enhance(max(MIN_PIL_FACTOR, 1 + magnitude))
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(magnitude={self.magnitude}, prob={self.prob}, '

@@ -9,6 +9,8 @@ from PIL import Image
 from mmcls_convnext.registry import TRANSFORMS
 from mmcls_convnext.structures import DataSample
 
+from .lazy_image import EncodedImage
+
 GREY_PIL_MODES = ('1', 'L', 'I', 'I;16', 'F')
 
 
@@ -27,8 +29,8 @@ class PackInputs(BaseTransform):
     and channel order (BGR from :class:`LoadImageFromFile`; the data preprocessor converts to
     RGB and normalises); a PIL image is packed the same way, its RGB turned to BGR so that the
     same preprocessor serves both; arrays of other ranks (e.g. video clips) and tensors are
-    kept as they are; a list packs each item. Without ``results[input_key]`` there is no
-    ``inputs`` key (label-only samples).
+    kept as they are; a list packs each item; a not yet decoded ``EncodedImage`` is decoded.
+    Without ``results[input_key]`` there is no ``inputs`` key (label-only samples).
     ``gt_label`` / ``gt_score`` become the sample's fields; ``algorithm_keys`` present in
     ``results`` become data fields; ``meta_keys`` present become its metainfo.
 
@@ -54,9 +56,13 @@ class PackInputs(BaseTransform):
             return [cls.format_input(item) for item in img]
         if isinstance(img, torch.Tensor):
             return img
+        if isinstance(img, EncodedImage):
+            img = img.decode()[0]
         if isinstance(img, Image.Image):
             if img.mode not in GREY_PIL_MODES and img.mode != 'RGB':
                 img = img.convert('RGB')
+            if img.mode == 'RGB':  # (3, H, W) BGR from PIL's bands: one copy, 2x faster
+                return torch.from_numpy(np.stack([np.asarray(b) for b in img.split()[::-1]]))
             img = np.asarray(img)
             img = img[..., ::-1] if img.ndim == 3 else img  # RGB -> BGR, as decoded files
         if not isinstance(img, np.ndarray):

@@ -9,18 +9,9 @@ from mmengine import fileio
 
 from mmcls_convnext.registry import TRANSFORMS
 
-
-class ImageDecodeError(ValueError):
-    """A file exists but is not a decodable image (zero bytes, truncated, corrupt, not an image).
-
-    Attributes:
-        path: the file that failed.
-    """
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f'Cannot decode image "{path}": {reason}. Remove or replace the file, '
-                         'or set skip_bad_images=True on the dataset to skip such files.')
-        self.path = path
+from ..errors import DataConfigError
+from .decode_error import ImageDecodeError
+from .lazy_image import EncodedImage
 
 
 @TRANSFORMS.register_module()
@@ -32,11 +23,38 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
     ``ori_shape`` is the shape as displayed. The same transform serves training and inference, so
     both see the same colour order.
 
+    With ``lazy_decode=True`` (keyword-only; the ImageNet training configs set it), a JPEG is
+    not decoded here: ``results['img']`` is an :class:`EncodedImage` (the bytes and the size
+    from the header; ``img_shape`` / ``ori_shape`` as usual) and the first transform that needs
+    the pixels decodes it, with Pillow, to RGB (``RandomResizedCrop(backend='pillow')`` at a
+    reduced JPEG scale when its crop allows; see :mod:`.lazy_image`). Other formats, and JPEGs
+    with an EXIF rotation or an unusual mode, are decoded here as without it. A JPEG whose
+    header reads but whose data does not decode raises :class:`ImageDecodeError` from the
+    transform that decodes it (``ignore_empty`` cannot turn that into a skipped sample; the
+    datasets' ``skip_bad_images=True`` does).
+
     Raises:
         FileNotFoundError: the path does not exist (message names it).
         ImageDecodeError: zero-byte, truncated, corrupt or non-image file (a ``ValueError``
             whose message names the path).
     """
+
+    def __init__(self, to_float32: bool = False, color_type: str = 'color',
+                 imdecode_backend: str = 'cv2', file_client_args: Optional[dict] = None,
+                 ignore_empty: bool = False, *, backend_args: Optional[dict] = None,
+                 lazy_decode: bool = False) -> None:
+        super().__init__(to_float32=to_float32, color_type=color_type,
+                         imdecode_backend=imdecode_backend, file_client_args=file_client_args,
+                         ignore_empty=ignore_empty, backend_args=backend_args)
+        if not isinstance(lazy_decode, bool):
+            raise DataConfigError(f'LoadImageFromFile lazy_decode must be True or False; got '
+                                  f'{lazy_decode!r}.')
+        if lazy_decode and (to_float32 or color_type != 'color'):
+            raise DataConfigError(
+                "LoadImageFromFile(lazy_decode=True) gives 8-bit colour images; it cannot be "
+                f"combined with to_float32={to_float32!r}, color_type={color_type!r}. Remove "
+                'lazy_decode, or those arguments.')
+        self.lazy_decode = lazy_decode
 
     def transform(self, results: dict) -> Optional[dict]:
         filename = results['img_path']
@@ -49,7 +67,9 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
                 f'Image file "{filename}" does not exist (listed by the dataset). Check '
                 'data_root / data_prefix / ann_file.') from err
         try:
-            img = self._decode(filename, img_bytes)
+            img = self._lazy(filename, img_bytes) if self.lazy_decode else None
+            if img is None:
+                img = self._decode(filename, img_bytes)
         except ImageDecodeError:
             if self.ignore_empty:
                 return None
@@ -57,9 +77,20 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
         if self.to_float32:
             img = img.astype(np.float32)
         results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        results['ori_shape'] = img.shape[:2]
+        shape = img.hw if isinstance(img, EncodedImage) else img.shape[:2]
+        results['img_shape'] = shape
+        results['ori_shape'] = shape
         return results
+
+    @staticmethod
+    def _lazy(filename: str, img_bytes: bytes) -> Optional[EncodedImage]:
+        if len(img_bytes) == 0:
+            raise ImageDecodeError(filename, 'the file is empty (0 bytes)')
+        return EncodedImage.open(filename, img_bytes)
+
+    def __repr__(self) -> str:
+        lazy = ', lazy_decode=True)' if self.lazy_decode else ')'
+        return super().__repr__()[:-1] + lazy
 
     def _decode(self, filename: str, img_bytes: bytes) -> np.ndarray:
         if len(img_bytes) == 0:

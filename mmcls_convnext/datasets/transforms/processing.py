@@ -1,9 +1,11 @@
 """Geometric transforms: RandomResizedCrop, ResizeEdge, and mmcv's Resize/CenterCrop/RandomFlip.
 
-Images are (H, W, C) uint8 arrays in BGR order. Scalar random draws use Python's ``random``
-(seeded by mmengine like numpy's, and ~20x cheaper per draw than ``np.random``). The
-``'pillow'`` backend resizes the channel bytes as they are (resampling is per channel, so the
-colour order does not matter) and crops and resizes in one call through PIL's ``box`` argument.
+Images are (H, W, C) uint8 arrays in BGR order, or (see :mod:`.lazy_image`) RGB PIL images and
+not yet decoded ``EncodedImage`` JPEGs: the ``'pillow'`` backend and RandomFlip keep a PIL
+image as such; mmcv's Resize/CenterCrop and the ``'cv2'`` backend convert it to an array.
+Scalar random draws use Python's ``random`` (seeded by mmengine like numpy's, and ~20x cheaper
+per draw than ``np.random``). The ``'pillow'`` backend resizes the channel bytes of an array as
+they are (resampling is per channel, so the colour order does not matter).
 """
 import math
 import random
@@ -21,10 +23,32 @@ from PIL import Image
 from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError, DataConfigTypeError
+from .lazy_image import EncodedImage, as_array, image_hw
 
-# mmcv's classes have the semantics MMPretrain users know: register them under our scope.
-Resize = TRANSFORMS.register_module(name='Resize', module=MMCVResize)
-CenterCrop = TRANSFORMS.register_module(name='CenterCrop', module=MMCVCenterCrop)
+PIL_FLIPS = {'horizontal': Image.FLIP_LEFT_RIGHT, 'vertical': Image.FLIP_TOP_BOTTOM,
+             'diagonal': Image.ROTATE_180}
+LABEL_KEYS = ('gt_bboxes', 'gt_keypoints', 'gt_seg_map')
+
+
+class _ArrayInput:
+    """Hands the mmcv transform it precedes in the MRO the BGR array of a PIL / encoded image."""
+
+    def transform(self, results: dict) -> dict:
+        if results.get('img') is not None:
+            results['img'] = as_array(results['img'])
+        return super().transform(results)
+
+
+# mmcv's classes have the semantics MMPretrain users know: registered under our scope, taking
+# a PIL or encoded image as its BGR array.
+@TRANSFORMS.register_module(name='Resize')
+class Resize(_ArrayInput, MMCVResize):
+    __doc__ = MMCVResize.__doc__
+
+
+@TRANSFORMS.register_module(name='CenterCrop')
+class CenterCrop(_ArrayInput, MMCVCenterCrop):
+    __doc__ = MMCVCenterCrop.__doc__
 
 
 @TRANSFORMS.register_module()
@@ -33,6 +57,7 @@ class RandomFlip(MMCVRandomFlip):
 
     mmcv draws with ``np.random.choice`` over a probability list (~0.2 ms per image); for the
     common ``prob=<float>, direction=<str>`` case one ``random.random()`` gives the same law.
+    A PIL image is flipped by PIL (the same pixels) and stays a PIL image.
     """
 
     @cache_randomness
@@ -40,6 +65,15 @@ class RandomFlip(MMCVRandomFlip):
         if isinstance(self.prob, float) and isinstance(self.direction, str):
             return self.direction if random.random() < self.prob else None
         return super()._choose_direction.__wrapped__(self)
+
+    def _flip(self, results: dict) -> None:
+        img = results['img']
+        if isinstance(img, np.ndarray) or any(results.get(k) is not None for k in LABEL_KEYS):
+            results['img'] = as_array(img)
+            return super()._flip(results)
+        if isinstance(img, EncodedImage):
+            img = img.decode()[0]
+        results['img'] = img.transpose(PIL_FLIPS[results['flip_direction']])
 
 BACKENDS = ('cv2', 'pillow')
 PIL_INTERPOLATION = {
@@ -59,17 +93,44 @@ def check_backend(backend: str, interpolation: str) -> None:
                               f'{backend!r}; choose one of {allowed}.')
 
 
-def resize_image(img: np.ndarray, size: Tuple[int, int], backend: str, interpolation: str,
-                 box: Optional[Tuple[int, int, int, int]] = None) -> np.ndarray:
-    """Resize ``img`` (optionally its crop ``box=(x0, y0, x1, y1)``) to ``size=(w, h)``."""
+def resize_image(img, size: Tuple[int, int], backend: str, interpolation: str,
+                 box: Optional[Tuple[float, float, float, float]] = None,
+                 reduced_decode: bool = False):
+    """Crop ``img`` to ``box=(x0, y0, x1, y1)`` (optional), then resize it to ``size=(w, h)``.
+
+    The crop comes first, so the resampling never reads pixels outside the box: the pixels of
+    timm's / torchvision's ``resized_crop`` and of MMPretrain's crop + resize, both backends.
+    An array gives an array. With ``backend='pillow'`` a PIL image gives a PIL image, and an
+    ``EncodedImage`` is decoded (at a reduced JPEG scale if ``reduced_decode`` and the box
+    allows) into one; with ``'cv2'`` both are converted to BGR arrays first.
+    """
+    if backend == 'pillow' and isinstance(img, (Image.Image, EncodedImage)):
+        if isinstance(img, EncodedImage):
+            img, box = img.decode(box, size if reduced_decode else None)
+        img, box = _crop_pil(img, box)
+        return img.resize(size, PIL_INTERPOLATION[interpolation], box=box)
+    img = as_array(img)
+    if box is not None:
+        img = img[box[1]:box[3], box[0]:box[2]]
     if backend == 'pillow':
         squeeze = img.ndim == 3 and img.shape[2] == 1
         pil = Image.fromarray(img[..., 0] if squeeze else img)
-        out = np.asarray(pil.resize(size, PIL_INTERPOLATION[interpolation], box=box))
+        out = np.asarray(pil.resize(size, PIL_INTERPOLATION[interpolation]))
         return out[..., None] if squeeze else out
-    if box is not None:
-        img = img[box[1]:box[3], box[0]:box[2]]
     return mmcv.imresize(img, size, interpolation=interpolation, backend='cv2')
+
+
+def _crop_pil(img: Image.Image, box):
+    """``img`` cropped to the pixels ``box`` touches, and ``box`` within the crop (None when
+    the crop is the box: integer boxes, e.g. every box when no reduced decode happened)."""
+    if box is None:
+        return img, None
+    outer = (math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]), math.ceil(box[3]))
+    if outer != (0, 0) + img.size:
+        img = img.crop(outer)
+    if tuple(box) == outer:
+        return img, None
+    return img, (box[0] - outer[0], box[1] - outer[1], box[2] - outer[0], box[3] - outer[1])
 
 
 def _to_hw(scale: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
@@ -110,13 +171,17 @@ class RandomResizedCrop(BaseTransform):
         max_attempts: random draws before the central fallback.
         interpolation: resampling method.
         backend: ``'cv2'`` or ``'pillow'`` (the ImageNet recipe uses pillow + bicubic).
+        reduced_decode: with ``backend='pillow'`` and a not yet decoded JPEG
+            (``LoadImageFromFile(lazy_decode=True)``), decode it at the smallest JPEG scale
+            (1/2, 1/4, 1/8) at which the crop still has at least ``scale`` pixels in each
+            direction (same crop region; see :mod:`.lazy_image`). False: decode in full.
     """
 
     def __init__(self, scale: Union[int, Sequence[int]],
                  crop_ratio_range: Tuple[float, float] = (0.08, 1.0),
                  aspect_ratio_range: Tuple[float, float] = (3. / 4., 4. / 3.),
                  max_attempts: int = 10, interpolation: str = 'bilinear',
-                 backend: str = 'cv2') -> None:
+                 backend: str = 'cv2', reduced_decode: bool = True) -> None:
         self.scale = _to_hw(scale, 'RandomResizedCrop scale')
         self.crop_ratio_range = _check_range(crop_ratio_range, 'crop_ratio_range', 0., 1.)
         self.aspect_ratio_range = _check_range(aspect_ratio_range, 'aspect_ratio_range',
@@ -125,9 +190,13 @@ class RandomResizedCrop(BaseTransform):
             raise DataConfigError(f'max_attempts must be a non-negative int; got '
                                   f'{max_attempts!r}.')
         check_backend(backend, interpolation)
+        if not isinstance(reduced_decode, bool):
+            raise DataConfigError(f'reduced_decode must be True or False; got '
+                                  f'{reduced_decode!r}.')
         self.max_attempts = max_attempts
         self.interpolation = interpolation
         self.backend = backend
+        self.reduced_decode = reduced_decode
 
     def get_params(self, height: int, width: int) -> Tuple[int, int, int, int]:
         """Draw a crop ``(top, left, crop_h, crop_w)`` for an image of the given size."""
@@ -153,11 +222,12 @@ class RandomResizedCrop(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         img = results['img']
-        top, left, crop_h, crop_w = self.get_params(*img.shape[:2])
+        top, left, crop_h, crop_w = self.get_params(*image_hw(img))
         box = (left, top, left + crop_w, top + crop_h)
-        img = resize_image(img, self.scale[::-1], self.backend, self.interpolation, box=box)
+        img = resize_image(img, self.scale[::-1], self.backend, self.interpolation, box=box,
+                           reduced_decode=self.reduced_decode)
         results['img'] = img
-        results['img_shape'] = img.shape[:2]
+        results['img_shape'] = image_hw(img)
         return results
 
     def __repr__(self) -> str:
@@ -165,7 +235,8 @@ class RandomResizedCrop(BaseTransform):
         aspect = tuple(round(r, 4) for r in self.aspect_ratio_range)
         return (f'{self.__class__.__name__}(scale={self.scale}, crop_ratio_range={crop}, '
                 f'aspect_ratio_range={aspect}, max_attempts={self.max_attempts}, '
-                f'interpolation={self.interpolation}, backend={self.backend})')
+                f'interpolation={self.interpolation}, backend={self.backend}'
+                + ('' if self.reduced_decode else ', reduced_decode=False') + ')')
 
 
 @TRANSFORMS.register_module()
@@ -207,12 +278,14 @@ class ResizeEdge(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         img = results['img']
-        height, width = img.shape[:2]
+        height, width = image_hw(img)
         size = self.target_size(height, width)
         if size != (width, height):
             img = resize_image(img, size, self.backend, self.interpolation)
+        elif isinstance(img, EncodedImage):
+            img = img.decode()[0] if self.backend == 'pillow' else as_array(img)
         results['img'] = img
-        results['img_shape'] = img.shape[:2]
+        results['img_shape'] = image_hw(img)
         results['scale'] = size
         results['scale_factor'] = (size[0] / width, size[1] / height)
         return results

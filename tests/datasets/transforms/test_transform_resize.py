@@ -141,7 +141,9 @@ def test_eval_pipeline_gives_224():
 
 @pytest.mark.parametrize('name', ['Resize', 'CenterCrop'])
 def test_mmcv_transforms_registered(name):
-    assert TRANSFORMS.get(name) is getattr(mmcv.transforms, name)
+    # mmcv's classes, which only convert a PIL / encoded image to its BGR array first
+    cls = TRANSFORMS.get(name)
+    assert issubclass(cls, getattr(mmcv.transforms, name)) and cls.__name__ == name
 
 
 def test_random_flip_is_mmcv_compatible():
@@ -156,3 +158,72 @@ def test_random_flip_is_mmcv_compatible():
     assert abs(np.mean(flips) - 0.3) < 0.05
     out = flip(prob=[0.0, 1.0], direction=['horizontal', 'vertical'])(dict(img=img))
     assert out['flip_direction'] == 'vertical'
+
+
+@pytest.mark.parametrize('h,w', [(375, 500), (500, 375), (40, 400), (300, 300)])
+def test_random_resized_crop_draws_timms_boxes(h, w):
+    # the ImageNet recipe's crop: box for box what timm's RandomResizedCropAndInterpolation
+    # draws from the same Python random seed (fallback included, for the 40 x 400 image)
+    import random
+
+    from timm.data.transforms import RandomResizedCropAndInterpolation as TimmRRC
+    ours = RandomResizedCrop(224, backend='pillow', interpolation='bicubic')
+    pil = Image.new('RGB', (w, h))
+    for seed in range(200):
+        random.seed(seed)
+        expected = TimmRRC.get_params(pil, (0.08, 1.0), (3 / 4, 4 / 3))
+        random.seed(seed)
+        assert ours.get_params(h, w) == expected
+
+
+def test_random_resized_crop_scale_and_ratio_histograms():
+    # 20,000 draws against an independent vectorised computation of the same law: area
+    # fraction uniform in the range and log-uniform aspect, redrawn (up to 10 times) until the
+    # rounded box fits; histograms agree within 4 standard errors per bin
+    import random
+    random.seed(0)
+    h, w, n = 375, 500, 20000
+    t = RandomResizedCrop(224)
+    ours = np.array([t.get_params(h, w) for _ in range(n)])
+    rng = np.random.default_rng(0)
+    pending, boxes = np.arange(n), np.zeros((n, 2))
+    for _ in range(10):
+        area = rng.uniform(0.08, 1.0, pending.size) * h * w
+        aspect = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3), pending.size))
+        cw, ch = np.round(np.sqrt(area * aspect)), np.round(np.sqrt(area / aspect))
+        fits = (cw <= w) & (ch <= h)
+        boxes[pending[fits]] = np.stack([ch[fits], cw[fits]], 1)
+        pending = pending[~fits]
+    boxes[pending] = (h, w)  # 500 / 375 is within the ratio range: the whole image
+    for values, reference, bins in [
+            (ours[:, 2] * ours[:, 3] / (h * w), boxes[:, 0] * boxes[:, 1] / (h * w),
+             np.linspace(0, 1, 21)),
+            (np.log(ours[:, 3] / ours[:, 2]), np.log(boxes[:, 1] / boxes[:, 0]),
+             np.linspace(-0.3, 0.3, 21))]:
+        a, _ = np.histogram(values, bins)
+        b, _ = np.histogram(reference, bins)
+        assert np.all(np.abs(a - b) <= 4 * np.sqrt(a + b + 1)), (a, b)
+    # the top-left corner is uniform over the positions the box allows
+    slack = (h - ours[:, 2]) > 0
+    rel = ours[slack, 0] / (h - ours[slack, 2])
+    assert abs(rel.mean() - 0.5) < 0.01 and rel.min() == 0 and rel.max() == 1
+
+
+def test_random_resized_crop_pillow_is_timms_pixel_for_pixel():
+    # crop, then resize: timm's (torchvision's resized_crop) pixels, border pixels included
+    import random
+    from pathlib import Path
+
+    from timm.data.transforms import RandomResizedCropAndInterpolation as TimmRRC
+    demo = Path(__file__).resolve().parents[3] / 'demo' / 'demo.JPEG'
+    rgb = Image.open(demo).convert('RGB')
+    bgr = np.asarray(rgb)[..., ::-1].copy()
+    timm_t = TimmRRC(64, interpolation='bicubic')
+    ours = RandomResizedCrop(64, backend='pillow', interpolation='bicubic')
+    for seed in range(20):
+        random.seed(seed)
+        expected = np.asarray(timm_t(rgb))
+        for img in (bgr, rgb):
+            random.seed(seed)
+            out = np.asarray(ours(dict(img=img))['img'])
+            np.testing.assert_array_equal(out[..., ::-1] if img is bgr else out, expected)
