@@ -18,8 +18,10 @@ from .hooks import (
 )
 from .optimizers import (
                             CPUAmpOptimWrapper,
+                            EmulatedBF16Error,
                             LearningRateDecayOptimWrapperConstructor,
                             amp_optim_wrapper_cfg,
+                            cpu_bf16_support,
 )
 from .runner import ClsRunner
 from .tta import AverageClsScoreTTA, default_tta_pipeline
@@ -29,6 +31,7 @@ __all__ = [
     'atomic_write_bytes', 'check_work_dir_writable', 'find_latest_checkpoint',
     'load_run_checkpoint', 'ConfigKeyError', 'validate_cfg_options', 'validate_config',
     'AtomicCheckpointHook', 'EpochReseedHook', 'FiniteLossHook', 'NonFiniteLossError',
-    'seed_worker', 'CPUAmpOptimWrapper', 'LearningRateDecayOptimWrapperConstructor',
-    'amp_optim_wrapper_cfg', 'ClsRunner', 'AverageClsScoreTTA', 'default_tta_pipeline'
+    'seed_worker', 'CPUAmpOptimWrapper', 'EmulatedBF16Error', 'cpu_bf16_support',
+    'LearningRateDecayOptimWrapperConstructor', 'amp_optim_wrapper_cfg', 'ClsRunner',
+    'AverageClsScoreTTA', 'default_tta_pipeline'
 ]

@@ -75,8 +75,9 @@ def user_errors() -> tuple:
 
     from ..checkpoint_io import CheckpointSaveError
     from ..hooks.finite_loss_hook import NonFiniteLossError
+    from ..optimizers.cpu_amp_optim_wrapper import EmulatedBF16Error
     return (ConfigKeyError, CheckpointError, CheckpointSaveError, NonFiniteLossError,
-            PermissionError, FileNotFoundError)
+            PermissionError, FileNotFoundError, EmulatedBF16Error)
 
 
 def run_cli(main: Callable[[Optional[List[str]]], int], argv: Optional[List[str]] = None) -> int:
