@@ -25,7 +25,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = 'configs/convnext/convnext-quickstart_1xb128_fashion-mnist.py'
 DEFAULT_SRC = '/usr/share/datasets/fashion-mnist'
 # log lines worth echoing while a tool runs: progress, metrics and errors
-ECHO = re.compile(r'Epoch\(|Saving checkpoint|best checkpoint|Error|error:|Traceback')
+ECHO = re.compile(r'Epoch\(|Saving checkpoint|best checkpoint|Error|error:|Traceback'
+                  r'|images written|Decoded-image cache|Training precision')
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
