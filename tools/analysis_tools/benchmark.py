@@ -322,7 +322,7 @@ def bench_loop_section(args, device: torch.device, tmp: str) -> dict:
         [f'train_dataloader.dataset.data_root={root}', f'train_dataloader.batch_size={batch}',
          f'train_dataloader.dataset.indices={images}'],
         tmp, rounds, warm, device, progress=PROGRESS)
-    out['quickstart']['data'] = source
+    out['quickstart'].update(data=source, config=osp.relpath(QUICKSTART_CFG, REPO))
     batch, warm, timed = (4, 2, 3) if args.quick else (args.loop_tiny_batch, 2, 6)
     images = (warm + timed) * batch
     root = osp.join(tmp, 'imagenet')
@@ -336,6 +336,7 @@ def bench_loop_section(args, device: torch.device, tmp: str) -> dict:
     name = 'convnext_atto_64_jpeg' if args.quick else 'convnext_tiny_224_jpeg'
     PROGRESS(f'loop/{name}: {images} JPEGs 500x375, batch {batch}, {rounds} rounds')
     out[name] = compare_loop(name, TINY_CFG, opts, tmp, rounds, warm, device, progress=PROGRESS)
+    out[name]['config'] = osp.relpath(TINY_CFG, REPO)
     return out
 
 # --------------------------------------------------------------------------- report
