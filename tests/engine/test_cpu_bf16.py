@@ -3,6 +3,7 @@
 The capability check is mocked both ways (a CPU with ``avx512_bf16`` and an AVX2-only one), so
 these tests give the same answers on every machine.
 """
+import logging
 import platform
 import sys
 from pathlib import Path
@@ -93,13 +94,26 @@ def _optimizer():
     return torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1)
 
 
-def test_wrapper_refuses_emulated_and_warns_when_forced(avx2_cpu, capsys):
+@pytest.fixture
+def log_records():
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)
+
+
+def test_wrapper_refuses_emulated_and_warns_when_forced(avx2_cpu, log_records):
     with pytest.raises(EmulatedBF16Error, match='--amp refused'):
         CPUAmpOptimWrapper(optimizer=_optimizer())
     wrapper = CPUAmpOptimWrapper(optimizer=_optimizer(), allow_emulated_bf16=True)
     assert wrapper.allow_emulated_bf16
-    assert 'WARNING - Training precision: bf16 autocast on CPU, EMULATED (Test AVX2 CPU' in (
-        capsys.readouterr().out)
+    warnings = [r.getMessage() for r in log_records if r.levelno == logging.WARNING]
+    assert any(m.startswith('Training precision: bf16 autocast on CPU, EMULATED (Test AVX2 CPU')
+               for m in warnings), warnings
     with wrapper.optim_context(torch.nn.Linear(1, 1)):  # forced: it really runs bf16
         assert torch.get_autocast_dtype('cpu') == torch.bfloat16
 
