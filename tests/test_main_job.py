@@ -71,3 +71,10 @@ def test_failed_step_names_the_step_and_the_log(main_job, tmp_path):
         main_job.run_step('boom', ['python3', '-c', 'import sys; print("oops"); sys.exit(3)'],
                           str(log))
     assert 'oops' in log.read_text()
+
+
+def test_openmp_threads_sleep_unless_the_machine_is_idle(main_job):
+    assert main_job.omp_env({}, load=3.0)['OMP_WAIT_POLICY'] == 'PASSIVE'  # shared: sleep
+    assert 'OMP_WAIT_POLICY' not in main_job.omp_env({}, load=0.1)  # idle: spin, then sleep
+    assert main_job.omp_env({'OMP_WAIT_POLICY': 'ACTIVE'}, load=3.0)['OMP_WAIT_POLICY'] == (
+        'ACTIVE')  # the user's choice wins

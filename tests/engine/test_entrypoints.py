@@ -23,7 +23,7 @@ def _error(capsys):
     return capsys.readouterr().err.strip().splitlines()[-1]
 
 
-def test_train_flags_are_applied(cfg, tmp_path):
+def test_train_flags_are_applied(cfg, tmp_path, assume_native_bf16):
     args = train_entry.parse_args([cfg, '--work-dir', str(tmp_path / 'w'), '--resume',
                                    '--no-validate', '--no-pin-memory', '--amp',
                                    '--no-persistent-workers', '--launcher', 'pytorch'])

@@ -85,7 +85,7 @@ def test_default_constructor_adamw_no_decay_rules():
         assert by_param[id(param)] == (0. if param.ndim == 1 else 0.05), name
 
 
-def test_amp_cfg_cpu_and_cuda():
+def test_amp_cfg_cpu_and_cuda(assume_native_bf16):
     base = dict(optimizer=dict(type='AdamW', lr=1e-3))
     assert amp_optim_wrapper_cfg(base, cuda=False) == dict(
         base, type='CPUAmpOptimWrapper', dtype='bfloat16')
@@ -99,7 +99,7 @@ def test_amp_cfg_cpu_and_cuda():
         amp_optim_wrapper_cfg(dict(base, type='AmpOptimWrapper'), cuda=False)
 
 
-def test_cpu_amp_wrapper_refuses_fp16():
+def test_cpu_amp_wrapper_refuses_fp16(assume_native_bf16):
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1)
     with pytest.raises(ValueError, match="dtype='float16': fp16 autocast is not supported on "
                        "CPU. Use dtype='bfloat16'"):

@@ -140,7 +140,7 @@ def test_ema_weights_equal_hand_computed_ema(tmp_path):
     torch.testing.assert_close(ckpt['ema_state_dict']['module.head.fc.weight'], raw)
 
 
-def test_cpu_amp_trains_in_bf16_and_saves_fp32(tmp_path):
+def test_cpu_amp_trains_in_bf16_and_saves_fp32(tmp_path, assume_native_bf16):
     runner = build_runner(tmp_path, val_interval=10, cfg_options={
         'optim_wrapper.type': 'CPUAmpOptimWrapper', 'optim_wrapper.dtype': 'bfloat16'})
     seen = []
@@ -182,7 +182,7 @@ def test_checkpoints_load_with_plain_weights_only_and_resume_restores_history(tm
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU path')
-def test_amp_optim_wrapper_in_config_on_cpu(tmp_path):
+def test_amp_optim_wrapper_in_config_on_cpu(tmp_path, assume_native_bf16):
     runner = build_runner(tmp_path, cfg_options={'optim_wrapper.type': 'AmpOptimWrapper',
                                                  'optim_wrapper.dtype': 'bfloat16'})
     wrapper = runner.build_optim_wrapper(runner.optim_wrapper)

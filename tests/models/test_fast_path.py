@@ -14,6 +14,13 @@ from mmcls_convnext.models.fast_path import (
 )
 
 TINY = dict(depths=[1, 1, 2, 1], channels=[8, 16, 32, 64])
+try:
+    import onnxruntime  # noqa: F401 - requirements/deploy.txt
+    HAVE_ORT = True
+except ImportError:
+    HAVE_ORT = False
+ORT = pytest.param('onnxruntime', marks=pytest.mark.skipif(
+    not HAVE_ORT, reason='onnxruntime is not installed (requirements/deploy.txt)'))
 
 
 def _randomise(model: nn.Module) -> nn.Module:
@@ -39,7 +46,7 @@ def _classifier(**backbone_kwargs) -> ImageClassifier:
     return _randomise(model)
 
 
-@pytest.mark.parametrize('mode', ['fold', 'prepack'])
+@pytest.mark.parametrize('mode', ['fold', 'prepack', ORT])
 @pytest.mark.parametrize('kwargs', [
     dict(),  # V1: layer scale gamma
     dict(use_grn=True, layer_scale_init_value=0.),  # V2: GRN, no gamma
@@ -117,6 +124,28 @@ def test_prepack_survives_copy_and_other_inputs():
     torch.testing.assert_close(fast_nchw(x)[0], expected, atol=1e-4, rtol=0)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         torch.testing.assert_close(fast(x)[0].float(), expected, atol=0.1, rtol=0.05)
+
+
+@pytest.mark.skipif(not HAVE_ORT, reason='onnxruntime is not installed')
+def test_onnxruntime_mode_dynamic_shapes_copies_and_errors():
+    import pickle
+    model = _classifier()
+    fast = optimize_for_inference(model, mode='onnxruntime', example_inputs=(1, 3, 32, 32))
+    runner = fast.backbone._run
+    assert runner._session is not None and runner.threads == torch.get_num_threads()
+    x = torch.randn(4, 3, 64, 96)  # another batch size and image shape than the export's
+    with torch.no_grad():
+        expected = model(x)
+        expected_pred = model(x, mode='predict')
+    torch.testing.assert_close(fast(x), expected, atol=1e-4, rtol=0)
+    for got, want in zip(fast(x, mode='predict'), expected_pred):
+        assert got.pred_label == want.pred_label
+    for clone in (copy.deepcopy(fast), pickle.loads(pickle.dumps(fast))):
+        assert clone.backbone._run._session is None  # dropped, rebuilt on the first call
+        torch.testing.assert_close(clone(x), expected, atol=1e-4, rtol=0)
+    with pytest.raises(TypeError, match="mode='onnxruntime' runs float32 on the CPU; got a "
+                       'torch.float64 tensor'):
+        fast.backbone(x.double())
 
 
 def test_compile_mode_wraps_the_folded_model_lazily():

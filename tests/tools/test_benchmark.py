@@ -25,10 +25,15 @@ bench = _load_module()
 
 def test_quick_run_writes_complete_json(tmp_path):
     out = tmp_path / 'bench.json'
-    proc = subprocess.run([sys.executable, SCRIPT, '--quick', '--json', str(out)], cwd=REPO,
+    proc = subprocess.run([sys.executable, SCRIPT, '--quick', '--json', str(out),
+                           '--fashion-mnist-src', str(tmp_path / 'no-idx-files')], cwd=REPO,
                           capture_output=True, text=True, timeout=170)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'x timm' in proc.stdout  # the table was printed
+    # progress lines while it runs, one per round of every section
+    for line in ('inference: round 2/2 done', 'training: round 2/2 done', 'data: 8 JPEGs',
+                 'loop/quickstart round 1/1: tools/train.py', '] done in'):
+        assert line in proc.stdout, line
     res = json.loads(out.read_text())
     assert res['meta']['quick'] is True and res['meta']['arch'] == 'atto'
     assert res['meta']['threads'] == 1 and res['meta']['device'] == 'cpu'
@@ -46,8 +51,22 @@ def test_quick_run_writes_complete_json(tmp_path):
     train = res['training']
     assert set(train['step_img_s']) == {'ours', 'timm', 'ours_with_cp'}
     assert train['peak_memory_mb']['ours_with_cp'] < train['peak_memory_mb']['ours']
-    assert res['data']['images_per_s']['median'] > 0 and res['data']['workers'] == 2
-    assert res['runner']['runner_img_s']['median'] > 0 and 'overhead' in res['runner']
+    data = res['data']
+    assert set(data['images_per_s']) == {'ours', 'timm', 'decode_ours_cv2', 'decode_timm_pil',
+                                         'normalize_ours'}
+    assert data['threads'] == 1 and data['files'] == 8 and data['image_size'] == [500, 375]
+    assert data['recipe']['auto_augment'] == 'rand-m9-mstd0.5-inc1'
+    assert 0 < data['ours_over_decode'] < 1 and 0 < data['timm_over_decode'] < 1
+    assert data['cpu_ours_over_timm'] > 0
+    quick_loop = res['loop']['quickstart']
+    assert quick_loop['num_workers'] == 0 and quick_loop['batch'] == 32
+    assert quick_loop['data'].startswith('synthetic 32 px PNGs')  # no idx files given
+    assert 0 < quick_loop['loop_over_bare'] and 0 < quick_loop['cpu_loop_over_bare']
+    assert quick_loop['iters_timed'] == 6
+    jpeg_loop = res['loop']['convnext_atto_64_jpeg']
+    assert jpeg_loop['num_workers'] == 5 and 'cpu_loop_over_bare' not in jpeg_loop
+    assert jpeg_loop['train_img_s']['median'] > 0 and jpeg_loop['bare_step_img_s']['median'] > 0
+    assert res['meta']['cpu_flags']['avx2'] in (True, False)
     assert res['ratios_vs_timm']['fp32_b4_contiguous/timm'] == 1.0
 
 
@@ -102,3 +121,17 @@ def test_bad_arguments(argv, message, capsys):
 def test_unknown_section_is_refused():
     with pytest.raises(SystemExit, match=r"--sections: unknown \['inferense'\]"):
         bench.main(['--quick', '--sections', 'inferense'])
+
+
+def test_loop_rates_skip_the_warmup_iterations():
+    from mmcls_convnext.engine.analysis.loop_benchmark import _rates
+    marks = [(0.0, 0.0), (1.0, 0.5), (3.0, 1.5), (4.0, 2.5)]  # (wall, cpu) after each iteration
+    wall, cpu = _rates(marks, warmup=1, batch=10)  # 3 iterations after the first mark
+    assert wall == 30 / 4.0 and cpu == 30 / 2.5
+
+
+def test_progress_lines_carry_the_elapsed_time(capsys):
+    progress = bench.Progress()
+    progress('inference: round 1/5 done')
+    assert re.fullmatch(r'\[\+\s+\d+\.\d s\] inference: round 1/5 done\n',
+                        capsys.readouterr().out)

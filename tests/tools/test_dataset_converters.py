@@ -134,6 +134,22 @@ def test_cli(tmp_path, capsys):
     assert 'size must be a positive int' in capsys.readouterr().err
 
 
+def test_cli_prints_progress(tmp_path, capsys, monkeypatch):
+    make_source(tmp_path / 'src')
+    monkeypatch.setattr(fm, 'PROGRESS_EVERY', 10)
+    assert fm.main([str(tmp_path / 'out'), '--src', str(tmp_path / 'src')]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    steps = [line.split('] ', 1)[1] for line in lines if line.startswith('[+')]
+    assert steps == [
+        f'train: reading the idx files in {tmp_path / "src"}',
+        f'train: writing 30 PNGs to {tmp_path / "out" / "train"}',
+        'train: 10/30 images written', 'train: 20/30 images written',
+        'train: 30/30 images written',
+        f'val: reading the idx files in {tmp_path / "src"}',
+        f'val: writing 20 PNGs to {tmp_path / "out" / "val"}',
+        'val: 10/20 images written', 'val: 20/20 images written']
+
+
 @pytest.mark.skipif(not os.path.isdir(fm.DEFAULT_SRC), reason='dataset-fashion-mnist not installed')
 def test_real_package_headers():
     images, labels = fm.load_split(fm.DEFAULT_SRC, 'val')

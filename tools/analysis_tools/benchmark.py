@@ -11,22 +11,25 @@ meaningful. See docs/benchmark.md for what every number means.
 """
 import argparse
 import copy
+import importlib.util
 import json
 import os
 import os.path as osp
 import platform
-import statistics
 import tempfile
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional
 
 os.environ.setdefault('KINETO_LOG_LEVEL', '5')  # the CPU memory profiler is chatty otherwise
 import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmcls_convnext.engine.analysis.bench_report import print_table, ratios_vs_timm
 from mmcls_convnext.engine.analysis.benchmarking import (  # noqa: F401 (tests use them here)
+    Progress,
     count_macs,
+    cpu_flags,
     interleave,
     matmul_case,
     peak_step_memory_mb,
@@ -41,6 +44,8 @@ from mmcls_convnext.models.fast_path import optimize_for_inference
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 TV_ARCHS = ('tiny', 'small', 'base', 'large')
+SECTIONS = ('inference', 'training', 'data', 'loop')
+PROGRESS = Progress()
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -55,14 +60,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--train-batch', type=int, default=8)
     p.add_argument('--train-img-size', type=int, default=None,
                    help='image size of the training step (default: --img-size)')
-    p.add_argument('--fast-modes', default='prepack,fold,compile',
+    p.add_argument('--fast-modes', default='prepack,fold,onnxruntime',
                    help=f'comma-separated fast-path modes to time, of {FAST_MODES}; "" for none')
-    p.add_argument('--workers', type=int, default=2, help='data pipeline worker processes')
-    p.add_argument('--data-size', type=int, default=64, help='train crop size of the pipeline')
-    p.add_argument('--sections', default='inference,training,data,runner')
+    p.add_argument('--data-files', type=int, default=64,
+                   help='500x375 JPEGs the data section runs through both pipelines per round')
+    p.add_argument('--loop-tiny-batch', type=int, default=8,
+                   help='batch of the ConvNeXt-T 224 px loop measurement')
+    p.add_argument('--loop-workers', type=int, default=None,
+                   help='num_workers of the ConvNeXt-T loop run (default: the config, 5)')
+    p.add_argument('--fashion-mnist-src', default='/usr/share/datasets/fashion-mnist',
+                   help='idx files for the quickstart loop (synthetic PNGs when missing)')
+    p.add_argument('--sections', default=','.join(SECTIONS))
     p.add_argument('--json', default=None, help='write the results here')
     p.add_argument('--quick', action='store_true',
-                   help='atto, 64 px, 2 rounds, prepack only, 1 thread: a smoke run in seconds')
+                   help='atto, 64 px, 2 rounds, prepack only, 1 thread: a smoke run in a minute')
     args = p.parse_args(argv)
     if args.quick:
         args.arch, args.img_size, args.batch, args.train_batch = 'atto', 64, 4, 4
@@ -145,6 +156,7 @@ def bench_inference(args, models: Dict[str, nn.Module], device: torch.device) ->
         out['max_abs_diff_vs_ours'] = {n: float((m(probe) - ref).abs().max())
                                        for n, m in models.items() if n != 'ours'}
         for mode in args.fast_modes:
+            PROGRESS(f'inference: building the fast path, mode={mode}')
             start = time.perf_counter()
             fast = optimize_for_inference(models['ours'], mode=mode, example_inputs=probe)
             sync(device)
@@ -181,7 +193,8 @@ def bench_inference(args, models: Dict[str, nn.Module], device: torch.device) ->
                     for _ in range(reps):
                         model(x)
             cases[f'{key}/{name}'] = run
-    times = interleave(cases, args.rounds, device)
+    PROGRESS(f'inference: {len(cases)} cases x {args.rounds} rounds')
+    times = interleave(cases, args.rounds, device, progress=PROGRESS, label='inference')
     out['anchor_mm_gflops'] = stats(times.pop('anchor_mm'), mm_gflop, 'GFLOP/s')
     peak = out['anchor_mm_gflops']['median']
     for key, (x, reps, unit, _) in measures.items():
@@ -220,7 +233,9 @@ def bench_training(args, models: Dict[str, nn.Module], device: torch.device) -> 
             loss.backward()
             optim.step()
         steps[name] = step
-    times = interleave(steps, args.rounds, device)
+    PROGRESS(f'training: {len(steps)} steps x {args.rounds} rounds, batch {batch}')
+    times = interleave(steps, args.rounds, device, progress=PROGRESS, label='training')
+    PROGRESS('training: peak memory of one step each')
     out = dict(batch=batch, img_size=size,
                step_img_s={n: stats(s, batch, 'img/s') for n, s in times.items()},
                peak_memory_mb={n: peak_step_memory_mb(fn, device) for n, fn in steps.items()})
@@ -232,230 +247,98 @@ def bench_training(args, models: Dict[str, nn.Module], device: torch.device) -> 
 
 
 # --------------------------------------------------------------------------- data pipeline
-class _FilesDataset(torch.utils.data.Dataset):
-    """Image files through a pipeline (what a dataset's ``__getitem__`` does)."""
-
-    def __init__(self, files: List[str], pipeline: Callable[[dict], dict]):
-        self.files, self.pipeline = files, pipeline
-
-    def __len__(self) -> int:
-        return len(self.files)
-
-    def __getitem__(self, idx: int) -> dict:
-        return self.pipeline(dict(img_path=self.files[idx], gt_label=idx % 10, sample_idx=idx))
+IMAGENET_DATA_CFG = osp.join(REPO, 'configs', '_base_', 'datasets', 'imagenet_convnext_224.py')
+DEMO_PHOTO = osp.join(REPO, 'demo', 'demo.JPEG')
+QUICKSTART_CFG = osp.join(REPO, 'configs', 'convnext',
+                          'convnext-quickstart_1xb128_fashion-mnist.py')
+TINY_CFG = osp.join(REPO, 'configs', 'convnext', 'convnext-tiny_32xb128_in1k.py')
 
 
-def write_images(folder: str, count: int) -> List[str]:
-    """``count`` real photo crops (from demo/demo.JPEG), ImageNet-sized, half JPEG, half PNG."""
-    import cv2
-    import numpy as np
-    photo = cv2.imread(osp.join(REPO, 'demo', 'demo.JPEG'))
-    if photo is None:
-        raise FileNotFoundError(f"{osp.join(REPO, 'demo', 'demo.JPEG')} is missing or not an "
-                                'image: the data benchmark decodes crops of it.')
-    rng = np.random.default_rng(0)
-    files = []
-    for i in range(count):
-        h, w = photo.shape[:2]
-        ch, cw = int(h * rng.uniform(0.6, 1)), int(w * rng.uniform(0.6, 1))
-        y0, x0 = rng.integers(0, h - ch + 1), rng.integers(0, w - cw + 1)
-        img = cv2.resize(photo[y0:y0 + ch, x0:x0 + cw], (500, 375))
-        path = osp.join(folder, f'img{i:04d}.' + ('JPEG' if i % 2 == 0 else 'png'))
-        cv2.imwrite(path, img)
-        files.append(path)
-    return files
+def bench_data_section(args, tmp: str) -> dict:
+    """Our ImageNet train pipeline vs timm's, per core, on 500x375 JPEG photos."""
+    from mmcls_convnext.engine.analysis.data_benchmark import bench_data
+    folder = osp.join(tmp, 'photos')
+    os.makedirs(folder, exist_ok=True)
+    return bench_data(IMAGENET_DATA_CFG, DEMO_PHOTO, folder,
+                      count=8 if args.quick else args.data_files, rounds=args.rounds,
+                      progress=PROGRESS)
 
 
-def train_pipeline(size: int) -> Callable[[dict], dict]:
-    """The ImageNet train pipeline of configs/_base_/datasets, with its crop set to ``size``."""
-    from mmcv.transforms import Compose
-    from mmengine.config import Config
-
-    from mmcls_convnext.registry import TRANSFORMS
-    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets',
-                                   'imagenet_convnext_224.py'))
-    steps = []
-    for step in copy.deepcopy(cfg.train_pipeline):
-        if step['type'] == 'RandomResizedCrop':
-            step['scale'] = size
-        steps.append(TRANSFORMS.build(step))
-    return Compose(steps)
+# --------------------------------------------------------------------------- training loop
+def _converter():
+    spec = importlib.util.spec_from_file_location(
+        'fashion_mnist_converter', osp.join(REPO, 'tools', 'dataset_converters',
+                                            'fashion_mnist.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def bench_data_pipeline(args, device: torch.device, tmp: str) -> dict:
-    from mmengine.dataset import pseudo_collate
-    count = 32 if args.quick else 256
-    files = write_images(tmp, count)
-    dataset = _FilesDataset(files, train_pipeline(args.data_size))
-    batch = 8 if args.quick else 32
-    loader = torch.utils.data.DataLoader(
-        dataset, batch_size=batch, shuffle=True, num_workers=args.workers,
-        collate_fn=pseudo_collate, persistent_workers=args.workers > 0,
-        pin_memory=device.type == 'cuda')
-    rates = []
-    for _ in range(args.rounds):
-        seen, start = 0, None
-        for i, data in enumerate(loader):
-            if i == 0:  # workers are warm from here on
-                start = time.perf_counter()
-                continue
-            seen += len(data['inputs'])
-        rates.append(seen / (time.perf_counter() - start))
-    out = dict(workers=args.workers, crop=args.data_size, files=count,
-               images_per_s=dict(median=statistics.median(rates), unit='img/s',
-                                 samples=[round(r, 1) for r in rates]))
-    # The target: the pipeline must feed an atto training step at this size.
-    ref = build_small_classifier(device)
-    optim = torch.optim.AdamW(ref.parameters(), lr=1e-4)
-    x = torch.randn(batch, 3, args.data_size, args.data_size, device=device)
-    y = torch.randint(0, 10, (batch,), device=device)
+def quickstart_data(root: str, images: int, src: str) -> str:
+    """Class folders of 32 px PNGs for the quickstart config; returns where they came from.
 
-    def step() -> None:
-        optim.zero_grad(set_to_none=True)
-        F.cross_entropy(ref(x), y).backward()
-        optim.step()
-    out['atto_train_step_img_s'] = stats(interleave({'s': step}, args.rounds, device)['s'],
-                                         batch, 'img/s')
-    out['pipeline_over_train_step'] = round(
-        out['images_per_s']['median'] / out['atto_train_step_img_s']['median'], 3)
+    Real Fashion-MNIST (the first ``images / 10`` of each class, exported by
+    tools/dataset_converters/fashion_mnist.py) when its idx files are in ``src``, else random
+    grey 32 px PNGs in the same layout (the loop's cost does not depend on the pixels).
+    """
+    per_class = -(-images // 10)
+    try:
+        _converter().convert(root, src, size=32, train_per_class=per_class, val_per_class=1)
+        return f'Fashion-MNIST from {src}'
+    except FileNotFoundError:
+        import cv2
+        import numpy as np
+        rng = np.random.default_rng(0)
+        for label in range(10):
+            folder = osp.join(root, 'train', f'class{label}')
+            os.makedirs(folder, exist_ok=True)
+            for i in range(per_class):
+                cv2.imwrite(osp.join(folder, f'{i:05d}.png'),
+                            rng.integers(0, 256, (32, 32), dtype=np.uint8))
+        return f'synthetic 32 px PNGs (no Fashion-MNIST idx files in {src})'
+
+
+def imagenet_jpegs(root: str, images: int) -> None:
+    """``root/train/*.JPEG`` (500x375 photos) and ``root/meta/train.txt`` for ImageNet."""
+    from mmcls_convnext.engine.analysis.data_benchmark import write_photos
+    os.makedirs(osp.join(root, 'train'), exist_ok=True)
+    os.makedirs(osp.join(root, 'meta'), exist_ok=True)
+    files = write_photos(osp.join(root, 'train'), DEMO_PHOTO, images)
+    with open(osp.join(root, 'meta', 'train.txt'), 'w') as f:
+        f.writelines(f'{osp.basename(path)} {i % 1000}\n' for i, path in enumerate(files))
+
+
+def bench_loop_section(args, device: torch.device, tmp: str) -> dict:
+    """tools/train.py vs the bare model step: the quickstart, and ConvNeXt-T at 224 on JPEGs."""
+    from mmcls_convnext.engine.analysis.loop_benchmark import compare_loop
+    rounds = 1 if args.quick else max(2, min(args.rounds, 3))
+    out = {}
+    batch, warm, timed = (32, 2, 6) if args.quick else (128, 5, 60)
+    images = (warm + timed) * batch
+    root = osp.join(tmp, 'fashion_mnist')
+    source = quickstart_data(root, images, args.fashion_mnist_src)
+    PROGRESS(f'loop/quickstart: {images} images ({source}), batch {batch}, {rounds} rounds')
+    out['quickstart'] = compare_loop(
+        'quickstart', QUICKSTART_CFG,
+        [f'train_dataloader.dataset.data_root={root}', f'train_dataloader.batch_size={batch}',
+         f'train_dataloader.dataset.indices={images}'],
+        tmp, rounds, warm, device, progress=PROGRESS)
+    out['quickstart'].update(data=source, config=osp.relpath(QUICKSTART_CFG, REPO))
+    batch, warm, timed = (4, 2, 3) if args.quick else (args.loop_tiny_batch, 2, 6)
+    images = (warm + timed) * batch
+    root = osp.join(tmp, 'imagenet')
+    imagenet_jpegs(root, images)
+    opts = [f'train_dataloader.dataset.data_root={root}', f'train_dataloader.batch_size={batch}']
+    if args.loop_workers is not None:
+        opts.append(f'train_dataloader.num_workers={args.loop_workers}')
+    if args.quick:  # atto at 64 px: seconds instead of minutes
+        opts += ['model.backbone.arch=atto', 'model.head.in_channels=320',
+                 'train_dataloader.dataset.pipeline.1.scale=64']
+    name = 'convnext_atto_64_jpeg' if args.quick else 'convnext_tiny_224_jpeg'
+    PROGRESS(f'loop/{name}: {images} JPEGs 500x375, batch {batch}, {rounds} rounds')
+    out[name] = compare_loop(name, TINY_CFG, opts, tmp, rounds, warm, device, progress=PROGRESS)
+    out[name]['config'] = osp.relpath(TINY_CFG, REPO)
     return out
-
-
-def build_small_classifier(device: torch.device, num_classes: int = 10) -> nn.Module:
-    from mmcls_convnext.registry import MODELS
-    from mmcls_convnext.utils import register_all_modules
-    register_all_modules(init_default_scope=False)
-    torch.manual_seed(0)
-    return MODELS.build(dict(
-        type='ImageClassifier', backbone=dict(type='ConvNeXt', arch='atto'),
-        head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=320),
-        data_preprocessor=dict(num_classes=num_classes, mean=[123.675, 116.28, 103.53],
-                               std=[58.395, 57.12, 57.375], to_rgb=True))).to(device)
-
-
-# --------------------------------------------------------------------------- runner overhead
-def bench_runner(args, device: torch.device, tmp: str) -> dict:
-    """images/s of ClsRunner's train loop vs a bare loop: same model, data, optimizer."""
-    from mmengine.dataset import pseudo_collate
-    from mmengine.hooks import Hook
-
-    from mmcls_convnext.engine.runner import ClsRunner
-    from mmcls_convnext.structures import DataSample
-    size, batch = (32, 8) if args.quick else (args.data_size, 32)
-    iters, warm = (6, 2) if args.quick else (24, 4)
-    g = torch.Generator().manual_seed(0)
-    samples = [dict(inputs=torch.randint(0, 256, (3, size, size), dtype=torch.uint8, generator=g),
-                    data_samples=DataSample().set_gt_label(i % 10)) for i in range(iters * batch)]
-
-    def loader():
-        return torch.utils.data.DataLoader(samples, batch_size=batch, shuffle=False,
-                                           num_workers=0, collate_fn=pseudo_collate)
-    base_model = build_small_classifier(device)
-
-    class _Clock(Hook):
-        def __init__(self):
-            self.marks: List[float] = []
-
-        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-            sync(device)
-            self.marks.append(time.perf_counter())
-
-    def runner_rate(round_id: int) -> float:
-        clock = _Clock()
-        runner = ClsRunner(
-            model=copy.deepcopy(base_model), work_dir=osp.join(tmp, f'runner{round_id}'),
-            train_dataloader=loader(), train_cfg=dict(by_epoch=True, max_epochs=1),
-            optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-4)),
-            default_hooks=dict(timer=dict(type='IterTimerHook'),
-                               logger=dict(type='LoggerHook', interval=100),
-                               param_scheduler=dict(type='ParamSchedulerHook'),
-                               checkpoint=dict(type='CheckpointHook', interval=10**6),
-                               sampler_seed=dict(type='DistSamplerSeedHook')),
-            custom_hooks=[clock], default_scope='mmcls_convnext', log_level='WARNING',
-            randomness=dict(seed=0), experiment_name=f'bench{round_id}')
-        runner.train()
-        return (len(clock.marks) - warm) * batch / (clock.marks[-1] - clock.marks[warm - 1])
-
-    def bare_rate() -> float:
-        model = copy.deepcopy(base_model).train()
-        optim = torch.optim.AdamW(model.parameters(), lr=1e-4)
-        marks = []
-        for data in loader():
-            data = model.data_preprocessor(data, True)
-            losses = model(**data, mode='loss')
-            sum(v for k, v in losses.items() if 'loss' in k).backward()
-            optim.step()
-            optim.zero_grad()
-            sync(device)
-            marks.append(time.perf_counter())
-        return (len(marks) - warm) * batch / (marks[-1] - marks[warm - 1])
-    runner_rates, bare_rates = [], []
-    for r in range(1 if args.quick else max(2, min(args.rounds, 3))):
-        runner_rates.append(runner_rate(r))
-        bare_rates.append(bare_rate())
-    run_med, bare_med = statistics.median(runner_rates), statistics.median(bare_rates)
-    # Each sample is a whole short run, so a burst of load hits one contestant only: the best
-    # run of each (least disturbed) is the robust estimate; the median ratio is kept too.
-    return dict(img_size=size, batch=batch, iters_timed=iters - warm,
-                runner_img_s=dict(median=run_med, best=max(runner_rates), unit='img/s',
-                                  samples=[round(r, 1) for r in runner_rates]),
-                bare_img_s=dict(median=bare_med, best=max(bare_rates), unit='img/s',
-                                samples=[round(r, 1) for r in bare_rates]),
-                overhead=round(max(bare_rates) / max(runner_rates) - 1, 3),
-                overhead_of_medians=round(bare_med / run_med - 1, 3))
-
-
-# --------------------------------------------------------------------------- report
-def ratios_vs_timm(results: dict) -> Tuple[dict, dict]:
-    """Speed of every contestant relative to timm (> 1: faster), from wall and CPU time."""
-    ratios, cpu_ratios = {}, {}
-    for section in ('inference', 'training'):
-        for key, rows in results.get(section, {}).items():
-            if not (isinstance(rows, dict) and 'timm' in rows and isinstance(rows['timm'], dict)
-                    and 'median' in rows['timm']):
-                continue
-            base = rows['timm']
-            for name, r in rows.items():
-                better = (base['median'] / r['median'] if r['unit'] == 'ms'
-                          else r['median'] / base['median'])
-                ratios[f'{key}/{name}'] = round(better, 3)
-                if 'cpu_median' in r and 'cpu_median' in base:
-                    cpu = (base['cpu_median'] / r['cpu_median'] if r['unit'] == 'ms'
-                           else r['cpu_median'] / base['cpu_median'])
-                    cpu_ratios[f'{key}/{name}'] = round(cpu, 3)
-    return ratios, cpu_ratios
-
-
-def print_table(results: dict) -> None:
-    print(f"\nmmcls_convnext benchmark: arch={results['meta']['arch']} "
-          f"device={results['meta']['device']} threads={results['meta']['threads']} "
-          f"rounds={results['meta']['rounds']}")
-    print(f"{'measurement':<44}{'median':>12}  {'unit':<9}{'x timm':>8}{'cpu x':>8}"
-          f"{'spread':>8}")
-    ratios, cpu_ratios = results['ratios_vs_timm'], results['cpu_time_ratios_vs_timm']
-    for section in ('inference', 'training'):
-        for key, rows in results.get(section, {}).items():
-            if isinstance(rows, dict) and 'median' in rows:
-                print(f"{section + '/' + key:<44}{rows['median']:>12.2f}  {rows['unit']:<9}")
-                continue
-            if not isinstance(rows, dict) or not all(
-                    isinstance(r, dict) and 'median' in r for r in rows.values()):
-                continue
-            for name, r in rows.items():
-                ratio = ratios.get(f'{key}/{name}')
-                ratio_s = f'{ratio:.2f}' if ratio is not None else ''
-                cpu = cpu_ratios.get(f'{key}/{name}')
-                cpu_s = f'{cpu:.2f}' if cpu is not None else ''
-                print(f"{key + '/' + name:<44}{r['median']:>12.2f}  {r['unit']:<9}"
-                      f"{ratio_s:>8}{cpu_s:>8}{r['spread']:>8.2f}")
-    for section in ('inference', 'training', 'data', 'runner'):
-        extra = {k: v for k, v in results.get(section, {}).items()
-                 if not (isinstance(v, dict) and v and all(
-                     isinstance(r, dict) and 'median' in r for r in v.values()))
-                 and not (isinstance(v, dict) and 'median' in v)}
-        if extra:
-            print(f'{section}: {json.dumps(extra)}')
-
 
 def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
@@ -466,19 +349,21 @@ def main(argv: Optional[List[str]] = None) -> dict:
     if device.type == 'cpu':
         torch.set_num_threads(args.threads)
     sections = [s for s in args.sections.split(',') if s]
-    unknown = sorted(set(sections) - {'inference', 'training', 'data', 'runner'})
+    unknown = sorted(set(sections) - set(SECTIONS))
     if unknown:
-        raise SystemExit(f'--sections: unknown {unknown}; choose from inference, training, '
-                         'data, runner.')
+        raise SystemExit(f'--sections: unknown {unknown}; choose from {", ".join(SECTIONS)}.')
     start = time.time()
+    PROGRESS.reset()
     results: dict = dict(meta=dict(
         arch=args.arch, device=str(device), threads=torch.get_num_threads(), rounds=args.rounds,
         img_size=args.img_size, batch=args.batch, quick=args.quick, torch=torch.__version__,
         python=platform.python_version(), cpu=platform.processor() or platform.machine(),
-        cpu_count=os.cpu_count(), load_avg_start=list(os.getloadavg()),
+        cpu_count=os.cpu_count(), cpu_flags=cpu_flags(), load_avg_start=list(os.getloadavg()),
+        omp_wait_policy=os.environ.get('OMP_WAIT_POLICY'),
         gpu=torch.cuda.get_device_name(device) if device.type == 'cuda' else None,
         date=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())))
     if 'inference' in sections or 'training' in sections:
+        PROGRESS(f'building ours / timm / torchvision ConvNeXt-{args.arch}')
         models = build_models(args.arch, device)
         if 'inference' in sections:
             results['inference'] = bench_inference(args, models, device)
@@ -486,12 +371,13 @@ def main(argv: Optional[List[str]] = None) -> dict:
             results['training'] = bench_training(args, models, device)
     with tempfile.TemporaryDirectory(prefix='mmcls_bench_') as tmp:
         if 'data' in sections:
-            results['data'] = bench_data_pipeline(args, device, tmp)
-        if 'runner' in sections:
-            results['runner'] = bench_runner(args, device, tmp)
+            results['data'] = bench_data_section(args, tmp)
+        if 'loop' in sections:
+            results['loop'] = bench_loop_section(args, device, tmp)
     results['ratios_vs_timm'], results['cpu_time_ratios_vs_timm'] = ratios_vs_timm(results)
     results['meta']['load_avg_end'] = list(os.getloadavg())
     results['meta']['wall_s'] = round(time.time() - start, 1)
+    PROGRESS(f'done in {results["meta"]["wall_s"]:.0f} s')
     print_table(results)
     if args.json:
         os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)

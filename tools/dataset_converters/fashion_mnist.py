@@ -26,7 +26,7 @@ import shutil
 import struct
 import sys
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -39,6 +39,7 @@ SPLIT_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
                'val': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
 FORMAT_VERSION = 1
+PROGRESS_EVERY = 10000  # images between progress lines
 
 
 def safe_name(name: str) -> str:
@@ -105,13 +106,17 @@ def select(labels: np.ndarray, per_class: Optional[int]) -> np.ndarray:
 
 
 def export_split(images: np.ndarray, labels: np.ndarray, indices: np.ndarray, split_dir: str,
-                 folders: Sequence[str], label_map: Dict[int, int],
-                 size: Optional[int]) -> List[str]:
-    """Write the PNGs of one split; returns the annotation lines."""
+                 folders: Sequence[str], label_map: Dict[int, int], size: Optional[int],
+                 progress: Optional[Callable[[str], None]] = None) -> List[str]:
+    """Write the PNGs of one split; returns the annotation lines.
+
+    ``progress`` (if given) hears ``'<split>: N/M images'`` every :data:`PROGRESS_EVERY` images.
+    """
     for folder in folders:
         os.makedirs(osp.join(split_dir, folder), exist_ok=True)
     lines = []
-    for idx in indices:
+    split = osp.basename(split_dir.rstrip('/'))
+    for count, idx in enumerate(indices, 1):
         img = images[idx]
         if size is not None and size != img.shape[0]:
             img = cv2.resize(img, (size, size), interpolation=cv2.INTER_CUBIC)
@@ -122,6 +127,8 @@ def export_split(images: np.ndarray, labels: np.ndarray, indices: np.ndarray, sp
             raise RuntimeError(f'PNG encoding failed for {split_dir}/{rel}.')
         buf.tofile(osp.join(split_dir, rel))
         lines.append(f'{rel} {label}')
+        if progress and (count % PROGRESS_EVERY == 0 or count == len(indices)):
+            progress(f'{split}: {count}/{len(indices)} images written')
     return lines
 
 
@@ -139,8 +146,10 @@ def _export_intact(out_dir: str, record: dict) -> bool:
 
 def convert(out_dir: str, src: str = DEFAULT_SRC, size: Optional[int] = None,
             train_per_class: Optional[int] = None, val_per_class: Optional[int] = None,
-            force: bool = False) -> dict:
+            force: bool = False, progress: Optional[Callable[[str], None]] = None) -> dict:
     """Export Fashion-MNIST to ``out_dir``; returns the export record (also meta/export.json).
+
+    ``progress`` (e.g. ``print``) hears what is being done while the 70,000 files are written.
 
     Raises:
         FileNotFoundError: an idx file is missing.
@@ -172,10 +181,14 @@ def convert(out_dir: str, src: str = DEFAULT_SRC, size: Optional[int] = None,
     with open(marker, 'w', encoding='utf-8') as f:
         json.dump(record, f)
     for split, per_class in (('train', train_per_class), ('val', val_per_class)):
+        if progress:
+            progress(f'{split}: reading the idx files in {src}')
         images, labels = load_split(src, split)
         indices = select(labels, per_class)
+        if progress:
+            progress(f'{split}: writing {len(indices)} PNGs to {osp.join(out_dir, split)}')
         lines = export_split(images, labels, indices, osp.join(out_dir, split), folders,
-                             label_map, size)
+                             label_map, size, progress)
         with open(osp.join(out_dir, 'meta', f'{split}.txt'), 'w', encoding='utf-8') as f:
             f.write('\n'.join(lines) + '\n')
         record['counts'][split] = len(lines)
@@ -208,9 +221,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
+
+    def progress(message: str) -> None:
+        print(f'[+{time.perf_counter() - start:5.1f} s] {message}', flush=True)
     try:
         record = convert(args.out_dir, args.src, args.size, args.train_per_class,
-                         args.val_per_class, args.force)
+                         args.val_per_class, args.force, progress)
     except (FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1

@@ -16,6 +16,16 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO_IMAGE = osp.join(REPO_ROOT, 'demo', 'demo.JPEG')
 
 
+def _progress():
+    from mmcls_convnext.engine.analysis.benchmarking import Progress
+    return Progress()
+
+
+#: ``progress('message')`` prints ``[+12.3 s] message`` at once: export and verification of a
+#: large model take minutes on a CPU, and nothing else is printed meanwhile.
+progress = _progress()
+
+
 def add_common_args(parser: argparse.ArgumentParser, suffix: str) -> None:
     """Arguments both exporters take."""
     parser.add_argument('config', help='config file or model-zoo name (see list_models())')
@@ -133,11 +143,14 @@ def interleaved_latency_ms(fns: Dict[str, Callable[[], object]], runs: int,
         for _ in range(warmup):
             fn()
     times: Dict[str, List[float]] = {name: [] for name in fns}
-    for _ in range(runs):
+    report_every = max(1, runs // 4)
+    for run in range(runs):
         for name, fn in fns.items():
             start = time.perf_counter()
             fn()
             times[name].append((time.perf_counter() - start) * 1e3)
+        if (run + 1) % report_every == 0 or run + 1 == runs:
+            progress(f'latency: {run + 1}/{runs} interleaved runs of {", ".join(fns)}')
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -152,6 +165,7 @@ def verify(name: str, run_exported: Callable[[torch.Tensor], np.ndarray], model:
     diffs, top1 = {}, {}
     with torch.no_grad():
         for key, x in inputs.items():
+            progress(f'verify: {name} vs pytorch on the {key} input {tuple(x.shape)}')
             ref = model(x).numpy()
             out = run_exported(x)
             diffs[key] = max_abs_diff(out, ref)

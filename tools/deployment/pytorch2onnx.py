@@ -79,14 +79,17 @@ def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
     shape = du.check_shape(args.shape)
     du.set_threads(args.threads)
+    du.progress(f'loading {args.config}')
     model = du.load_model(args.config, args.checkpoint)
     output_file = args.output_file or du.default_output(args.config, '.onnx')
+    du.progress(f'exporting to ONNX (opset {args.opset}, input {shape[0]}x{shape[1]})')
     export_onnx(model, shape, output_file, args.opset, args.dynamic_export)
     print(f'Saved {output_file} ({du.file_size_mb(output_file):.2f} MiB, opset {args.opset}, '
           f'{"dynamic" if args.dynamic_export else "fixed"} batch)')
     report = dict(output_file=output_file, ok=True)
     if args.verify:
         inputs = du.example_inputs(model, shape, args.image, args.dynamic_export)
+        du.progress(f'verify: loading {output_file} into onnxruntime')
         report.update(du.verify('onnxruntime', onnx_runner(output_file), model, inputs,
                              args.tolerance, args.bench_runs))
     return report

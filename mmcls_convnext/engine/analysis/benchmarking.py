@@ -5,11 +5,39 @@ process CPU time, analytic MACs of Conv2d/Linear layers, the ``torch.mm`` anchor
 tensor memory of one training step (CUDA allocator / CPU profiler events).
 """
 import statistics
+import sys
 import time
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
+
+#: CPU features that decide which kernels run (fp32 SIMD width, bf16, int8 dot products).
+CPU_FLAGS = ('avx2', 'avx512_f', 'avx512_bf16', 'amx_bf16', 'avx512_vnni', 'avx_vnni',
+             'amx_int8')
+
+
+class Progress:
+    """``progress('message')`` prints ``[+12.3 s] message`` at once (long runs stay readable)."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream
+        self.reset()
+
+    def reset(self) -> None:
+        self.start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        print(f'[+{time.perf_counter() - self.start:7.1f} s] {message}',
+              file=self.stream or sys.stdout, flush=True)
+
+
+def cpu_flags() -> Dict[str, bool]:
+    """The :data:`CPU_FLAGS` this CPU has (``torch.cpu.get_capabilities``), plus its name."""
+    caps = torch.cpu.get_capabilities() if hasattr(torch.cpu, 'get_capabilities') else {}
+    flags = {flag: bool(caps.get(flag, False)) for flag in CPU_FLAGS}
+    flags['name'] = caps.get('cpu_name', '')
+    return flags
 
 
 def pick_device(name: str) -> torch.device:
@@ -26,16 +54,19 @@ def sync(device: torch.device) -> None:
 
 
 def interleave(cases: Dict[str, Callable[[], None]], rounds: int, device: torch.device,
-               warmup: int = 1) -> Dict[str, List[Tuple[float, float]]]:
+               warmup: int = 1, progress: Optional[Callable[[str], None]] = None,
+               label: str = '') -> Dict[str, List[Tuple[float, float]]]:
     """``(wall seconds, process CPU seconds)`` per call of every case, run round-robin.
 
     After ``warmup`` calls of each case, ``rounds`` rounds call every case once, in an order
-    rotated by one each round.
+    rotated by one each round. ``progress`` (if given) hears of the warm-up and every round.
     """
     for fn in cases.values():
         for _ in range(warmup):
             fn()
     sync(device)
+    if progress:
+        progress(f'{label}: warm-up done')
     times: Dict[str, List[Tuple[float, float]]] = {name: [] for name in cases}
     names = list(cases)
     for r in range(rounds):
@@ -46,6 +77,8 @@ def interleave(cases: Dict[str, Callable[[], None]], rounds: int, device: torch.
             fn()
             sync(device)
             times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+        if progress:
+            progress(f'{label}: round {r + 1}/{rounds} done')
     return times
 
 

@@ -39,10 +39,11 @@ def user_errors() -> Tuple[type, ...]:
 
     from ..config_validation import ConfigKeyError
     from ..hooks.finite_loss_hook import NonFiniteLossError
+    from ..optimizers.cpu_amp_optim_wrapper import EmulatedBF16Error
     from ..work_dir import WorkDirLockedError
     return (ConfigKeyError, CheckpointError, CheckpointSaveError, NonFiniteLossError,
             WorkDirLockedError, DatasetError, ImageDecodeError, TooManyBadImagesError,
-            MetricInputError,
+            MetricInputError, EmulatedBF16Error,
             PermissionError, FileNotFoundError)
 
 

@@ -6,7 +6,7 @@ from typing import List, Optional
 import torch
 from mmengine.config import Config
 
-from ..optimizers.cpu_amp_optim_wrapper import amp_optim_wrapper_cfg
+from ..optimizers.cpu_amp_optim_wrapper import amp_optim_wrapper_cfg, training_precision
 from ..summaries import log_train_summary
 from .common import (
     add_common_args,
@@ -78,6 +78,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     export_local_rank(args.local_rank)
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
     runner = build_runner(cfg)
+    precision = training_precision(cfg.optim_wrapper, torch.cuda.is_available())
+    if precision:  # CPUAmpOptimWrapper logs its own line when it is built
+        runner.logger.info(precision)
     runner.train()
     log_train_summary(runner, time.time() - start)  # best/latest checkpoint, curves.png, log
     return 0

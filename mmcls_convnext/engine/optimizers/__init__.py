@@ -1,7 +1,14 @@
 """Optimizer wrappers and constructors."""
-from .cpu_amp_optim_wrapper import CPUAmpOptimWrapper, amp_optim_wrapper_cfg
+from .cpu_amp_optim_wrapper import (
+    CPUAmpOptimWrapper,
+    EmulatedBF16Error,
+    amp_optim_wrapper_cfg,
+    check_cpu_bf16,
+    cpu_bf16_support,
+)
 from .layer_decay_optim_wrapper_constructor import LearningRateDecayOptimWrapperConstructor
 
 __all__ = [
-    'CPUAmpOptimWrapper', 'amp_optim_wrapper_cfg', 'LearningRateDecayOptimWrapperConstructor'
+    'CPUAmpOptimWrapper', 'EmulatedBF16Error', 'amp_optim_wrapper_cfg', 'check_cpu_bf16',
+    'cpu_bf16_support', 'LearningRateDecayOptimWrapperConstructor'
 ]
