@@ -26,12 +26,14 @@ What it changes, and why (mmengine 0.10.7 on torch >= 2.6, see docs/troubleshoot
 import copy
 import os
 import os.path as osp
+import time
 from contextvars import ContextVar
 from typing import Any, Callable, Dict, Optional, Union
 
 import torch
 import torch.distributed as torch_dist
-from mmengine.dist import is_distributed, master_only
+from mmengine.dist import get_dist_info, is_distributed, master_only
+from mmengine.logging import MMLogger
 from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
@@ -202,6 +204,33 @@ class ClsRunner(Runner):
                 extra['timeout'] = datetime.timedelta(seconds=timeout)
             torch_dist.init_process_group(backend='gloo', **extra)
         super().setup_env(env_cfg)
+        self._make_timestamp_unique()
+
+    def _make_timestamp_unique(self) -> None:
+        """Give this run a timestamp no earlier run in this process or work_dir has.
+
+        mmengine names the run's log folder ``<work_dir>/<timestamp>`` and its logger, message
+        hub and visualizer instances ``<config name>_<timestamp>``, with one-second resolution.
+        Two runs started within one second (a sweep in a notebook, a test run right after
+        training) would share the first run's logger - writing into its log file - or its
+        log folder. Rank 0 waits for the next free second and shares it with the other ranks.
+        """
+        def taken(stamp: str) -> bool:
+            if osp.exists(osp.join(self._work_dir, stamp)):
+                return True
+            return any(name == stamp or name.endswith('_' + stamp)
+                       for name in MMLogger._instance_dict)
+
+        rank, _ = get_dist_info()
+        stamp = self._timestamp
+        while rank == 0 and taken(stamp):
+            time.sleep(max(0.0, 1.0 - time.time() % 1.0) + 0.01)
+            stamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
+        if self.distributed:
+            shared = [stamp]
+            torch_dist.broadcast_object_list(shared, src=0)
+            stamp = shared[0]
+        self._timestamp = stamp
 
     def wrap_model(self, model_wrapper_cfg: Optional[Dict], model: torch.nn.Module):
         """On CPU, DDP must not receive ``device_ids`` (mmengine passes the local rank)."""

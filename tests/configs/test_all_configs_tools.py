@@ -161,7 +161,7 @@ def test_train_test_resume(runs, config):
     if cfg.optim_wrapper.get('constructor') == 'LearningRateDecayOptimWrapperConstructor':
         assert len({g['lr'] for g in groups}) > 2  # layer-wise lr decay
 
-    test_log = _ok(record, 'test')
+    _ok(record, 'test')
     metrics = json.loads(record['metrics'].read_text())
     assert set(metrics) == {f'accuracy/top{k}' for k in cfg.test_evaluator.topk}
     assert record['fingerprint_after_test'] == record['fingerprint'], (

@@ -203,3 +203,33 @@ def test_cpu_distributed_launch_errors(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match='launcher="slurm" needs CUDA GPUs; on a CPU-only '
                        'machine use --launcher pytorch'):
         build_runner(tmp_path, name='slurm', cfg_options=dict(launcher='slurm'))
+
+
+def test_runs_started_in_one_second_get_their_own_logger_and_log_folder(tmp_path, monkeypatch):
+    """mmengine names the logger and the log folder after a one-second timestamp."""
+    import time as time_module
+
+    from mmengine.config import Config
+
+    from mmcls_convnext.engine import ClsRunner
+    first = build_runner(tmp_path, name='a', max_epochs=1, val_interval=10)
+    frozen = first.timestamp
+    real_strftime = time_module.strftime
+    calls = []
+
+    def first_stamp_collides(fmt, t=None):  # mmengine's own stamp says the first run's second
+        if fmt == '%Y%m%d_%H%M%S' and not calls:
+            calls.append(fmt)
+            return frozen
+        return real_strftime(fmt) if t is None else real_strftime(fmt, t)
+
+    monkeypatch.setattr(time_module, 'strftime', first_stamp_collides)
+    cfg = Config.fromfile(str(tmp_path / 'a.py'))
+    cfg.work_dir = str(tmp_path / 'a')  # same config name and work_dir, no experiment_name
+    first.release_work_dir()
+    second = ClsRunner.from_cfg(cfg)
+    assert second.timestamp != frozen
+    assert second.logger is not first.logger and second.log_dir != first.log_dir
+    second.logger.info('only-in-the-second-run')
+    first_log = Path(first.log_dir) / f'{frozen}.log'
+    assert 'only-in-the-second-run' not in first_log.read_text()
