@@ -29,9 +29,9 @@ ModelSpec = Union[str, os.PathLike, Config]
 
 
 def imagenet_classes() -> List[str]:
-    """The 1000 ImageNet-1k class names, as shipped with torchvision (no download)."""
-    from torchvision.models import ConvNeXt_Tiny_Weights
-    return list(ConvNeXt_Tiny_Weights.IMAGENET1K_V1.meta['categories'])
+    """The 1000 ImageNet-1k class names (shipped with the package; no download)."""
+    from mmcls_convnext.datasets.imagenet import imagenet_categories
+    return list(imagenet_categories())
 
 
 def _to_plain(obj: Any) -> Any:
