@@ -10,7 +10,7 @@ import logging
 import os
 import os.path as osp
 import warnings
-from typing import Any, List, Mapping, Optional, Union
+from typing import Any, List, Mapping, Optional, Sequence, Union
 
 import torch
 from mmengine.config import Config, ConfigDict
@@ -96,9 +96,9 @@ def _load_config(model: ModelSpec) -> 'tuple[Config, Optional[ModelInfo]]':
 def resolve_config(model: ModelSpec, **kwargs) -> 'tuple[Config, Optional[ModelInfo]]':
     """Step 1 of :func:`get_model`: the full config and, for a zoo name, its record.
 
-    ``cfg.model`` becomes a plain dict: the config's model, with the top-level
-    ``data_preprocessor`` when the model has none, no head for a zoo entry published without one
-    (unless ``head`` is given), and ``kwargs`` merged in recursively.
+    ``cfg.model`` is the config's model, with the top-level ``data_preprocessor`` when the model
+    has none, no head for a zoo entry published without one (unless ``head`` is given), and
+    ``kwargs`` merged in recursively.
 
     Raises:
         ModelNotFoundError, FileNotFoundError, TypeError: as :func:`get_model`.
@@ -122,7 +122,7 @@ def build_model(cfg: Config) -> nn.Module:
     (``init_cfg``, e.g. a ``Pretrained`` backbone, runs here)."""
     import mmcls_convnext.models  # noqa: F401 - registers the model classes
     with DefaultScope.overwrite_default_scope(SCOPE):
-        net = MODELS.build(copy.deepcopy(cfg.model))
+        net = MODELS.build(_to_plain(cfg.model))  # plain dicts, not ConfigDicts
     if hasattr(net, 'init_weights'):
         _quiet_init(net)
     return net
@@ -148,7 +148,7 @@ def weights_source(pretrained: Union[bool, str, os.PathLike, None], info: Option
             f'{source} names no weights (it is not a model-zoo name and sets no load_from): the '
             'model keeps its random initial weights and its predictions are meaningless. Pass '
             'pretrained=PATH_OR_URL, or a zoo name, for trained weights.', UserWarning,
-            stacklevel=4)
+            stacklevel=3)  # the caller of get_model
         return None
     if not pretrained:
         return None
@@ -219,17 +219,23 @@ def _checkpoint_classes(meta: Mapping) -> Optional[List[str]]:
 
 def model_classes(net: nn.Module, cfg: Config, info: Optional[ModelInfo],
                   meta: Mapping) -> Optional[List[str]]:
-    """The class names of ``net``'s head: the checkpoint's, else the zoo weights' categories,
-    else the config's dataset's (ImageNet's for an ImageNet or dataset-less 1000-class config);
-    only names that fit the head's ``num_classes``. None without a head or without names."""
+    """The class names of ``net``: the checkpoint's, else (with a head) the zoo weights'
+    categories, else the config's dataset's (ImageNet's for an ImageNet or dataset-less
+    1000-class config). Only names that fit the head's ``num_classes`` count (a checkpoint
+    fine-tuned to another class set keeps its names to itself); None when nothing fits."""
     head = getattr(net, 'head', None)
+    num_classes = getattr(head, 'num_classes', None)
+
+    def fits(names: Optional[Sequence[str]]) -> bool:
+        return bool(names) and (num_classes is None or len(names) == num_classes)
+
+    from_checkpoint = _checkpoint_classes(meta) if meta else None
+    if fits(from_checkpoint):
+        return from_checkpoint
     if head is None:
         return None
-    num_classes = getattr(head, 'num_classes', None)
-    for classes in (_checkpoint_classes(meta) if meta else None,
-                    info.categories if info is not None else None):
-        if classes and (num_classes is None or len(classes) == num_classes):
-            return list(classes)  # a checkpoint fine-tuned to another class set: names skipped
+    if info is not None and fits(info.categories):
+        return list(info.categories)
     return _dataset_classes(cfg, num_classes)
 
 

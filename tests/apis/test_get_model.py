@@ -288,3 +288,12 @@ def test_zoo_fine_tune_keeps_the_documented_warning(standin_mirror, tmp_path, mo
     key = 'backbone.stages.3.2.pointwise_conv2.weight'
     assert torch.equal(model.state_dict()[key], published[key])
     assert model.head.fc.out_features == 10 and model.dataset_meta is None
+
+
+def test_checkpoint_class_names_are_kept_for_a_headless_model(tmp_path):
+    name = 'convnext-v2-atto_3rdparty-fcmae_in1k'
+    src = get_model(name)
+    path = tmp_path / 'enc.pth'
+    torch.save({'state_dict': src.state_dict(), 'meta': {'CLASSES': ['x', 'y']}}, path)
+    model = get_model(name, pretrained=str(path))
+    assert model.head is None and model.dataset_meta == {'classes': ['x', 'y']}
