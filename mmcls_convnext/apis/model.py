@@ -1,10 +1,16 @@
-"""Build models by zoo name, config path or Config, optionally with verified pretrained weights."""
+"""Build models by zoo name, config path or Config, optionally with verified pretrained weights.
+
+:func:`get_model` is four steps: :func:`resolve_config` (zoo name / path / Config -> the full
+config and the zoo record), :func:`build_model`, :func:`load_weights` (what ``pretrained``
+names, :func:`weights_source`, through the one loader ``zoo.load_model_weights``) and
+:func:`attach_metadata` (class names, config, record).
+"""
 import copy
 import logging
 import os
 import os.path as osp
 import warnings
-from typing import Any, List, Mapping, Optional, Union
+from typing import Any, List, Mapping, Optional, Sequence, Union
 
 import torch
 from mmengine.config import Config, ConfigDict
@@ -23,15 +29,16 @@ from mmcls_convnext.zoo import (
     resolve_config_path,
 )
 
-__all__ = ['list_models', 'get_model', 'init_model', 'imagenet_classes']
+__all__ = ['list_models', 'get_model', 'init_model', 'imagenet_classes', 'resolve_config',
+           'build_model', 'weights_source', 'load_weights', 'attach_metadata', 'model_classes']
 
 ModelSpec = Union[str, os.PathLike, Config]
 
 
 def imagenet_classes() -> List[str]:
-    """The 1000 ImageNet-1k class names, as shipped with torchvision (no download)."""
-    from torchvision.models import ConvNeXt_Tiny_Weights
-    return list(ConvNeXt_Tiny_Weights.IMAGENET1K_V1.meta['categories'])
+    """The 1000 ImageNet-1k class names (shipped with the package; no download)."""
+    from mmcls_convnext.datasets.imagenet import imagenet_categories
+    return list(imagenet_categories())
 
 
 def _to_plain(obj: Any) -> Any:
@@ -86,22 +93,107 @@ def _load_config(model: ModelSpec) -> 'tuple[Config, Optional[ModelInfo]]':
     return translate_config(load_config_file(resolve_config_path(info.config)))[0], info
 
 
-def _weights_of(pretrained: Union[bool, str], info: Optional[ModelInfo],
-                cfg: Config) -> Union[bool, str]:
-    """What ``pretrained=True`` means: the zoo entry's weights, else the config's
-    ``load_from``, else none - then the model keeps random weights, with a warning."""
-    if pretrained is not True:
-        return pretrained
-    if info is not None:
-        return info.weights
-    if cfg.get('load_from'):
-        return cfg.load_from
-    source = getattr(cfg, 'filename', None) or 'The given config'
-    warnings.warn(
-        f'{source} names no weights (it is not a model-zoo name and sets no load_from): the '
-        'model keeps its random initial weights and its predictions are meaningless. Pass '
-        'pretrained=PATH_OR_URL, or a zoo name, for trained weights.', UserWarning, stacklevel=3)
-    return False
+def resolve_config(model: ModelSpec, **kwargs) -> 'tuple[Config, Optional[ModelInfo]]':
+    """Step 1 of :func:`get_model`: the full config and, for a zoo name, its record.
+
+    ``cfg.model`` is the config's model, with the top-level ``data_preprocessor`` when the model
+    has none, no head for a zoo entry published without one (unless ``head`` is given), and
+    ``kwargs`` merged in recursively.
+
+    Raises:
+        ModelNotFoundError, FileNotFoundError, TypeError: as :func:`get_model`.
+        ValueError: a config without a ``model`` field.
+    """
+    cfg, info = _load_config(model)
+    if 'model' not in cfg:
+        raise ValueError(f'The config {getattr(cfg, "filename", None) or "given"} has no '
+                         '`model` field.')
+    model_cfg = _to_plain(cfg.model)
+    if 'data_preprocessor' in cfg and 'data_preprocessor' not in model_cfg:
+        model_cfg['data_preprocessor'] = _to_plain(cfg.data_preprocessor)
+    if info is not None and info.task == TASK_BACKBONE and 'head' not in kwargs:
+        model_cfg['head'] = None  # FCMAE encoders are published without a head
+    cfg.model = _merge(model_cfg, kwargs)
+    return cfg, info
+
+
+def build_model(cfg: Config) -> nn.Module:
+    """Step 2 of :func:`get_model`: ``cfg.model`` built in our scope and initialised
+    (``init_cfg``, e.g. a ``Pretrained`` backbone, runs here)."""
+    import mmcls_convnext.models  # noqa: F401 - registers the model classes
+    with DefaultScope.overwrite_default_scope(SCOPE):
+        net = MODELS.build(_to_plain(cfg.model))  # plain dicts, not ConfigDicts
+    if hasattr(net, 'init_weights'):
+        _quiet_init(net)
+    return net
+
+
+def weights_source(pretrained: Union[bool, str, os.PathLike, None], info: Optional[ModelInfo],
+                   cfg: Config) -> Optional[str]:
+    """What ``pretrained`` means, in one place: the path or URL to load, or None.
+
+    False / None / '': none. True: the zoo record's weights URL, else the config's ``load_from``,
+    else none - the model keeps random weights, with a warning. A path or URL: itself.
+
+    Raises:
+        TypeError: anything else.
+    """
+    if pretrained is True:
+        if info is not None:
+            return info.weights
+        if cfg.get('load_from'):
+            return os.fspath(cfg.load_from)
+        source = getattr(cfg, 'filename', None) or 'The given config'
+        warnings.warn(
+            f'{source} names no weights (it is not a model-zoo name and sets no load_from): the '
+            'model keeps its random initial weights and its predictions are meaningless. Pass '
+            'pretrained=PATH_OR_URL, or a zoo name, for trained weights.', UserWarning,
+            stacklevel=3)  # the caller of get_model
+        return None
+    if not pretrained:
+        return None
+    if isinstance(pretrained, (str, os.PathLike)):
+        return os.fspath(pretrained)
+    raise TypeError(f'pretrained must be a bool, a path or a URL; got '
+                    f'{type(pretrained).__name__}.')
+
+
+def _check_head_fits_weights(net: nn.Module, info: ModelInfo, fine_tune: bool) -> None:
+    """Before the download: the zoo weights' head must fit the built one, unless fine-tuning."""
+    head = getattr(net, 'head', None)
+    num_classes = getattr(head, 'num_classes', None)
+    if fine_tune or num_classes is None or info.num_classes is None:
+        return
+    if num_classes != info.num_classes:
+        raise ValueError(
+            f'The weights of {info.name} classify {info.num_classes} {info.label_set} '
+            f'categories, but its config ({info.config}) builds a head with '
+            f'num_classes={num_classes}. Restore the config, or fine-tune on your classes: '
+            f"get_model('{info.name}', pretrained=True, head=dict(num_classes={num_classes})) "
+            'loads everything but the head.')
+
+
+def load_weights(net: nn.Module, source: Optional[str], *, info: Optional[ModelInfo] = None,
+                 fine_tune: bool = False) -> Mapping:
+    """Step 3 of :func:`get_model`: the weights at ``source`` (see :func:`weights_source`) into
+    ``net`` through :func:`mmcls_convnext.zoo.load_model_weights`.
+
+    Args:
+        net: the built model.
+        source: path or URL; None loads nothing.
+        info: the zoo record the model was built from (names it in messages).
+        fine_tune: a checkpoint head of another size is skipped with one warning.
+
+    Returns:
+        The checkpoint's ``meta`` dict (``{}`` when nothing was loaded).
+    """
+    if source is None:
+        return {}
+    if info is not None and source == info.weights:
+        _check_head_fits_weights(net, info, fine_tune)
+    report = load_model_weights(net, source, allow_head_mismatch=fine_tune,
+                                model_name=info.name if info else None)
+    return report['meta']
 
 
 def _dataset_classes(cfg: Config, num_classes: Optional[int]) -> Optional[List[str]]:
@@ -125,12 +217,60 @@ def _checkpoint_classes(meta: Mapping) -> Optional[List[str]]:
     return list(classes) if classes else None
 
 
+def model_classes(net: nn.Module, cfg: Config, info: Optional[ModelInfo],
+                  meta: Mapping) -> Optional[List[str]]:
+    """The class names of ``net``: the checkpoint's, else (with a head) the zoo weights'
+    categories, else the config's dataset's (ImageNet's for an ImageNet or dataset-less
+    1000-class config). Only names that fit the head's ``num_classes`` count (a checkpoint
+    fine-tuned to another class set keeps its names to itself); None when nothing fits."""
+    head = getattr(net, 'head', None)
+    num_classes = getattr(head, 'num_classes', None)
+
+    def fits(names: Optional[Sequence[str]]) -> bool:
+        return bool(names) and (num_classes is None or len(names) == num_classes)
+
+    from_checkpoint = _checkpoint_classes(meta) if meta else None
+    if fits(from_checkpoint):
+        return from_checkpoint
+    if head is None:
+        return None
+    if info is not None and fits(info.categories):
+        return list(info.categories)
+    return _dataset_classes(cfg, num_classes)
+
+
+def attach_metadata(net: nn.Module, cfg: Config, info: Optional[ModelInfo],
+                    meta: Mapping) -> None:
+    """Step 4 of :func:`get_model`: ``net.dataset_meta`` (``{'classes': [...]}`` or None, see
+    :func:`model_classes`), ``net.cfg`` / ``net._config`` (the Config) and ``net.model_info``
+    (the zoo record, or None)."""
+    classes = model_classes(net, cfg, info, meta)
+    net.dataset_meta = {'classes': classes} if classes else None
+    net._config = net.cfg = cfg
+    net.model_info = info
+
+
+def _with_fast_inference(net: nn.Module, cfg: Config,
+                         fast_inference: Optional[dict]) -> nn.Module:
+    """The opt-in inference fast path: the argument, else the config's ``fast_inference``."""
+    fast_inference = fast_inference if fast_inference is not None else cfg.get('fast_inference')
+    if not fast_inference:
+        return net
+    from mmcls_convnext.models.fast_path import build_fast_inference_model
+    net = build_fast_inference_model(net, _to_plain(fast_inference))
+    net._config = net.cfg = cfg
+    return net
+
+
 def get_model(model: ModelSpec,
               pretrained: Union[bool, str] = False,
               device: Union[str, torch.device, None] = None,
               fast_inference: Optional[dict] = None,
               **kwargs) -> nn.Module:
     """Build a model (eval mode) from a zoo name, a config file or a Config.
+
+    Four steps, each its own function: :func:`resolve_config`, :func:`build_model`,
+    :func:`load_weights` (of :func:`weights_source`) and :func:`attach_metadata`.
 
     Args:
         model: zoo name (see :func:`list_models`), path to a config file, or an mmengine
@@ -148,63 +288,26 @@ def get_model(model: ModelSpec,
 
     Returns:
         The model in eval mode, with ``model.cfg`` / ``model._config`` (the full Config used,
-        MMPretrain / MMClassification names translated) and ``model.dataset_meta``
-        (``{'classes': [...]}`` or None).
+        MMPretrain / MMClassification names translated), ``model.dataset_meta``
+        (``{'classes': [...]}`` or None) and ``model.model_info`` (the zoo record of a zoo
+        name - its ``transforms()`` and ``categories`` - else None).
 
     Raises:
         ModelNotFoundError (a KeyError and a ValueError): unknown zoo name, with suggestions.
         FileNotFoundError: missing config. ConfigCompatError (a ValueError): a type in the
-        config that nothing here builds.
+        config that nothing here builds. ValueError: the config's head does not fit the zoo
+        weights (and ``head`` was not given).
         CheckpointError (a ValueError): unreadable, tampered or unfitting weights.
     """
-    cfg, info = _load_config(model)
-    if 'model' not in cfg:
-        raise ValueError(f'The config {getattr(cfg, "filename", None) or "given"} has no '
-                         '`model` field.')
-    model_cfg = _to_plain(cfg.model)
-    if 'data_preprocessor' in cfg and 'data_preprocessor' not in model_cfg:
-        model_cfg['data_preprocessor'] = _to_plain(cfg.data_preprocessor)
-    if info is not None and info.task == TASK_BACKBONE and 'head' not in kwargs:
-        model_cfg['head'] = None  # FCMAE encoders are published without a head
-    model_cfg = _merge(model_cfg, kwargs)
-    cfg.model = model_cfg
-
-    import mmcls_convnext.models  # noqa: F401 - registers the model classes
-    with DefaultScope.overwrite_default_scope(SCOPE):
-        net = MODELS.build(copy.deepcopy(model_cfg))
-    if hasattr(net, 'init_weights'):
-        _quiet_init(net)
-
-    pretrained = _weights_of(pretrained, info, cfg)
-    meta: Mapping = {}
-    if pretrained:
-        if not isinstance(pretrained, (str, os.PathLike)):
-            raise TypeError(f'pretrained must be a bool, a path or a URL; got '
-                            f'{type(pretrained).__name__}.')
-        # given the path, errors name the file; load_checkpoint verifies/downloads it
-        report = load_model_weights(net, os.fspath(pretrained),
-                                    allow_head_mismatch='head' in kwargs,
-                                    model_name=info.name if info else None)
-        meta = report['meta']
-
-    head = getattr(net, 'head', None)
-    num_classes = getattr(head, 'num_classes', None)
-    classes = _checkpoint_classes(meta) if meta else None
-    if classes is not None and num_classes is not None and len(classes) != num_classes:
-        classes = None  # fine-tuned to another class set: the checkpoint's names do not apply
-    if classes is None and head is not None:
-        classes = _dataset_classes(cfg, num_classes)
-    net.dataset_meta = {'classes': classes} if classes else None
-    net._config = net.cfg = cfg
+    cfg, info = resolve_config(model, **kwargs)
+    source = weights_source(pretrained, info, cfg)
+    net = build_model(cfg)
+    meta = load_weights(net, source, info=info, fine_tune='head' in kwargs)
+    attach_metadata(net, cfg, info, meta)
     if device is not None:
         net.to(device)
     net.eval()
-    fast_inference = fast_inference if fast_inference is not None else cfg.get('fast_inference')
-    if fast_inference:
-        from mmcls_convnext.models.fast_path import build_fast_inference_model
-        net = build_fast_inference_model(net, _to_plain(fast_inference))
-        net._config = net.cfg = cfg
-    return net
+    return _with_fast_inference(net, cfg, fast_inference)
 
 
 def init_model(config: ModelSpec,
@@ -213,5 +316,3 @@ def init_model(config: ModelSpec,
                **kwargs) -> nn.Module:
     """Older spelling of :func:`get_model`: ``checkpoint`` is a path/URL or None."""
     return get_model(config, pretrained=checkpoint or False, device=device, **kwargs)
-
-

@@ -18,6 +18,7 @@ import numpy as np
 from mmengine.config import Config
 
 from mmcls_convnext.registry import TRANSFORMS
+from mmcls_convnext.zoo.eval_transforms import EvalTransforms
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
 LOADERS = ('LoadImageFromFile', 'mmcv.LoadImageFromFile', 'LoadImageFromNDArray')
@@ -25,12 +26,10 @@ LOADERS = ('LoadImageFromFile', 'mmcv.LoadImageFromFile', 'LoadImageFromNDArray'
 InputType = Union[str, os.PathLike, np.ndarray]
 InputsType = Union[InputType, Sequence[InputType]]
 
-DEFAULT_TEST_PIPELINE = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow', interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
-]
+#: ImageNet eval preprocessing at 224 px (short edge 256, bicubic, centre crop 224): the last
+#: resort for a model whose weights and config name none.
+DEFAULT_EVAL = EvalTransforms(crop_size=224, resize_size=256)
+DEFAULT_TEST_PIPELINE = DEFAULT_EVAL.pipeline()
 
 
 def _is_url(text: str) -> bool:
@@ -96,6 +95,18 @@ def read_url(url: str, timeout: float = 30.0) -> np.ndarray:
         raise ValueError(f'Input image {url} ({len(data)} bytes) could not be decoded as an '
                          'image.')
     return img
+
+
+def eval_pipeline_cfg(model: Any) -> List[dict]:
+    """The eval pipeline of a built model: its zoo weights' preprocessing
+    (``model.model_info.transforms()``, set by ``get_model`` for a zoo name), else the test
+    pipeline of its config (``model.cfg``, see :func:`test_pipeline_cfg`), else ImageNet's
+    256/224 with a warning."""
+    info = getattr(model, 'model_info', None)
+    if info is not None:
+        return info.transforms().pipeline()
+    cfg = getattr(model, '_config', None) or getattr(model, 'cfg', None)
+    return test_pipeline_cfg(cfg if isinstance(cfg, Config) else Config())
 
 
 def test_pipeline_cfg(cfg: Config) -> List[dict]:

@@ -13,11 +13,31 @@ from .errors import DataConfigError
 SPLITS = ('train', 'val', 'test')
 
 
+#: The 1000 readable ImageNet-1k class names, one per line, in the order of the sorted wnid
+#: folders (= the class index of every ImageNet-1k head). Written once from torchvision 0.29.1's
+#: ``ConvNeXt_Tiny_Weights.IMAGENET1K_V1.meta['categories']`` (the names torchvision and timm
+#: users see); shipped as package data so that nothing is imported or downloaded for them.
+#: ImageNet-21k has no such list here: its 21,841 classes are WordNet ids only.
+CATEGORIES_FILE = osp.join(osp.dirname(osp.abspath(__file__)), 'imagenet1k_categories.txt')
+
+
 @functools.lru_cache(maxsize=1)
 def imagenet_categories() -> Tuple[str, ...]:
-    """The 1000 ImageNet-1k class names, in the order of the sorted wnid folders."""
-    from torchvision.models import ConvNeXt_Tiny_Weights
-    return tuple(ConvNeXt_Tiny_Weights.IMAGENET1K_V1.meta['categories'])
+    """The 1000 ImageNet-1k class names, in the order of the sorted wnid folders.
+
+    Raises:
+        RuntimeError: the package's ``imagenet1k_categories.txt`` is missing or damaged.
+    """
+    try:
+        with open(CATEGORIES_FILE, encoding='utf-8') as f:
+            names = tuple(line.rstrip('\n') for line in f)
+    except OSError as exc:
+        raise RuntimeError(f'The ImageNet-1k class names ({CATEGORIES_FILE}) cannot be read: '
+                           f'{exc}. Reinstall mmcls_convnext.') from exc
+    if len(names) != 1000 or not all(names):
+        raise RuntimeError(f'{CATEGORIES_FILE} holds {len(names)} lines, not the 1000 non-empty '
+                           'ImageNet-1k class names. Reinstall mmcls_convnext.')
+    return names
 
 
 def _split_paths(data_root: str, split: str, data_prefix: Union[str, dict],

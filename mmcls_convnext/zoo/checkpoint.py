@@ -5,14 +5,37 @@ by :func:`mmcls_convnext.checkpoint.read_checkpoint`, the package's one reading 
 (``torch.load(weights_only=True)``, never ``False``).
 """
 import os
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple, Union
 
 from mmcls_convnext.checkpoint import read_checkpoint
 
 from .download import download_weights, is_url
 
 
-def load_checkpoint(path_or_url: str,
+def fetch_checkpoint(path_or_url: Union[str, os.PathLike],
+                     map_location: Any = 'cpu',
+                     *,
+                     model_name: Optional[str] = None,
+                     url_mapping: Optional[Dict[str, str]] = None,
+                     progress: bool = True) -> Tuple[str, Dict]:
+    """:func:`load_checkpoint`, also returning the local file read (a URL's cached copy).
+
+    Returns:
+        ``(local path, checkpoint dict)``.
+    """
+    if not isinstance(path_or_url, (str, os.PathLike)):
+        raise TypeError(f'load_checkpoint expects a path or URL string; got '
+                        f'{type(path_or_url).__name__}.')
+    path = os.fspath(path_or_url)
+    if not is_url(path):
+        return path, read_checkpoint(path, map_location)
+    local = download_weights(path, model_name=model_name, url_mapping=url_mapping,
+                             progress=progress)
+    # the cached copy's sha256 was checked by download_weights
+    return local, read_checkpoint(local, map_location, hash_verified=True)
+
+
+def load_checkpoint(path_or_url: Union[str, os.PathLike],
                     map_location: Any = 'cpu',
                     *,
                     model_name: Optional[str] = None,
@@ -31,18 +54,12 @@ def load_checkpoint(path_or_url: str,
         The loaded dict (e.g. ``{'state_dict': ..., 'meta': ...}`` or a bare state dict).
 
     Raises:
+        TypeError: neither a path nor a URL string.
         CheckpointNotFoundError: the file does not exist.
         CheckpointError: a folder, empty, truncated, garbage, not a dict, or a pickle of
             anything but plain data / mmengine training state (the message names the path and
             its size).
         ChecksumError / WeightsDownloadError: see :func:`download_weights`.
     """
-    if not isinstance(path_or_url, (str, os.PathLike)):
-        raise TypeError(f'load_checkpoint expects a path or URL string; got '
-                        f'{type(path_or_url).__name__}.')
-    path = os.fspath(path_or_url)
-    if is_url(path):
-        path = download_weights(path, model_name=model_name, url_mapping=url_mapping,
-                                progress=progress)
-        return read_checkpoint(path, map_location, hash_verified=True)
-    return read_checkpoint(path, map_location)
+    return fetch_checkpoint(path_or_url, map_location, model_name=model_name,
+                            url_mapping=url_mapping, progress=progress)[1]

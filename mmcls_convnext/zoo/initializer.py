@@ -2,22 +2,19 @@
 
 mmengine's own ``Pretrained`` initializer loads with ``strict=False`` (a checkpoint of the wrong
 layout silently loads nothing) and does not re-check cached downloads. Registered under the same
-name in our scope, this one downloads through :func:`download_weights` (sha256 checked on every
-use), reads with ``weights_only=True`` and loads with :func:`load_model_weights`' strict,
-explained key matching. A head of another size is skipped with one warning (fine-tuning).
-One INFO line says which local file was read (also when a URL was served from the cache or a
-mirror), how many tensors were loaded and what was left out.
+name in our scope, this one hands the checkpoint to :func:`load_model_weights`, the path every
+weight takes: downloads through the verified cache (sha256 checked on every use), reading with
+``weights_only=True``, strict, explained key matching. A head of another size is skipped with
+one warning (fine-tuning). One INFO line says which local file was read (also when a URL was
+served from the cache or a mirror), how many tensors were loaded and what was left out.
 """
 from typing import Any, Optional
 
 from mmengine.logging import MMLogger
 from torch import nn
 
-from mmcls_convnext.checkpoint import CheckpointError, read_checkpoint
 from mmcls_convnext.registry import WEIGHT_INITIALIZERS
 
-from .convert import unwrap_state_dict
-from .download import download_weights, is_url
 from .loading import load_model_weights
 
 
@@ -42,21 +39,9 @@ class VerifiedPretrainedInit:
         self.map_location = map_location
 
     def __call__(self, module: nn.Module) -> None:
-        source = self.checkpoint
-        local = download_weights(source) if is_url(source) else source
-        ckpt = read_checkpoint(local, self.map_location, hash_verified=local != source)
-        state_dict = unwrap_state_dict(ckpt)
-        if self.prefix is not None:
-            state_dict = {k[len(self.prefix):]: v for k, v in state_dict.items()
-                          if k.startswith(self.prefix)}
-            if not state_dict:
-                raise CheckpointError(
-                    f'No key of {source} starts with {self.prefix!r} (init_cfg prefix); '
-                    f'first keys: {list(unwrap_state_dict(ckpt))[:5]}.')
-        report = load_model_weights(module, {'state_dict': state_dict,
-                                             'meta': ckpt.get('meta', {})},
-                                    allow_head_mismatch=True, source=source)
-        MMLogger.get_current_instance().info(self._describe(module, local, report))
+        report = load_model_weights(module, self.checkpoint, prefix=self.prefix,
+                                    allow_head_mismatch=True, map_location=self.map_location)
+        MMLogger.get_current_instance().info(self._describe(module, report['file'], report))
 
     def _describe(self, module: nn.Module, local: str, report: dict) -> str:
         origin = (f'{local} (the local copy of {self.checkpoint}: cache or mirror; the config '

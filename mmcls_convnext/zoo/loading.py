@@ -1,6 +1,6 @@
 """Load a checkpoint into a model with strict, explained key matching.
 
-Policy (issue #673/#1744 of MMPretrain, reliability issue rows 6 and 7):
+Policy (what MMPretrain users asked for in its issues #673 and #1744):
 
 - our layout with or without a ``module.`` prefix loads as is;
 - a classifier checkpoint loads into a bare backbone (``backbone.`` stripped, head ignored), and
@@ -13,6 +13,7 @@ Policy (issue #673/#1744 of MMPretrain, reliability issue rows 6 and 7):
 - every other key must match by name and shape; otherwise the error lists the first missing and
   unexpected keys and, if the dict is in another codebase's layout, names the converter.
 """
+import os
 import re
 import warnings
 from collections import OrderedDict
@@ -23,7 +24,7 @@ from torch import nn
 
 from mmcls_convnext.checkpoint import CheckpointError
 
-from .checkpoint import load_checkpoint
+from .checkpoint import fetch_checkpoint
 from .convert import CONVERTER_CMD, detect_layout, unwrap_state_dict
 
 _GIVEN = 'the given checkpoint'
@@ -83,13 +84,19 @@ def _adapt_prefix(sd: 'OrderedDict[str, Any]', model_keys: List[str]) -> Dict[st
 
 
 def load_model_weights(model: nn.Module,
-                       checkpoint_or_path: Union[str, Mapping],
+                       checkpoint_or_path: Union[str, os.PathLike, Mapping],
                        *,
                        allow_head_mismatch: bool = False,
                        map_location: Any = 'cpu',
                        model_name: Optional[str] = None,
-                       source: Optional[str] = None) -> Dict[str, Any]:
+                       source: Optional[str] = None,
+                       prefix: Optional[str] = None) -> Dict[str, Any]:
     """Load weights into ``model`` (a classifier or a bare ConvNeXt backbone).
+
+    The one way weights get into a model: ``get_model(pretrained=...)``, ``init_model``,
+    ``init_cfg=dict(type='Pretrained')`` (and ``ImageClassifier(pretrained=...)``, its
+    shortcut) all end here: read (:func:`read_weights`), fit to the model's keys
+    (:func:`fit_state_dict`), then ``model.load_state_dict(strict=True)``.
 
     Args:
         model: the target module; its parameters are overwritten in place.
@@ -100,53 +107,103 @@ def load_model_weights(model: nn.Module,
         map_location: for :func:`torch.load`.
         model_name: used in messages.
         source: where a checkpoint dict came from (a path or URL), for messages.
+        prefix: load only the checkpoint keys under this prefix (e.g. ``'backbone'``), with
+            the prefix stripped.
 
     Returns:
         A report dict: ``loaded`` (number of tensors copied), ``head_dropped`` (bool),
         ``ignored`` (checkpoint keys deliberately skipped), ``kept_init`` (model keys left at
-        their initialisation), ``meta`` (the checkpoint's ``meta`` dict or ``{}``).
+        their initialisation), ``meta`` (the checkpoint's ``meta`` dict or ``{}``), ``file``
+        (the local file read: a URL's cached copy; None for a dict).
 
     Raises:
         CheckpointError: missing/unexpected keys or shape mismatches (listed, with the
             converter to run if another layout is detected), or a head mismatch without
             ``allow_head_mismatch``.
     """
+    state, meta, where, local = read_weights(checkpoint_or_path, map_location=map_location,
+                                             model_name=model_name, source=source,
+                                             prefix=prefix)
+    full, report = fit_state_dict(state, model.state_dict(), where=where,
+                                  model_name=model_name or type(model).__name__,
+                                  allow_head_mismatch=allow_head_mismatch)
+    model.load_state_dict(full, strict=True)
+    return dict(report, meta=meta, file=local)
+
+
+def read_weights(checkpoint_or_path: Union[str, os.PathLike, Mapping],
+                 *,
+                 map_location: Any = 'cpu',
+                 model_name: Optional[str] = None,
+                 source: Optional[str] = None,
+                 prefix: Optional[str] = None
+                 ) -> 'tuple[OrderedDict[str, torch.Tensor], Dict[str, Any], str, Optional[str]]':
+    """The state dict to load: read, unwrapped (``state_dict`` / ``model`` key, ``module.``
+    prefix), optionally cut to ``prefix``, checked to be non-empty name -> tensor pairs.
+
+    Returns:
+        ``(state dict, meta dict, where, local file)``: ``where`` names the checkpoint in
+        messages (its path or URL, or ``source``); ``local`` is the file read (None for a dict).
+    """
     if isinstance(checkpoint_or_path, Mapping):
-        ckpt = checkpoint_or_path
-        where = source or _GIVEN
+        ckpt, where, local = checkpoint_or_path, source or _GIVEN, None
     else:
-        ckpt = load_checkpoint(checkpoint_or_path, map_location, model_name=model_name)
-        where = str(checkpoint_or_path)
-    meta = ckpt.get('meta', {}) if isinstance(ckpt.get('meta'), Mapping) else {}
+        local, ckpt = fetch_checkpoint(checkpoint_or_path, map_location, model_name=model_name)
+        where = os.fspath(checkpoint_or_path)
+    meta = dict(ckpt['meta']) if isinstance(ckpt.get('meta'), Mapping) else {}
     sd = unwrap_state_dict(ckpt)
+    if prefix is not None:
+        sd = _under_prefix(sd, prefix, where)
     if not sd:
         raise CheckpointError(f'{_subject(where)} holds an empty state dict.')
     _check_tensors(sd, where)
+    return sd, meta, where, local
+
+
+def _under_prefix(sd: Mapping[str, Any], prefix: str, where: str) -> 'OrderedDict[str, Any]':
+    """The keys of ``sd`` under ``prefix`` (e.g. ``'backbone'``), with the prefix stripped."""
+    start = prefix.rstrip('.') + '.'
+    out = OrderedDict((k[len(start):], v) for k, v in sd.items() if k.startswith(start))
+    if not out:
+        raise CheckpointError(f'No key of {where} starts with {start!r} (init_cfg prefix); '
+                              f'first keys: {list(sd)[:5]}.')
+    return out
+
+
+def fit_state_dict(sd: 'OrderedDict[str, torch.Tensor]', target: Mapping[str, torch.Tensor],
+                   *, where: str, model_name: str, allow_head_mismatch: bool
+                   ) -> 'tuple[OrderedDict[str, torch.Tensor], Dict[str, Any]]':
+    """Match a checkpoint's state dict to a model's (``target``) by the loading policy.
+
+    ``sd`` is changed in place. Returns the complete state dict for
+    ``load_state_dict(strict=True)`` (model keys kept at their initialisation map onto
+    themselves) and the report (``loaded``, ``head_dropped``, ``ignored``, ``kept_init``).
+
+    Raises:
+        CheckpointError: as :func:`load_model_weights`.
+    """
     layout = _layout_of(sd)
     if layout not in (None, 'mmcls'):
         raise CheckpointError(_foreign_layout_error(where, layout, sd))
-    target = model.state_dict()
     notes = _adapt_prefix(sd, list(target))
     for k in [k for k in sd if k.startswith('data_preprocessor.') and k not in target]:
         notes['ignored'].append(k)  # mean/std buffers some toolboxes save: not weights
         sd.pop(k)
     new_norms, extra_norms = _check_keys(sd, target, where, model_name)
-    kept_init, head_dropped = _match_head(sd, target, notes, where,
-                                          model_name or type(model).__name__,
+    kept_init, head_dropped = _match_head(sd, target, notes, where, model_name,
                                           allow_head_mismatch)
     if new_norms or extra_norms:
         warnings.warn(f'Loading {where}: output norms {new_norms} are not in the checkpoint and '
                       f'keep LayerNorm init (weight 1, bias 0); checkpoint norms {extra_norms} '
-                      'are not used by this out_indices.', stacklevel=2)
+                      'are not used by this out_indices.', stacklevel=3)
         for k in extra_norms:
             sd.pop(k)
         kept_init += new_norms
         notes['ignored'] += extra_norms
-    full = OrderedDict(target)  # keys kept at init map onto themselves
+    full = OrderedDict(target)
     full.update(sd)
-    model.load_state_dict(full, strict=True)
-    return dict(loaded=len(sd), head_dropped=head_dropped, ignored=notes['ignored'],
-                kept_init=kept_init, meta=dict(meta))
+    return full, dict(loaded=len(sd), head_dropped=head_dropped, ignored=notes['ignored'],
+                      kept_init=kept_init)
 
 
 def _is_head(key: str) -> bool:
@@ -219,5 +276,5 @@ def _match_head(sd: dict, target: Mapping, notes: Dict[str, List[str]], where: s
     for k in ckpt_head:
         sd.pop(k)
     warnings.warn(f'Loading {where}: {problem}; the head is left at its initialisation '
-                  '(fine-tuning). All other weights were loaded.', stacklevel=3)
+                  '(fine-tuning). All other weights were loaded.', stacklevel=4)
     return list(head_keys), True

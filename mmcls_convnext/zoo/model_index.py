@@ -1,15 +1,15 @@
-"""The model index: one :class:`ModelInfo` per published checkpoint, and look-ups over it."""
+"""The model index: the metafile's records by name, and look-ups over them."""
 import difflib
 import fnmatch
 import os.path as osp
-from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Union
 
 from . import metafile as mf
+from .model_info import TASK_BACKBONE, TASK_CLASSIFICATION, TASKS, ModelInfo
 
-TASK_CLASSIFICATION = 'Image Classification'
-TASK_BACKBONE = 'Backbone'  # self-supervised FCMAE encoders: no head, no accuracy
-TASKS = (TASK_CLASSIFICATION, TASK_BACKBONE)
+__all__ = ['MODEL_INDEX', 'ModelInfo', 'ModelNotFoundError', 'TASKS', 'TASK_BACKBONE',
+           'TASK_CLASSIFICATION', 'list_models', 'get_model_info', 'config_roots',
+           'resolve_config_path']
 
 
 class ModelNotFoundError(KeyError, ValueError):
@@ -20,106 +20,16 @@ class ModelNotFoundError(KeyError, ValueError):
         return str(self.args[0]) if self.args else ''
 
 
-@dataclass(frozen=True)
-class ModelInfo:
-    """Everything known about one published checkpoint.
-
-    Attributes:
-        name: zoo name, e.g. ``'convnext-tiny_32xb128_in1k'``.
-        family: ``'ConvNeXt'`` or ``'ConvNeXt V2'``.
-        arch: backbone arch name (``'atto'`` ... ``'huge'``).
-        config: config path relative to the repository root, e.g.
-            ``'configs/convnext/convnext-tiny_32xb128_in1k.py'``.
-        weights: download URL; its file name ends in ``-<first 8 hex of sha256>.pth``.
-        params_m: parameters in millions (with the head the config builds).
-        gflops: multiply-accumulates in G at ``resolution``.
-        top1, top5: ImageNet-1k val accuracy (percent), None if not evaluated there.
-        training_data: datasets in training order.
-        converted_from: URL of the official file these weights were converted from, or None.
-        code: code repository of the original weights, or None (trained with this toolbox).
-        task: ``'Image Classification'`` or ``'Backbone'`` (no head).
-        resolution: eval image size.
-        num_classes: classes of the published head (None for backbones).
-    """
-    name: str
-    family: str
-    arch: str
-    config: str
-    weights: str
-    params_m: float
-    gflops: float
-    top1: Optional[float]
-    top5: Optional[float]
-    training_data: Tuple[str, ...]
-    converted_from: Optional[str]
-    code: Optional[str]
-    task: str
-    resolution: int
-    num_classes: Optional[int]
-
-    @property
-    def file_name(self) -> str:
-        return self.weights.rsplit('/', 1)[-1]
-
-
-def _resolution(name: str) -> int:
-    for res in (384, 512):
-        if name.endswith(f'-{res}px'):
-            return res
-    return 224
-
-
-def _v1_infos() -> List[ModelInfo]:
-    infos = []
-    for name, cfg, file, params, flops, top1, top5, data, official in mf.V1_ROWS:
-        in21k = name.endswith('_in21k')
-        infos.append(
-            ModelInfo(
-                name=name, family='ConvNeXt', arch=name.split('_')[0].split('-')[1],
-                config=f'configs/convnext/{cfg}.py', weights=mf.V1_PREFIX + file,
-                params_m=params, gflops=flops, top1=top1, top5=top5, training_data=data,
-                converted_from=mf.V1_OFFICIAL + official if official else None,
-                code=mf.V1_CODE if official else None, task=TASK_CLASSIFICATION,
-                resolution=_resolution(name), num_classes=21841 if in21k else 1000))
-    return infos
-
-
-def _v2_infos() -> List[ModelInfo]:
-    infos = []
-    for arch, kind, res, params, flops, top1, top5, sha in mf.V2_ROWS:
-        suffix = '' if res == 224 else f'-{res}px'
-        if kind == 'fcmae':
-            name = f'convnext-v2-{arch}_3rdparty-fcmae_in1k'
-            official = f'pt_only/convnextv2_{arch}_1k_224_fcmae.pt'
-        elif kind == 'in1k':
-            name = f'convnext-v2-{arch}_fcmae-pre_3rdparty_in1k'
-            official = f'im1k/convnextv2_{arch}_1k_224_ema.pt'
-        else:
-            name = f'convnext-v2-{arch}_fcmae-in21k-pre_3rdparty_in1k{suffix}'
-            official = f'im22k/convnextv2_{arch}_22k_{res}_ema.pt'
-        infos.append(
-            ModelInfo(
-                name=name, family='ConvNeXt V2', arch=arch,
-                config=f'configs/convnext_v2/convnext-v2-{arch}_32xb32_in1k{suffix}.py',
-                weights=f'{mf.V2_PREFIX}{name}_20230104-{sha}.pth', params_m=params,
-                gflops=flops, top1=top1, top5=top5,
-                training_data=mf.IN21K_1K if kind == 'in21k' else mf.IN1K,
-                converted_from=mf.V2_OFFICIAL + official, code=mf.V2_CODE,
-                task=TASK_BACKBONE if kind == 'fcmae' else TASK_CLASSIFICATION,
-                resolution=res, num_classes=None if kind == 'fcmae' else 1000))
-    return infos
-
-
-def _build_index() -> Dict[str, ModelInfo]:
+def _build_index(records: Iterable[ModelInfo]) -> Dict[str, ModelInfo]:
     index: Dict[str, ModelInfo] = {}
-    for info in _v1_infos() + _v2_infos():
+    for info in records:
         if info.name in index:
             raise RuntimeError(f'Duplicate model-zoo name {info.name!r} in metafile.py.')
         index[info.name] = info
     return index
 
 
-MODEL_INDEX: Dict[str, ModelInfo] = _build_index()
+MODEL_INDEX: Dict[str, ModelInfo] = _build_index(mf.MODELS)
 
 
 def list_models(pattern: Optional[str] = None,

@@ -172,3 +172,128 @@ def test_imagenet_names_only_for_imagenet_or_datasetless_configs(tiny_config):
     assert get_model(cfg).dataset_meta is None  # a CustomDataset with 5 names: none fit
     cfg = Config(dict(model=cfg.model, test_pipeline=cfg.test_pipeline))
     assert get_model(cfg).dataset_meta['classes'] == imagenet_classes()
+
+
+# --- the four steps of get_model, each on its own ------------------------------------------
+
+def test_resolve_config_of_a_zoo_name_and_of_a_config(tiny_config):
+    from mmcls_convnext.apis.model import resolve_config
+    cfg, info = resolve_config('convnext-v2-atto_3rdparty-fcmae_in1k')
+    assert info.name == 'convnext-v2-atto_3rdparty-fcmae_in1k' and cfg.model['head'] is None
+    assert cfg.model['data_preprocessor']['mean'] == [123.675, 116.28, 103.53]
+    cfg, info = resolve_config(tiny_config, head=dict(num_classes=3))
+    assert info is None and cfg.model['head']['num_classes'] == 3
+    assert cfg.model['head']['in_channels'] == 64  # merged, not replaced
+    with pytest.raises(ValueError, match=r'The config given has no `model` field'):
+        resolve_config(Config(dict(work_dir='x')))
+
+
+def test_build_model_initialises_without_loading(tiny_config):
+    from mmcls_convnext.apis.model import build_model, resolve_config
+    cfg, _ = resolve_config(tiny_config)
+    torch.manual_seed(0)
+    a = build_model(cfg)
+    torch.manual_seed(0)
+    b = build_model(cfg)
+    assert a.head.fc.out_features == 5 and not hasattr(a, 'dataset_meta')
+    assert all(torch.equal(v, b.state_dict()[k]) for k, v in a.state_dict().items())
+    # LinearClsHead's Normal(std=0.01) init ran, not torch's default (std ~0.07 here)
+    assert float(a.head.fc.weight.detach().std()) < 0.05
+
+
+def test_weights_source_is_the_one_meaning_of_pretrained(tiny_config, tmp_path):
+    from pathlib import Path
+
+    from mmcls_convnext.apis.model import resolve_config, weights_source
+    cfg, _ = resolve_config(tiny_config)
+    zoo_cfg, info = resolve_config('convnext-v2-atto_fcmae-pre_3rdparty_in1k')
+    for nothing in (False, None, ''):
+        assert weights_source(nothing, info, zoo_cfg) is None
+    assert weights_source(True, info, zoo_cfg) == info.weights
+    assert weights_source(Path('/x/w.pth'), None, cfg) == '/x/w.pth'
+    assert weights_source('https://h/w.pth', info, zoo_cfg) == 'https://h/w.pth'
+    cfg.load_from = str(tmp_path / 'w.pth')
+    assert weights_source(True, None, cfg) == cfg.load_from
+    cfg.load_from = None
+    with pytest.warns(UserWarning, match='names no weights'):
+        assert weights_source(True, None, cfg) is None
+    with pytest.raises(TypeError, match='pretrained must be a bool, a path or a URL; got dict'):
+        weights_source({'a': 1}, None, cfg)
+
+
+def test_load_weights_returns_the_meta_and_loads_nothing_for_none(tiny_config, tmp_path):
+    from mmcls_convnext.apis.model import build_model, load_weights, resolve_config
+    cfg, _ = resolve_config(tiny_config)
+    src, net = build_model(cfg), build_model(cfg)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    assert load_weights(net, None) == {}
+    assert all(torch.equal(v, before[k]) for k, v in net.state_dict().items())
+    path = tmp_path / 'w.pth'
+    torch.save({'state_dict': src.state_dict(), 'meta': {'CLASSES': list('vwxyz')}}, path)
+    assert load_weights(net, str(path)) == {'CLASSES': list('vwxyz')}
+    assert all(torch.equal(v, src.state_dict()[k]) for k, v in net.state_dict().items())
+
+
+def test_zoo_weights_that_do_not_fit_the_head_fail_before_any_download(monkeypatch, tmp_path):
+    from mmcls_convnext.apis.model import build_model, load_weights, resolve_config
+    monkeypatch.setenv('MMCLS_CONVNEXT_HOME', str(tmp_path))
+    monkeypatch.setenv('MMCLS_CONVNEXT_OFFLINE', '1')
+    cfg, info = resolve_config('convnext-v2-atto_fcmae-pre_3rdparty_in1k')
+    cfg.model['head']['num_classes'] = 10  # e.g. an edited copy of the zoo config
+    net = build_model(cfg)
+    with pytest.raises(ValueError, match=r'The weights of convnext-v2-atto_fcmae-pre_3rdparty_'
+                       r'in1k classify 1000 ImageNet-1k categories, but its config \(configs/'
+                       r'convnext_v2/convnext-v2-atto_32xb32_in1k\.py\) builds a head with '
+                       r"num_classes=10\. .*get_model\('convnext-v2-atto_fcmae-pre_3rdparty_"
+                       r"in1k', pretrained=True, head=dict\(num_classes=10\)\)"):
+        load_weights(net, info.weights, info=info)
+    with pytest.raises(WeightsDownloadError):  # fine-tuning passes the check, then downloads
+        load_weights(net, info.weights, info=info, fine_tune=True)
+
+
+def test_attach_metadata_class_names_in_order_of_trust(tiny_config):
+    from mmcls_convnext.apis.model import attach_metadata, build_model, resolve_config
+    cfg, _ = resolve_config(tiny_config)
+    net = build_model(cfg)
+    attach_metadata(net, cfg, None, {'dataset_meta': {'classes': list('vwxyz')}})
+    assert net.dataset_meta == {'classes': list('vwxyz')} and net.cfg is net._config is cfg
+    attach_metadata(net, cfg, None, {'CLASSES': list('pq')})  # 2 names do not fit 5 classes
+    assert net.dataset_meta == {'classes': list('abcde')} and net.model_info is None
+    zoo_cfg, info = resolve_config('convnext-v2-atto_fcmae-pre_3rdparty_in1k')
+    zoo_net = build_model(zoo_cfg)
+    attach_metadata(zoo_net, zoo_cfg, info, {})
+    assert zoo_net.dataset_meta['classes'] == list(info.categories)
+    assert zoo_net.model_info is info
+
+
+def test_get_model_attaches_the_zoo_record(tiny_config):
+    model = get_model('convnext-v2-atto_fcmae-pre_3rdparty_in1k')
+    assert model.model_info.name == 'convnext-v2-atto_fcmae-pre_3rdparty_in1k'
+    assert model.model_info.transforms().crop_size == 224
+    assert get_model(tiny_config).model_info is None
+
+
+def test_zoo_fine_tune_keeps_the_documented_warning(standin_mirror, tmp_path, monkeypatch):
+    """get_model(zoo name, pretrained=True, head=dict(num_classes=N)) fine-tunes: the published
+    head is skipped with one warning naming both shapes (docs/inference.md), not an error."""
+    mirror, folder, _ = standin_mirror
+    monkeypatch.setenv('MMCLS_CONVNEXT_MIRROR', mirror)
+    monkeypatch.setenv('MMCLS_CONVNEXT_HOME', str(tmp_path / 'home'))
+    monkeypatch.delenv('MMCLS_CONVNEXT_OFFLINE', raising=False)
+    name = 'convnext-tiny_32xb128_in1k'
+    with pytest.warns(UserWarning, match=r'head shapes differ \(head\.fc\.weight: checkpoint '
+                      r'\(1000, 768\) vs model \(10, 768\).*left at its initialisation'):
+        model = get_model(name, pretrained=True, head=dict(num_classes=10))
+    published = torch.load(folder / model.model_info.file_name, weights_only=True)['state_dict']
+    key = 'backbone.stages.3.2.pointwise_conv2.weight'
+    assert torch.equal(model.state_dict()[key], published[key])
+    assert model.head.fc.out_features == 10 and model.dataset_meta is None
+
+
+def test_checkpoint_class_names_are_kept_for_a_headless_model(tmp_path):
+    name = 'convnext-v2-atto_3rdparty-fcmae_in1k'
+    src = get_model(name)
+    path = tmp_path / 'enc.pth'
+    torch.save({'state_dict': src.state_dict(), 'meta': {'CLASSES': ['x', 'y']}}, path)
+    model = get_model(name, pretrained=str(path))
+    assert model.head is None and model.dataset_meta == {'classes': ['x', 'y']}

@@ -186,3 +186,60 @@ def test_save_pretrained_folder_points_at_model_safetensors(tmp_path):
                        r'model_converters/convnext_to_mmcls\.py .*hf-convnext/model\.safetensors '
                        r'OUT\.pth`'):
         get_model(_cfg_for_tiny(), pretrained=str(folder))
+
+
+# --- the parts of load_model_weights, and the one path every weight takes ---------------------
+
+def test_read_weights_unwraps_cuts_to_a_prefix_and_names_the_file(tmp_path):
+    from mmcls_convnext.zoo import read_weights
+    sd = _random_sd(_model())
+    path = tmp_path / 'w.pth'
+    torch.save({'state_dict': {'module.' + k: v for k, v in sd.items()}, 'meta': {'x': 1}}, path)
+    state, meta, where, local = read_weights(str(path), prefix='backbone')
+    assert sorted(state) == sorted(k[len('backbone.'):] for k in sd if k.startswith('backbone.'))
+    assert (meta, where, local) == ({'x': 1}, str(path), str(path))
+    state, meta, where, local = read_weights({'state_dict': sd}, source='memory')
+    assert list(state) == list(sd) and (meta, where, local) == ({}, 'memory', None)
+    with pytest.raises(CheckpointError, match=r"No key of .*w\.pth starts with 'encoder\.'"):
+        read_weights(path, prefix='encoder')
+
+
+def test_fit_state_dict_matches_without_touching_the_model():
+    from mmcls_convnext.zoo import fit_state_dict
+    model = _model(num_classes=5)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    sd = _random_sd(_model(num_classes=10))
+    with pytest.warns(UserWarning, match='head shapes differ'):
+        full, report = fit_state_dict(dict(sd), model.state_dict(), where='w.pth',
+                                      model_name='tiny', allow_head_mismatch=True)
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+    assert sorted(full) == sorted(model.state_dict())
+    assert torch.equal(full['head.fc.weight'], before['head.fc.weight'])  # kept at init
+    assert torch.equal(full['backbone.norm3.weight'], sd['backbone.norm3.weight'])
+    assert report == dict(loaded=len(sd) - 2, head_dropped=True, ignored=[],
+                          kept_init=['head.fc.weight', 'head.fc.bias'])
+
+
+def test_every_way_of_naming_weights_takes_the_one_path(tmp_path, monkeypatch):
+    """get_model(pretrained=), init_model, ImageClassifier(pretrained=) and init_cfg Pretrained
+    all reach load_state_dict through read_weights and fit_state_dict with the path itself."""
+    from mmengine.config import Config
+
+    from mmcls_convnext.apis import get_model, init_model
+    from mmcls_convnext.zoo import loading
+    model_cfg = _cfg_for_tiny().model
+    path = str(tmp_path / 'w.pth')
+    torch.save({'state_dict': _random_sd(_model())}, path)
+    seen = []
+    read, fit = loading.read_weights, loading.fit_state_dict
+    monkeypatch.setattr(loading, 'read_weights',
+                        lambda src, **kw: seen.append(('read', src)) or read(src, **kw))
+    monkeypatch.setattr(loading, 'fit_state_dict',
+                        lambda sd, target, **kw: seen.append(('fit', kw['where'])) or
+                        fit(sd, target, **kw))
+    get_model(Config(dict(model=model_cfg)), pretrained=path)
+    init_model(Config(dict(model=model_cfg)), path)
+    get_model(Config(dict(model=dict(model_cfg, pretrained=path))))
+    get_model(Config(dict(model=dict(model_cfg, init_cfg=dict(type='Pretrained',
+                                                              checkpoint=path)))))
+    assert seen == [('read', path), ('fit', path)] * 4

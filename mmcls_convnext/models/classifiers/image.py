@@ -32,7 +32,12 @@ class ImageClassifier(BaseModel):
         backbone: backbone config, e.g. ``dict(type='ConvNeXt', arch='tiny')``.
         neck: optional neck config (e.g. ``dict(type='GlobalAveragePooling')``).
         head: optional head config; without one, ``forward`` returns features.
-        pretrained: shortcut for ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
+        pretrained: a checkpoint path or URL: MMPretrain's shortcut for
+            ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)`` (it replaces
+            ``init_cfg``). ``init_weights()`` then loads it through
+            :func:`mmcls_convnext.zoo.load_model_weights`, the loader of
+            ``get_model(pretrained=...)`` (verified download, strict keys, a head of another
+            size skipped with one warning).
         train_cfg: ``dict(augments=[...], probs=...)`` hands batch augments to the data
             preprocessor.
         data_preprocessor: config of the :class:`ClsDataPreprocessor` (default one if None).
