@@ -306,8 +306,18 @@ def load_config_file(path: str) -> Config:
     """``Config.fromfile`` whose ``custom_imports`` of MMPretrain/MMClassification modules are
     skipped (they are not installed and not needed); other custom imports are imported."""
     cfg = Config.fromfile(path, import_custom_modules=False)
+    import_custom_modules(cfg)
+    return cfg
+
+
+def import_custom_modules(cfg: Config) -> None:
+    """Import ``cfg.custom_imports`` (except MMPretrain's/MMClassification's own modules).
+
+    Called for the file's imports when it is loaded, and again by the tools after
+    ``--cfg-options custom_imports.imports=[...]`` (mmengine would ignore imports added there);
+    importing a module twice is a no-op.
+    """
     kept = _split_imports(cfg)[1]
     if kept:
         allow_failed = bool(cfg.custom_imports.get('allow_failed_imports', False))
         import_modules_from_strings(imports=kept, allow_failed_imports=allow_failed)
-    return cfg

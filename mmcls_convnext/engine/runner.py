@@ -48,6 +48,7 @@ from mmcls_convnext.registry import RUNNERS
 from mmcls_convnext.zoo import load_checkpoint as read_user_checkpoint
 from mmcls_convnext.zoo import load_model_weights
 
+from .config_compat import translate_config
 from .config_validation import validate_config
 from .console import console_mode, install_console_filter
 from .hooks.reseed_hook import seed_worker
@@ -144,12 +145,14 @@ class ClsRunner(Runner):
 
     @classmethod
     def from_cfg(cls, cfg, hold_work_dir: Optional[bool] = None) -> 'ClsRunner':
-        """Build from a config, validating its top-level keys first (typos -> ValueError).
+        """Build from a config: MMPretrain / MMClassification 1.x names translated to ours,
+        top-level keys validated (typos -> ValueError).
 
         Args:
             cfg: the config.
             hold_work_dir: as for the constructor (default: when the runner can train).
         """
+        cfg = translate_config(cfg)[0]  # MMPretrain / MMCls 1.x names; no-op for ours
         validate_config(cfg)
         if cfg.get('trust_checkpoint'):
             raise ValueError(

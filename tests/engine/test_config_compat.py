@@ -1,6 +1,7 @@
 """MMPretrain / MMClassification 1.x configs: the translation table, its messages, and configs in
 their style trained and tested through the real tools (subprocesses, tiny model, 32 px data)."""
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -343,3 +344,41 @@ def test_print_config_get_model_and_flops_on_their_config(data, tmp_path, capsys
     assert 'Params: ' in capsys.readouterr().out
     assert len(logged) == 3  # print_config, get_model, get_flops: one line each
     assert all(m.startswith('Translated the MMPretrain config') for m in logged)
+
+
+def test_cls_runner_from_cfg_translates_their_config(tmp_path):
+    """A script that builds the runner itself (no tools/) gets the same translation."""
+    from tiny_run import make_image_folder, write_config
+
+    from mmcls_convnext.engine import ClsRunner
+    data = make_image_folder(tmp_path / 'data', per_class=2)
+    cfg = Config.fromfile(str(write_config(tmp_path / 'their.py', data)))
+    cfg.default_scope = 'mmpretrain'
+    cfg.visualizer = dict(type='UniversalVisualizer', vis_backends=[dict(type='LocalVisBackend')])
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = ClsRunner.from_cfg(cfg)
+    assert runner.cfg.default_scope == 'mmcls_convnext'
+    assert type(runner.visualizer).__name__ == 'ClsVisualizer'
+    runner.train()
+    assert (tmp_path / 'work' / 'epoch_1.pth').is_file()
+
+
+def test_custom_imports_given_on_the_command_line_are_imported(tmp_path):
+    """mmengine imports ``custom_imports`` only when the file is read; --cfg-options ones too."""
+    from tiny_run import make_image_folder, write_config
+    plugin = tmp_path / 'plugins' / 'my_marker_hook.py'
+    plugin.parent.mkdir()
+    plugin.write_text(
+        'from mmengine.hooks import Hook\n'
+        'from mmcls_convnext.registry import HOOKS\n\n\n'
+        '@HOOKS.register_module()\n'
+        'class MarkerHook(Hook):\n'
+        '    def before_run(self, runner):\n'
+        "        open(runner.work_dir + '/marker.txt', 'w').write('ran')\n")
+    data = make_image_folder(tmp_path / 'data', per_class=2)
+    config = write_config(tmp_path / 'cfg.py', data, custom_hooks=[dict(type='MarkerHook')])
+    env = dict(PYTHONPATH=f'{plugin.parent}{os.pathsep}{os.environ.get("PYTHONPATH", "")}')
+    proc = run_tool('train.py', str(config), '--work-dir', str(tmp_path / 'work'),
+                    '--cfg-options', "custom_imports.imports=['my_marker_hook']", env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / 'work' / 'marker.txt').read_text() == 'ran'

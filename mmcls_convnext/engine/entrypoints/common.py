@@ -8,7 +8,7 @@ from mmengine.config import Config, DictAction
 
 from mmcls_convnext.registry import RUNNERS
 
-from ..config_compat import load_config_file, translate_config
+from ..config_compat import import_custom_modules, load_config_file, translate_config
 from ..config_validation import validate_cfg_options, validate_config
 from .cli_errors import run_cli, user_errors
 
@@ -60,6 +60,8 @@ def load_config(path: str, cfg_options: Dict[str, Any]) -> Config:
         validate_cfg_options(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
         validate_config(cfg)
+        if any(key.split('.')[0] == 'custom_imports' for key in cfg_options):
+            import_custom_modules(cfg)  # their modules register types the config may name
     return translate_config(cfg, source=path)[0]
 
 
