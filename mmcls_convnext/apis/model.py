@@ -212,7 +212,9 @@ def _dataset_classes(cfg: Config, num_classes: Optional[int]) -> Optional[List[s
     return None
 
 
-def _checkpoint_classes(meta: Mapping) -> Optional[List[str]]:
+def checkpoint_classes(meta: Mapping) -> Optional[List[str]]:
+    """The class names a checkpoint's ``meta`` carries (``dataset_meta.classes`` or
+    MMClassification 0.x's ``CLASSES``), or None."""
     classes = (meta.get('dataset_meta') or {}).get('classes') or meta.get('CLASSES')
     return list(classes) if classes else None
 
@@ -229,7 +231,7 @@ def model_classes(net: nn.Module, cfg: Config, info: Optional[ModelInfo],
     def fits(names: Optional[Sequence[str]]) -> bool:
         return bool(names) and (num_classes is None or len(names) == num_classes)
 
-    from_checkpoint = _checkpoint_classes(meta) if meta else None
+    from_checkpoint = checkpoint_classes(meta) if meta else None
     if fits(from_checkpoint):
         return from_checkpoint
     if head is None:
