@@ -18,6 +18,7 @@ from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 from torch import nn
 
+from mmcls_convnext.deploy import apply_fast_inference
 from mmcls_convnext.engine.config_compat import load_config_file, translate_config
 from mmcls_convnext.registry import MODELS, SCOPE
 from mmcls_convnext.zoo import (
@@ -252,18 +253,6 @@ def attach_metadata(net: nn.Module, cfg: Config, info: Optional[ModelInfo],
     net.model_info = info
 
 
-def _with_fast_inference(net: nn.Module, cfg: Config,
-                         fast_inference: Optional[dict]) -> nn.Module:
-    """The opt-in inference fast path: the argument, else the config's ``fast_inference``."""
-    fast_inference = fast_inference if fast_inference is not None else cfg.get('fast_inference')
-    if not fast_inference:
-        return net
-    from mmcls_convnext.models.fast_path import build_fast_inference_model
-    net = build_fast_inference_model(net, _to_plain(fast_inference))
-    net._config = net.cfg = cfg
-    return net
-
-
 def get_model(model: ModelSpec,
               pretrained: Union[bool, str] = False,
               device: Union[str, torch.device, None] = None,
@@ -282,7 +271,7 @@ def get_model(model: ModelSpec,
             URL of a checkpoint in our layout (MMClassification 0.x/1.x files load as they are).
         device: where to put the model (default: stays on CPU).
         fast_inference: opt-in inference fast path, e.g. ``dict(mode='prepack')`` (see
-            :func:`mmcls_convnext.models.fast_path.optimize_for_inference`); defaults to the
+            :func:`mmcls_convnext.deploy.optimize_for_inference`); defaults to the
             config's ``fast_inference`` key. The returned model is then inference-only.
         **kwargs: merged into the model config recursively, e.g. ``head=dict(num_classes=10)``
             or ``backbone=dict(out_indices=(0, 1, 2, 3))``. Passing ``head`` means fine-tuning:
@@ -309,7 +298,7 @@ def get_model(model: ModelSpec,
     if device is not None:
         net.to(device)
     net.eval()
-    return _with_fast_inference(net, cfg, fast_inference)
+    return apply_fast_inference(net, cfg, fast_inference)
 
 
 def init_model(config: ModelSpec,

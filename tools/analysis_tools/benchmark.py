@@ -25,6 +25,8 @@ import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmcls_convnext.deploy import MODES as FAST_MODES
+from mmcls_convnext.deploy import optimize_for_inference
 from mmcls_convnext.engine.analysis.bench_report import print_table, ratios_vs_timm
 from mmcls_convnext.engine.analysis.benchmarking import (  # noqa: F401 (tests use them here)
     Progress,
@@ -38,8 +40,6 @@ from mmcls_convnext.engine.analysis.benchmarking import (  # noqa: F401 (tests u
     sync,
 )
 from mmcls_convnext.models.backbones.convnext import ARCH_SETTINGS
-from mmcls_convnext.models.fast_path import MODES as FAST_MODES
-from mmcls_convnext.models.fast_path import optimize_for_inference
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
