@@ -14,7 +14,8 @@ Supported sources (``src``):
 Hugging Face's final LayerNorm uses eps 1e-12 where ours uses 1e-6 (all other norms agree);
 the difference is far below float32 noise for real activations.
 
-The result uses the keys of ``shared/REFERENCE.md`` section 2 (``backbone.*``, ``head.fc.*``).
+The result uses our keys (``backbone.downsample_layers.*``, ``backbone.stages.I.J.*``,
+``backbone.norm3.*``, ``head.fc.*``; the full table is in ``docs/architecture.md``).
 Every source key must be mapped: an unmapped key is an error, never silently dropped.
 """
 import re
