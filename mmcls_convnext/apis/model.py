@@ -31,7 +31,8 @@ from mmcls_convnext.zoo import (
 )
 
 __all__ = ['list_models', 'get_model', 'init_model', 'imagenet_classes', 'resolve_config',
-           'build_model', 'weights_source', 'load_weights', 'attach_metadata', 'model_classes']
+           'build_model', 'weights_source', 'load_weights', 'attach_metadata', 'model_classes',
+           'checkpoint_classes']
 
 ModelSpec = Union[str, os.PathLike, Config]
 
