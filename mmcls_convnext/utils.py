@@ -1,4 +1,5 @@
-"""Package-wide helpers."""
+"""``register_all_modules``, MMPretrain's entry point: the top room, which may import every
+other; no module of the package imports it."""
 import datetime
 import warnings
 
@@ -15,13 +16,9 @@ def register_all_modules(init_default_scope: bool = True) -> None:
             ``Registry.build`` looks names up in our registries first. When another scope is
             current, a new default-scope instance is created instead of overwriting it.
     """
-    import mmcls_convnext.apis  # noqa: F401
-    import mmcls_convnext.datasets  # noqa: F401
-    import mmcls_convnext.engine  # noqa: F401
-    import mmcls_convnext.evaluation  # noqa: F401
-    import mmcls_convnext.models  # noqa: F401
-    import mmcls_convnext.structures  # noqa: F401
-    import mmcls_convnext.visualization  # noqa: F401
+    import mmcls_convnext.apis  # noqa: F401 - the inferencers
+    from mmcls_convnext.engine.registration import import_registering_modules
+    import_registering_modules()
 
     if not init_default_scope:
         return

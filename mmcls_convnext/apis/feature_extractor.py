@@ -6,13 +6,13 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from .inferencer import _batches, _ModelRunner, _progress
-from .pipeline import InputsType, collect_inputs
+from mmcls_convnext.models.classifiers.image import STAGES
 
-STAGES = ('backbone', 'neck', 'pre_logits')
+from .base_inferencer import BaseInferencer
+from .pipeline import InputsType
 
 
-class FeatureExtractor(_ModelRunner):
+class FeatureExtractor(BaseInferencer):
     """Extract features of images.
 
     Args:
@@ -32,6 +32,8 @@ class FeatureExtractor(_ModelRunner):
         >>> [f.shape for f in extractor('demo/demo.JPEG')[0]]
     """
 
+    progress_label = 'Features'
+
     def __init__(self, model: Union[nn.Module, str, os.PathLike, Config],
                  pretrained: Union[bool, str] = True, device: Optional[str] = None,
                  stage: str = 'backbone', **kwargs) -> None:
@@ -50,18 +52,12 @@ class FeatureExtractor(_ModelRunner):
             ``stage='backbone'`` with ``out_indices=(0, 1, 2, 3), gap_before_final_norm=False``
             at 224 px on tiny: (96, 56, 56), (192, 28, 28), (384, 14, 14), (768, 7, 7).
         """
-        _batches([], batch_size)  # validate the arguments before reading any input
-        items = collect_inputs(inputs)
-        batches = _batches(items, batch_size)
-        if show_progress is None:
-            show_progress = len(batches) > 1
-        out: List[Tuple[torch.Tensor, ...]] = []
-        for batch in _progress(batches, show_progress, 'Features'):
-            data, _ = self.prepare(batch)
-            data = self.model.data_preprocessor(data, False)
-            feats = self.model.extract_feat(data['inputs'], stage=self.stage)
-            if isinstance(feats, torch.Tensor):
-                feats = (feats, )
-            for i in range(len(batch)):
-                out.append(tuple(f[i].detach().cpu() for f in feats))
-        return out
+        return [features for _, _, features in self.iterate(inputs, batch_size, show_progress)]
+
+    def forward(self, data: dict) -> List[Tuple[torch.Tensor, ...]]:
+        """One preprocessed batch -> per image, a tuple of CPU feature tensors (no batch dim)."""
+        data = self.model.data_preprocessor(data, False)
+        feats = self.model.extract_feat(data['inputs'], stage=self.stage)
+        if isinstance(feats, torch.Tensor):
+            feats = (feats, )
+        return [tuple(f[i].detach().cpu() for f in feats) for i in range(len(data['inputs']))]

@@ -1,99 +1,22 @@
 """``ImageClassificationInferencer`` and ``inference_model``: images in, class predictions out."""
 import os
 import os.path as osp
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import mmcv
 import numpy as np
 import torch
-from mmengine.config import Config
 from torch import nn
 
 from mmcls_convnext.registry import INFERENCERS
 from mmcls_convnext.structures import DataSample
-from mmcls_convnext.zoo import load_model_weights
 
-from .model import _checkpoint_classes, get_model
-from .pipeline import InferencePipeline, InputsType, collect_inputs, test_pipeline_cfg
-
-ModelArg = Union[nn.Module, str, os.PathLike, Config]
-
-
-def model_config(model: nn.Module) -> Optional[Config]:
-    """The Config a model was built from (``get_model`` stores it as ``model._config`` and
-    ``model.cfg``)."""
-    cfg = getattr(model, '_config', None) or getattr(model, 'cfg', None)
-    return cfg if isinstance(cfg, Config) else None
-
-
-def default_device() -> str:
-    return 'cuda' if torch.cuda.is_available() else 'cpu'
-
-
-def _progress(batches: List[Any], enabled: bool, label: str) -> Iterator[Any]:
-    if not enabled:
-        yield from batches
-        return
-    from rich.console import Console
-    from rich.progress import track
-    yield from track(batches, description=label, console=Console(stderr=True))
-
-
-def _batches(items: Sequence[Any], batch_size: int) -> List[Sequence[Any]]:
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f'batch_size must be a positive int; got {batch_size!r}.')
-    return [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
-
-
-class _ModelRunner:
-    """Shared by the inferencer and the feature extractor: model, device, eval pipeline."""
-
-    def __init__(self, model: ModelArg, pretrained: Union[bool, str], device: Optional[str],
-                 **kwargs) -> None:
-        if isinstance(model, nn.Module):
-            if kwargs:
-                raise TypeError(f'Model options {sorted(kwargs)} only apply when the model is '
-                                'given by name or config; this model is already built.')
-            net = model
-            if isinstance(pretrained, (str, os.PathLike)):  # weights for a built model
-                report = load_model_weights(net, os.fspath(pretrained))
-                classes = _checkpoint_classes(report['meta'])
-                if classes is not None:
-                    net.dataset_meta = {'classes': classes}
-        else:
-            net = get_model(model, pretrained=pretrained, **kwargs)
-        if not hasattr(net, 'data_preprocessor') or not hasattr(net, 'test_step'):
-            raise TypeError(f'{type(net).__name__} is not an mmcls_convnext classifier (it needs '
-                            'data_preprocessor and test_step); build it with get_model().')
-        self.device = torch.device(device or default_device())
-        self.model = net.to(self.device).eval()
-        cfg = model_config(net)
-        self.pipeline = InferencePipeline(test_pipeline_cfg(cfg if cfg is not None else Config()))
-
-    @property
-    def config(self) -> Optional[Config]:
-        """The Config the model was built from (``model.cfg``), or None."""
-        return model_config(self.model)
-
-    @property
-    def cfg(self) -> Optional[Config]:
-        """Alias of :attr:`config`."""
-        return self.config
-
-    def prepare(self, items: Sequence[Union[str, np.ndarray]]):
-        """Load and preprocess a batch: returns (model data dict, original BGR images)."""
-        inputs, samples, originals = [], [], []
-        for item in items:
-            results = self.pipeline.load(item)
-            originals.append(results['img'])
-            packed = self.pipeline.transform(results)
-            inputs.append(packed['inputs'])
-            samples.append(packed['data_samples'])
-        return dict(inputs=inputs, data_samples=samples), originals
+from .base_inferencer import BaseInferencer, ModelArg, split_batches
+from .pipeline import InputsType, collect_inputs
 
 
 @INFERENCERS.register_module()
-class ImageClassificationInferencer(_ModelRunner):
+class ImageClassificationInferencer(BaseInferencer):
     """Classify images with a ConvNeXt classifier, using the eval preprocessing of its config.
 
     Args:
@@ -166,7 +89,7 @@ class ImageClassificationInferencer(_ModelRunner):
             pred_class=str, pred_scores=np.ndarray (num_classes,))`` (``pred_class`` is the
             index as a string when the model has no class names).
         """
-        _batches([], batch_size)  # validate the arguments before reading any input
+        split_batches([], batch_size)  # validate the arguments before reading any input
         if show and not os.environ.get('DISPLAY'):
             raise ValueError('show=True needs a display (DISPLAY is not set); use show_dir=DIR '
                              'to save the pictures instead.')
@@ -174,23 +97,20 @@ class ImageClassificationInferencer(_ModelRunner):
             raise ValueError(f'resize must be a positive int (pixels); got {resize!r}.')
         if rescale_factor is not None and not rescale_factor > 0:
             raise ValueError(f'rescale_factor must be > 0; got {rescale_factor!r}.')
-        items = collect_inputs(inputs)
-        batches = _batches(items, batch_size)
-        if show_progress is None:
-            show_progress = len(batches) > 1
         results: List[Union[Dict, DataSample]] = []
-        for batch in _progress(batches, show_progress, 'Inference'):
-            data, originals = self.prepare(batch)
-            preds = self.model.test_step(data)
-            for item, pred, original in zip(batch, preds, originals):
-                result = self._to_dict(pred)
-                if self.classes is not None:
-                    pred.set_metainfo(dict(pred_class=result['pred_class']))
-                if show or show_dir is not None:
-                    self._visualize(item, original, pred, show_dir, show, wait_time, resize,
-                                    rescale_factor, draw_score)
-                results.append(pred if return_datasamples else result)
+        for item, original, pred in self.iterate(inputs, batch_size, show_progress):
+            result = self._to_dict(pred)
+            if self.classes is not None:
+                pred.set_metainfo(dict(pred_class=result['pred_class']))
+            if show or show_dir is not None:
+                self._visualize(item, original, pred, show_dir, show, wait_time, resize,
+                                rescale_factor, draw_score)
+            results.append(pred if return_datasamples else result)
         return results
+
+    def forward(self, data: dict) -> List[DataSample]:
+        """One preprocessed batch -> its predictions (``model.test_step``)."""
+        return self.model.test_step(data)
 
     def _visualize(self, item: Union[str, np.ndarray], original: np.ndarray, pred: DataSample,
                    show_dir: Optional[str], show: bool, wait_time: float,

@@ -18,6 +18,7 @@ from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 from torch import nn
 
+from mmcls_convnext.deploy import apply_fast_inference
 from mmcls_convnext.engine.config_compat import load_config_file, translate_config
 from mmcls_convnext.registry import MODELS, SCOPE
 from mmcls_convnext.zoo import (
@@ -30,7 +31,8 @@ from mmcls_convnext.zoo import (
 )
 
 __all__ = ['list_models', 'get_model', 'init_model', 'imagenet_classes', 'resolve_config',
-           'build_model', 'weights_source', 'load_weights', 'attach_metadata', 'model_classes']
+           'build_model', 'weights_source', 'load_weights', 'attach_metadata', 'model_classes',
+           'checkpoint_classes']
 
 ModelSpec = Union[str, os.PathLike, Config]
 
@@ -212,7 +214,9 @@ def _dataset_classes(cfg: Config, num_classes: Optional[int]) -> Optional[List[s
     return None
 
 
-def _checkpoint_classes(meta: Mapping) -> Optional[List[str]]:
+def checkpoint_classes(meta: Mapping) -> Optional[List[str]]:
+    """The class names a checkpoint's ``meta`` carries (``dataset_meta.classes`` or
+    MMClassification 0.x's ``CLASSES``), or None."""
     classes = (meta.get('dataset_meta') or {}).get('classes') or meta.get('CLASSES')
     return list(classes) if classes else None
 
@@ -229,7 +233,7 @@ def model_classes(net: nn.Module, cfg: Config, info: Optional[ModelInfo],
     def fits(names: Optional[Sequence[str]]) -> bool:
         return bool(names) and (num_classes is None or len(names) == num_classes)
 
-    from_checkpoint = _checkpoint_classes(meta) if meta else None
+    from_checkpoint = checkpoint_classes(meta) if meta else None
     if fits(from_checkpoint):
         return from_checkpoint
     if head is None:
@@ -250,18 +254,6 @@ def attach_metadata(net: nn.Module, cfg: Config, info: Optional[ModelInfo],
     net.model_info = info
 
 
-def _with_fast_inference(net: nn.Module, cfg: Config,
-                         fast_inference: Optional[dict]) -> nn.Module:
-    """The opt-in inference fast path: the argument, else the config's ``fast_inference``."""
-    fast_inference = fast_inference if fast_inference is not None else cfg.get('fast_inference')
-    if not fast_inference:
-        return net
-    from mmcls_convnext.models.fast_path import build_fast_inference_model
-    net = build_fast_inference_model(net, _to_plain(fast_inference))
-    net._config = net.cfg = cfg
-    return net
-
-
 def get_model(model: ModelSpec,
               pretrained: Union[bool, str] = False,
               device: Union[str, torch.device, None] = None,
@@ -280,7 +272,7 @@ def get_model(model: ModelSpec,
             URL of a checkpoint in our layout (MMClassification 0.x/1.x files load as they are).
         device: where to put the model (default: stays on CPU).
         fast_inference: opt-in inference fast path, e.g. ``dict(mode='prepack')`` (see
-            :func:`mmcls_convnext.models.fast_path.optimize_for_inference`); defaults to the
+            :func:`mmcls_convnext.deploy.optimize_for_inference`); defaults to the
             config's ``fast_inference`` key. The returned model is then inference-only.
         **kwargs: merged into the model config recursively, e.g. ``head=dict(num_classes=10)``
             or ``backbone=dict(out_indices=(0, 1, 2, 3))``. Passing ``head`` means fine-tuning:
@@ -307,7 +299,7 @@ def get_model(model: ModelSpec,
     if device is not None:
         net.to(device)
     net.eval()
-    return _with_fast_inference(net, cfg, fast_inference)
+    return apply_fast_inference(net, cfg, fast_inference)
 
 
 def init_model(config: ModelSpec,

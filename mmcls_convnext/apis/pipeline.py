@@ -17,10 +17,12 @@ import mmcv
 import numpy as np
 from mmengine.config import Config
 
+from mmcls_convnext.datasets.scan import IMG_EXTENSIONS
 from mmcls_convnext.registry import TRANSFORMS
+from mmcls_convnext.zoo.download import is_url
 from mmcls_convnext.zoo.eval_transforms import EvalTransforms
 
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
+IMAGE_URL_SCHEMES = ('http', 'https')  # input images read from the web
 LOADERS = ('LoadImageFromFile', 'mmcv.LoadImageFromFile', 'LoadImageFromNDArray')
 
 InputType = Union[str, os.PathLike, np.ndarray]
@@ -30,10 +32,6 @@ InputsType = Union[InputType, Sequence[InputType]]
 #: resort for a model whose weights and config name none.
 DEFAULT_EVAL = EvalTransforms(crop_size=224, resize_size=256)
 DEFAULT_TEST_PIPELINE = DEFAULT_EVAL.pipeline()
-
-
-def _is_url(text: str) -> bool:
-    return text.startswith(('http://', 'https://'))
 
 
 def collect_inputs(inputs: InputsType) -> List[Union[str, np.ndarray]]:
@@ -60,7 +58,7 @@ def collect_inputs(inputs: InputsType) -> List[Union[str, np.ndarray]]:
             raise TypeError(f'Unsupported input of type {type(item).__name__}: pass paths, URLs, '
                             'folders or numpy arrays.')
         path = os.fspath(item)
-        if _is_url(path):
+        if is_url(path, IMAGE_URL_SCHEMES):
             out.append(path)
         elif osp.isdir(path):
             files = sorted(osp.join(path, f) for f in os.listdir(path)
@@ -160,7 +158,7 @@ class InferencePipeline:
             elif img.shape[2] == 4:
                 img = np.ascontiguousarray(img[..., :3])
             return dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2])
-        if _is_url(item):
+        if is_url(item, IMAGE_URL_SCHEMES):
             img = read_url(item)
             return dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2],
                         img_path=item)

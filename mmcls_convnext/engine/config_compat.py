@@ -23,7 +23,7 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.utils import import_modules_from_strings
 
-from mmcls_convnext import registry as reg
+import mmcls_convnext.registry as reg
 
 from .config_validation import ConfigKeyError
 

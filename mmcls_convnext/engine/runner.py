@@ -47,6 +47,7 @@ from mmcls_convnext.checkpoint import (
 from mmcls_convnext.registry import RUNNERS
 from mmcls_convnext.zoo import load_checkpoint as read_user_checkpoint
 from mmcls_convnext.zoo import load_model_weights
+from mmcls_convnext.zoo.download import is_url
 
 from .config_compat import translate_config
 from .config_validation import validate_config
@@ -280,7 +281,8 @@ class ClsRunner(Runner):
         """Save like mmengine, but atomically (temp file + fsync + rename) for local paths."""
         kwargs = dict(save_optimizer=save_optimizer, save_param_scheduler=save_param_scheduler,
                       meta=meta, by_epoch=by_epoch)
-        if file_client_args is not None or backend_args is not None or '://' in out_dir:
+        remote = is_url(out_dir, schemes=None)  # s3://, petrel://, ...: mmengine's backends
+        if file_client_args is not None or backend_args is not None or remote:
             super().save_checkpoint(out_dir, filename, file_client_args=file_client_args,
                                     backend_args=backend_args, **kwargs)
             return

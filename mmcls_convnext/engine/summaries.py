@@ -75,7 +75,7 @@ def last_val_metrics(runner) -> Dict[str, float]:
 
 
 def _val_records(log_source: str) -> Dict[int, dict]:
-    from .analysis.logs import is_train_record, load_log_records
+    from mmcls_convnext.visualization.logs import is_train_record, load_log_records
     try:
         records = load_log_records(log_source)
     except (FileNotFoundError, ValueError):
@@ -89,7 +89,7 @@ def write_curves(runner) -> Optional[str]:
     A resumed run draws every run of its work_dir. Returns None (with a warning) when there
     is no scalar log or drawing fails: the end of a finished training must not crash.
     """
-    from .analysis.logs import available_keys, is_train_record, load_log_records
+    from mmcls_convnext.visualization.logs import available_keys, is_train_record, load_log_records
     source = runner.work_dir if runner._resume else runner.log_dir
     try:
         records = load_log_records(source)

@@ -1,5 +1,6 @@
-"""Visualisation: predictions drawn readably (:class:`ClsVisualizer`, :mod:`.annotate`),
-training curves (:mod:`.curves`)."""
+"""Visualisation: predictions drawn readably (:class:`ClsVisualizer`, :mod:`.annotate`,
+:mod:`.draw`), training logs read (:mod:`.logs`) and drawn as curves (:mod:`.curves`), the main
+job's report page (:mod:`.report`)."""
 from .annotate import draw_label_band, enlarge
 from .cls_visualizer import ClsVisualizer, format_prediction_lines, tensor_to_rgb
 from .curves import plot_curves

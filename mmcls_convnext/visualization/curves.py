@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from mmcls_convnext.engine.analysis.logs import Curve, curve
+from .logs import Curve, curve
 
 #: seaborn's style names (MMPretrain's ``--style``), drawn with matplotlib's copies of them
 SEABORN_STYLES = ('darkgrid', 'whitegrid', 'dark', 'white', 'ticks')
@@ -179,7 +179,7 @@ def plot_curves(logs: Dict[str, List[dict]],
 
     Args:
         logs: ``{run name: records}`` (records from
-            :func:`~mmcls_convnext.engine.analysis.load_log_records`).
+            :func:`~mmcls_convnext.visualization.logs.load_log_records`).
         keys: record keys, e.g. ``['loss', 'accuracy/top1']``.
         title: figure title; default: the run names.
         legend: one name per run, or one per run x key (see :func:`legend_labels`).

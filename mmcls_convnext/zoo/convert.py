@@ -14,7 +14,8 @@ Supported sources (``src``):
 Hugging Face's final LayerNorm uses eps 1e-12 where ours uses 1e-6 (all other norms agree);
 the difference is far below float32 noise for real activations.
 
-The result uses the keys of ``shared/REFERENCE.md`` section 2 (``backbone.*``, ``head.fc.*``).
+The result uses our keys (``backbone.downsample_layers.*``, ``backbone.stages.I.J.*``,
+``backbone.norm3.*``, ``head.fc.*``; the full table is in ``docs/architecture.md``).
 Every source key must be mapped: an unmapped key is an error, never silently dropped.
 """
 import re
@@ -31,10 +32,10 @@ Rules = List[Tuple[str, Callable[[re.Match], str]]]
 _BLOCK = {'dwconv': 'depthwise_conv', 'norm': 'norm', 'pwconv1': 'pointwise_conv1',
           'pwconv2': 'pointwise_conv2', 'gamma': 'gamma', 'grn.gamma': 'grn.gamma',
           'grn.beta': 'grn.beta'}
-_TIMM_BLOCK = {'conv_dw': 'depthwise_conv', 'norm': 'norm', 'mlp.fc1': 'pointwise_conv1',
+TIMM_BLOCK = {'conv_dw': 'depthwise_conv', 'norm': 'norm', 'mlp.fc1': 'pointwise_conv1',
                'mlp.fc2': 'pointwise_conv2', 'gamma': 'gamma', 'mlp.grn.weight': 'grn.gamma',
                'mlp.grn.bias': 'grn.beta'}
-_TV_BLOCK = {'block.0': 'depthwise_conv', 'block.2': 'norm', 'block.3': 'pointwise_conv1',
+TORCHVISION_BLOCK = {'block.0': 'depthwise_conv', 'block.2': 'norm', 'block.3': 'pointwise_conv1',
              'block.5': 'pointwise_conv2', 'layer_scale': 'gamma'}
 _HF_BLOCK = {'dwconv': 'depthwise_conv', 'layernorm': 'norm', 'pwconv1': 'pointwise_conv1',
              'pwconv2': 'pointwise_conv2', 'layer_scale_parameter': 'gamma',
@@ -61,7 +62,7 @@ _RULES: Dict[str, Rules] = {
          lambda m: f'backbone.downsample_layers.0.{m["k"]}.{m["p"]}'),
         (r'^stages\.(?P<i>[123])\.downsample\.(?P<k>[01])\.(?P<p>weight|bias)$',
          lambda m: f'backbone.downsample_layers.{m["i"]}.{m["k"]}.{m["p"]}'),
-        _block_rule(r'^stages\.(?P<i>\d+)\.blocks\.(?P<j>\d+)\.', _TIMM_BLOCK),
+        _block_rule(r'^stages\.(?P<i>\d+)\.blocks\.(?P<j>\d+)\.', TIMM_BLOCK),
         (r'^head\.norm\.(?P<p>weight|bias)$', lambda m: f'backbone.norm3.{m["p"]}'),
         (r'^head\.fc\.(?P<p>weight|bias)$', lambda m: f'head.fc.{m["p"]}'),
     ],
@@ -72,7 +73,7 @@ _RULES: Dict[str, Rules] = {
          lambda m: f'backbone.downsample_layers.{int(m["f"]) // 2}.{m["k"]}.{m["p"]}'),
         (r'^features\.(?P<f>[1357])\.(?P<j>\d+)\.(?P<name>block\.[0235]|layer_scale)'
          r'(?P<rest>(\.(weight|bias))?)$',
-         lambda m: (f'backbone.stages.{int(m["f"]) // 2}.{m["j"]}.{_TV_BLOCK[m["name"]]}'
+         lambda m: (f'backbone.stages.{int(m["f"]) // 2}.{m["j"]}.{TORCHVISION_BLOCK[m["name"]]}'
                     f'{m["rest"]}')),
         (r'^classifier\.0\.(?P<p>weight|bias)$', lambda m: f'backbone.norm3.{m["p"]}'),
         (r'^classifier\.2\.(?P<p>weight|bias)$', lambda m: f'head.fc.{m["p"]}'),

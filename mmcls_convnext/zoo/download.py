@@ -32,7 +32,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import torch
 
@@ -71,8 +71,15 @@ def get_cache_dir() -> str:
     return osp.join(torch.hub.get_dir(), 'checkpoints')
 
 
-def is_url(path: str) -> bool:
-    return isinstance(path, str) and re.match(r'^(https?|ftp|file)://', path) is not None
+#: the URL schemes the weight downloader fetches
+URL_SCHEMES = ('http', 'https', 'ftp', 'file')
+
+
+def is_url(path: Any, schemes: Optional[Sequence[str]] = URL_SCHEMES) -> bool:
+    """Whether ``path`` is a ``<scheme>://...`` string with a scheme in ``schemes`` (None: any
+    scheme, e.g. ``s3://`` of mmengine's storage backends). The one URL test of the package."""
+    match = re.match(r'^([A-Za-z][A-Za-z0-9+.-]*)://', path) if isinstance(path, str) else None
+    return match is not None and (schemes is None or match.group(1) in schemes)
 
 
 def offline_mode() -> bool:

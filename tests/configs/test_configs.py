@@ -1,7 +1,8 @@
 """Every config builds what its file name says, and every ``type=`` in it resolves.
 
 File names encode the recipe: ``convnext[-v2]-<arch>_<gpus>xb<batch>_<data>[-<px>px].py``.
-The expected architectures are the REFERENCE table typed in here, not read from the backbone.
+The expected architectures are the arch table of docs/architecture.md typed in here, not read
+from the backbone.
 Models are built on the meta device, so even ConvNeXt-Huge costs no memory or init time.
 """
 import re
@@ -20,7 +21,7 @@ CONFIG_DIR = ROOT / 'configs'
 LEAVES = sorted(p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
 BASES = sorted((CONFIG_DIR / '_base_').rglob('*.py'))
 
-# REFERENCE §1: depths, channels
+# depths, channels (the papers' arch table)
 ARCHS = {
     'atto': ([2, 2, 6, 2], [40, 80, 160, 320]),
     'femto': ([2, 2, 6, 2], [48, 96, 192, 384]),
@@ -33,10 +34,10 @@ ARCHS = {
     'xlarge': ([3, 3, 27, 3], [256, 512, 1024, 2048]),
     'huge': ([3, 3, 27, 3], [352, 704, 1408, 2816]),
 }
-# REFERENCE §1: exact V1 parameter counts with a 1000-class head
+# exact V1 parameter counts with a 1000-class head
 V1_PARAMS = {'tiny': 28_589_128, 'small': 50_223_688, 'base': 88_591_464,
              'large': 197_767_336, 'xlarge': 350_196_968}
-# REFERENCE §4: drop-path rate of the V1 ImageNet-1k recipe
+# drop-path rate of the V1 ImageNet-1k recipe (the ConvNeXt paper's training settings)
 V1_DROP_PATH = {'tiny': 0.1, 'small': 0.4, 'base': 0.5, 'large': 0.5, 'xlarge': 0.5}
 NUM_CLASSES = {'in1k': 1000, 'in21k': 21841}
 NAME_RE = re.compile(r'^convnext(?P<v2>-v2)?-(?P<arch>[a-z]+)_(?P<gpus>\d+)xb(?P<batch>\d+)_'

@@ -1,4 +1,5 @@
-"""tools/deployment: ONNX and TorchScript export of a tiny ConvNeXt, checked independently."""
+"""tools/deployment (apis.export_model, deploy/): ONNX and TorchScript export of a tiny ConvNeXt,
+checked independently."""
 import importlib.util
 import os.path as osp
 import subprocess
@@ -10,6 +11,8 @@ import pytest
 import torch
 
 from mmcls_convnext.apis import get_model
+from mmcls_convnext.apis.export import preprocess_image
+from mmcls_convnext.deploy.verify import verify
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOLS = osp.join(REPO, 'tools', 'deployment')
@@ -111,9 +114,8 @@ def test_torchscript_matches_pytorch_for_any_batch(tiny):
 
 
 def test_real_image_uses_the_config_preprocessing(tiny):
-    utils = _load_tool('deploy_utils')
     model = get_model(tiny['config'], pretrained=tiny['ckpt'])
-    x = utils.preprocess_image(model, tiny['image'], (32, 32))
+    x = preprocess_image(model, tiny['image'], (32, 32))
     # independent: BGR file -> resize short edge 48->40 -> centre crop 32 -> RGB -> normalise
     bgr = cv2.imread(tiny['image'])
     resized = cv2.resize(bgr, (53, 40), interpolation=cv2.INTER_LINEAR)
@@ -125,14 +127,13 @@ def test_real_image_uses_the_config_preprocessing(tiny):
 
 
 def test_verify_reports_failure_beyond_tolerance(tiny):
-    utils = _load_tool('deploy_utils')
     model = get_model(tiny['config'], pretrained=tiny['ckpt'])
     inputs = {'random': torch.randn(1, 3, 32, 32), 'real': torch.randn(1, 3, 32, 32)}
 
     def off_by_1e3(x):
         with torch.no_grad():
             return model(x).numpy() + 1e-3
-    report = utils.verify('fake', off_by_1e3, model, inputs, tolerance=1e-4, bench_runs=1)
+    report = verify('fake', off_by_1e3, model, inputs, tolerance=1e-4, bench_runs=1)
     assert not report['ok']
     assert report['max_abs_diff']['random'] == pytest.approx(1e-3, rel=1e-3)
 

@@ -24,7 +24,8 @@ def _classifier(depths):
 
 
 def _expected_layer_id(name: str, depths) -> int:
-    """REFERENCE.md §1, written out independently of the model's get_layer_depth."""
+    """The layer-wise lr decay rule (docs/architecture.md, "Architectures"), written out
+    independently of the model's get_layer_depth."""
     max_id = 12 if depths[-2] > 9 else 6
     match = re.match(r'backbone\.(downsample_layers|stages)\.(\d+)(?:\.(\d+))?', name)
     if match is None:  # head, final norm

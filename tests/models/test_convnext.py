@@ -1,4 +1,5 @@
-"""ConvNeXt backbone: sizes, keys, shapes, options and errors (REFERENCE §1, §2)."""
+"""ConvNeXt backbone: sizes, keys, shapes, options and errors (the arch table and checkpoint
+keys of docs/architecture.md)."""
 import copy
 
 import pytest
@@ -9,7 +10,7 @@ from mmcls_convnext.models.backbones.convnext import ARCH_SETTINGS
 
 TINY_ARCH = dict(depths=[1, 1, 2, 1], channels=[8, 16, 32, 64])
 
-PARAMS = {  # REFERENCE §1: V1 with a 1000-class LinearClsHead
+PARAMS = {  # V1 with a 1000-class LinearClsHead (docs/architecture.md, "Architectures")
     'tiny': 28_589_128, 'small': 50_223_688, 'base': 88_591_464, 'large': 197_767_336,
     'xlarge': 350_196_968,
 }

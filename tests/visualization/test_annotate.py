@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmcls_convnext.apis.draw import draw_prediction, save_prediction
 from mmcls_convnext.visualization.annotate import (
     BAND_COLORS,
     TEXT_COLOR,
@@ -13,6 +12,7 @@ from mmcls_convnext.visualization.annotate import (
     font_size_for,
     label_font,
 )
+from mmcls_convnext.visualization.draw import draw_prediction, save_prediction
 
 
 def _checker(size: int) -> np.ndarray:

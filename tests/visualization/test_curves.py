@@ -6,20 +6,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmcls_convnext.engine.analysis import (
-    curve,
-    iters_per_epoch,
-    load_log_records,
-    run_name,
-    train_time_stats,
-    unique_run_names,
-)
 from mmcls_convnext.visualization.curves import (
     legend_labels,
     parse_window_size,
     plot_curves,
     resolve_style,
     smooth,
+)
+from mmcls_convnext.visualization.logs import (
+    curve,
+    iters_per_epoch,
+    load_log_records,
+    run_name,
+    train_time_stats,
+    unique_run_names,
 )
 
 REPO = Path(__file__).resolve().parents[2]

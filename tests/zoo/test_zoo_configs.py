@@ -16,7 +16,8 @@ import mmcls_convnext.models  # noqa: F401 - registers the model classes
 from mmcls_convnext.registry import MODELS, SCOPE
 from mmcls_convnext.zoo import MODEL_INDEX, resolve_config_path
 
-# depths, channels per arch (REFERENCE.md section 1), written out independently of the backbone
+# depths, channels per arch (the papers' table, docs/architecture.md), written out independently
+# of the backbone
 ARCHS = {
     'atto': ([2, 2, 6, 2], [40, 80, 160, 320]),
     'femto': ([2, 2, 6, 2], [48, 96, 192, 384]),

@@ -12,8 +12,8 @@ Without ``--out`` the figure opens in a window when there is a display, else it 
 import argparse
 import sys
 
-from mmcls_convnext.engine.analysis import load_log_records, train_time_stats, unique_run_names
 from mmcls_convnext.engine.entrypoints.common import run_cli
+from mmcls_convnext.visualization.logs import load_log_records, train_time_stats, unique_run_names
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -25,6 +25,8 @@ import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmcls_convnext.deploy import MODES as FAST_MODES
+from mmcls_convnext.deploy import optimize_for_inference, to_torchvision_state_dict
 from mmcls_convnext.engine.analysis.bench_report import print_table, ratios_vs_timm
 from mmcls_convnext.engine.analysis.benchmarking import (  # noqa: F401 (tests use them here)
     Progress,
@@ -38,8 +40,6 @@ from mmcls_convnext.engine.analysis.benchmarking import (  # noqa: F401 (tests u
     sync,
 )
 from mmcls_convnext.models.backbones.convnext import ARCH_SETTINGS
-from mmcls_convnext.models.fast_path import MODES as FAST_MODES
-from mmcls_convnext.models.fast_path import optimize_for_inference
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -116,29 +116,8 @@ def build_models(arch: str, device: torch.device, num_classes: int = 1000) -> Di
         import torchvision
         tv = getattr(torchvision.models, f'convnext_{arch}')(num_classes=num_classes)
         models['torchvision'] = tv
-        load_into_torchvision(tv, ours.state_dict())
+        tv.load_state_dict(to_torchvision_state_dict(ours.state_dict()), strict=True)
     return {name: m.to(device).eval() for name, m in models.items()}
-
-
-def load_into_torchvision(tv: nn.Module, ours_sd: Dict[str, torch.Tensor]) -> None:
-    """Copy our weights into a torchvision ConvNeXt, using our converter to pair the keys.
-
-    ``convert_state_dict(tv_sd, 'torchvision')`` returns views of torchvision's own tensors under
-    our key names; their storages tell which torchvision key each of our keys came from.
-    """
-    from mmcls_convnext.zoo.convert import convert_state_dict
-    tv_sd = tv.state_dict()
-    by_storage = {(v.untyped_storage().data_ptr(), v.storage_offset()): k
-                  for k, v in tv_sd.items()}
-    converted = convert_state_dict(tv_sd, src='torchvision')
-    new_sd = {}
-    for our_key, view in converted.items():
-        tv_key = by_storage.get((view.untyped_storage().data_ptr(), view.storage_offset()))
-        if tv_key is None:
-            raise RuntimeError(f'Cannot pair our key {our_key} with a torchvision key: the '
-                               'converter copied the tensor instead of returning a view.')
-        new_sd[tv_key] = ours_sd[our_key].reshape(tv_sd[tv_key].shape)
-    tv.load_state_dict(new_sd, strict=True)
 
 
 # --------------------------------------------------------------------------- anchor

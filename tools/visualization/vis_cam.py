@@ -171,7 +171,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     from mmengine.config import Config
 
     from mmcls_convnext.apis import get_model
-    from mmcls_convnext.apis.inferencer import model_config
+    from mmcls_convnext.apis.base_inferencer import model_config
     from mmcls_convnext.apis.pipeline import InferencePipeline, test_pipeline_cfg
     from mmcls_convnext.visualization import tensor_to_rgb
 

@@ -1,18 +1,12 @@
-"""Analysis helpers behind ``tools/analysis_tools``: FLOPs, training logs (curves, timing).
+"""Analysis helpers behind ``tools/analysis_tools``: FLOPs and the benchmark's measurements.
 
-Plotting lives in :mod:`mmcls_convnext.visualization.curves`.
+Training-log reading lives in :mod:`mmcls_convnext.visualization.logs` (its users are the
+curves, the end-of-run summaries and the tools); ``load_log_records`` is re-exported here for
+the callers that take it from this package (``demo/main_job.py``). Plotting lives in
+:mod:`mmcls_convnext.visualization.curves`.
 """
-from .flops import count_flops
-from .logs import (
-    Curve,
-    available_keys,
-    curve,
-    iters_per_epoch,
-    load_log_records,
-    run_name,
-    train_time_stats,
-    unique_run_names,
-)
+from mmcls_convnext.visualization.logs import load_log_records
 
-__all__ = ['Curve', 'available_keys', 'count_flops', 'curve', 'iters_per_epoch',
-           'load_log_records', 'run_name', 'train_time_stats', 'unique_run_names']
+from .flops import count_flops
+
+__all__ = ['count_flops', 'load_log_records']

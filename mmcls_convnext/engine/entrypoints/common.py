@@ -81,8 +81,8 @@ def build_runner(cfg: Config, hold_work_dir: Optional[bool] = None):
         hold_work_dir: whether the run takes the work_dir lock (default: when it can train;
             ``tools/test.py`` passes False: evaluating never waits for a training run).
     """
-    from mmcls_convnext.utils import register_all_modules
-    register_all_modules(init_default_scope=False)
+    from ..registration import import_registering_modules
+    import_registering_modules()  # the default scope is the Runner's to set
     if 'runner_type' not in cfg:
         from ..runner import ClsRunner
         return ClsRunner.from_cfg(cfg, hold_work_dir=hold_work_dir)

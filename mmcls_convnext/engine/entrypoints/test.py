@@ -157,11 +157,11 @@ def build_test_runner(args: argparse.Namespace) -> Any:
     runner.load_checkpoint(args.checkpoint, map_location='cpu', strict=True)
     if cfg.get('fast_inference'):
         # after the weights are in: the fast path folds them (see docs/benchmark.md)
-        from mmcls_convnext.models.fast_path import build_fast_inference_model
+        from mmcls_convnext.deploy import apply_fast_inference
         if is_model_wrapper(runner.model) or args.tta:
             raise ValueError('fast_inference works for single-process testing without --tta; '
                              'drop one of them.')
-        runner.model = build_fast_inference_model(runner.model, dict(cfg.fast_inference))
+        runner.model = apply_fast_inference(runner.model, cfg)
     return runner
 
 

@@ -161,7 +161,7 @@ class ClsVisualizationHook(Hook):
 
     def after_test_iter(self, runner, batch_idx: int, data_batch=None,
                         outputs: Optional[Sequence] = None) -> None:
-        from mmcls_convnext.apis.draw import draw_prediction, save_prediction
+        from mmcls_convnext.visualization.draw import draw_prediction, save_prediction
         classes = (runner.test_dataloader.dataset.metainfo or {}).get('classes')
         for sample in outputs or []:
             path = sample.metainfo.get('img_path')

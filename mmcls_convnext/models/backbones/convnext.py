@@ -111,6 +111,7 @@ class ConvNeXt(BaseModule):
             zero biases, LayerNorm weight 1 / bias 0.
     """
 
+    # > 60 lines on purpose: typed signature, validation, then the layers in the paper's order
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
                  in_channels: int = 3,

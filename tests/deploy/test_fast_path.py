@@ -5,13 +5,13 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmcls_convnext.models import ConvNeXt, ImageClassifier
-from mmcls_convnext.models.fast_path import (
+from mmcls_convnext.deploy import (
     FastInferenceBackbone,
     build_fast_inference_model,
     fold_convnext,
     optimize_for_inference,
 )
+from mmcls_convnext.models import ConvNeXt, ImageClassifier
 
 TINY = dict(depths=[1, 1, 2, 1], channels=[8, 16, 32, 64])
 try:
@@ -182,3 +182,23 @@ def test_config_switch():
         build_fast_inference_model(model, dict(mdoe='fold'))
     with pytest.raises(TypeError, match='fast_inference must be a dict'):
         build_fast_inference_model(model, 'compile')
+
+
+def test_apply_fast_inference_reads_the_config_and_the_argument_wins():
+    from mmengine.config import Config
+
+    from mmcls_convnext.deploy import apply_fast_inference
+    model = ImageClassifier(backbone=dict(type='ConvNeXt', arch=TINY),
+                            head=dict(type='LinearClsHead', num_classes=3, in_channels=64)).eval()
+    model.cfg = model._config = Config(dict(model=dict()))
+    assert apply_fast_inference(model, Config(dict(fast_inference=None))) is model
+    assert apply_fast_inference(model, None) is model
+    cfg = Config(dict(fast_inference=dict(mode='fold', channels_last=False)))
+    fast = apply_fast_inference(model, cfg)
+    assert fast is not model and fast.cfg is cfg and fast._config is cfg
+    assert isinstance(fast.backbone, FastInferenceBackbone)
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), model(x), atol=1e-4, rtol=0)
+    with pytest.raises(KeyError, match=r"Unknown key\(s\) \['mdoe'\]"):
+        apply_fast_inference(model, cfg, dict(mdoe='fold'))  # the argument overrides the config

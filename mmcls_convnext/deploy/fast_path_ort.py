@@ -1,6 +1,6 @@
 """The ``'onnxruntime'`` mode of the inference fast path: the folded backbone run by ONNX Runtime.
 
-The folded backbone (see :mod:`mmcls_convnext.models.fast_path`) is exported once to ONNX in
+The folded backbone (see :mod:`mmcls_convnext.deploy.fast_path`) is exported once to ONNX in
 memory (opset 17, batch, height and width dynamic) on the first call, and an ONNX Runtime CPU
 session runs it with all graph optimisations (LayerNorm/GELU fusion, blocked-layout convolutions,
 pre-packed GEMM weights). fp32 throughout: outputs match the default path within ~1e-5.

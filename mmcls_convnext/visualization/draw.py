@@ -11,7 +11,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 from PIL import Image
 
-from mmcls_convnext.visualization.annotate import draw_label_band
+from .annotate import draw_label_band
 
 Text = Union[str, Sequence[str]]
 

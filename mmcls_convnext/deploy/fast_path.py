@@ -33,23 +33,23 @@ Switch it on from Python::
 
     fast = optimize_for_inference(model)  # mode='prepack'
 
-or from a config (honoured by :func:`build_fast_inference_model`; the inference APIs / test tool
-call it after loading weights)::
+or from a config (honoured by :func:`apply_fast_inference`, which ``get_model`` and
+``tools/test.py`` call after loading weights)::
 
     fast_inference = dict(mode='prepack')   # or 'fold' / 'onnxruntime' / 'compile'; omit or
                                             # None to disable
 """
 import copy
 import difflib
-from typing import Optional, Sequence, Tuple, Union
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .backbones.convnext import ConvNeXt
-from .backbones.convnext_block import ConvNeXtBlock
-from .layers import GRN, LayerNorm2d
+from mmcls_convnext.models.backbones.convnext import ConvNeXt
+from mmcls_convnext.models.backbones.convnext_block import ConvNeXtBlock
+from mmcls_convnext.models.layers import GRN, LayerNorm2d
 
 MODES = ('prepack', 'fold', 'onnxruntime', 'compile')
 _CONFIG_KEYS = ('mode', 'channels_last', 'example_inputs')
@@ -334,3 +334,37 @@ def build_fast_inference_model(model: nn.Module, fast_inference: Optional[dict])
         raise KeyError(f'Unknown key(s) {unknown} in config fast_inference; allowed: '
                        f'{list(_CONFIG_KEYS)}. Close matches: {hints}.')
     return optimize_for_inference(model, **fast_inference)
+
+
+def _plain(obj: Any) -> Any:
+    """Mappings (e.g. mmengine ConfigDicts) as dicts, recursively; sequences keep their type."""
+    if isinstance(obj, Mapping):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_plain(v) for v in obj)
+    return obj
+
+
+def apply_fast_inference(model: nn.Module, cfg: Optional[Mapping],
+                         fast_inference: Optional[Mapping] = None) -> nn.Module:
+    """The one place the opt-in inference fast path is switched on (``get_model`` and
+    ``tools/test.py`` call it once the weights are in).
+
+    Args:
+        model: the model with its weights loaded.
+        cfg: the model's config; its ``fast_inference`` key applies when the argument is None.
+        fast_inference: e.g. ``dict(mode='prepack')``, overriding the config's key.
+
+    Returns:
+        ``model`` itself when neither names a fast path, else the new inference-only model
+        (see :func:`build_fast_inference_model`); a model that carried its config
+        (``model.cfg``) carries ``cfg`` again.
+    """
+    if fast_inference is None and cfg is not None:
+        fast_inference = cfg.get('fast_inference')
+    if not fast_inference:
+        return model
+    fast = build_fast_inference_model(model, _plain(fast_inference))
+    if hasattr(model, '_config') or hasattr(model, 'cfg'):
+        fast._config = fast.cfg = cfg
+    return fast
