@@ -6,8 +6,9 @@ Debian's ``dataset-fashion-mnist`` package is present):
 1. export the idx files to class folders   tools/dataset_converters/fashion_mnist.py
 2. train the quickstart config             tools/train.py
 3. evaluate the checkpoint on 10k images   tools/test.py --out test_predictions.pkl
-4. classify one test image                 mmcls_convnext.apis.inference_model
-5. write the report                        mmcls_convnext.visualization.report
+4. the same with flip test-time averaging  tools/test.py --tta (reported apart, labelled)
+5. classify one test image                 mmcls_convnext.apis.inference_model
+6. write the report                        mmcls_convnext.visualization.report
 
 The report, ``<work-dir>/report.png``, is the page to open first: loss and accuracy curves, the
 10x10 confusion matrix and test images with their true and predicted classes, mistakes in red.
@@ -33,13 +34,14 @@ DEFAULT_SRC = '/usr/share/datasets/fashion-mnist'
 ECHO = re.compile(r'Epoch\(|Saving checkpoint|best checkpoint|Error|error:|Traceback'
                   r'|images written|Decoded-image cache|Training precision')
 PREDICTIONS = 'test_predictions.pkl'  # tools/test.py --out: per-image scores, labels, paths
+TTA_PREDICTIONS = 'test_predictions_flip_tta.pkl'  # tools/test.py --tta --out: the same
 REPORT_INFO = 'report_info.json'  # what the report's subtitle says about the run
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--epochs', type=int, default=None,
-                        help='training epochs (default: the config, 3)')
+                        help='training epochs (default: the config\'s train_cfg.max_epochs)')
     parser.add_argument('--work-dir', default='work_dirs/quickstart',
                         help='where checkpoints, logs and plots go')
     parser.add_argument('--data-root', default='data/fashion_mnist',
@@ -118,10 +120,15 @@ def newest_json_log(work_dir: str) -> Optional[str]:
 
 
 def save_test_metrics(work_dir: str) -> dict:
-    """Top-1 / top-5 of ``test_predictions.pkl``, also written to ``test_metrics.json``."""
+    """Top-1 / top-5 of ``test_predictions.pkl`` (one view per image) and the top-1 of
+    ``test_predictions_flip_tta.pkl`` (image and its mirror image averaged) when it exists,
+    also written to ``test_metrics.json``."""
     from mmcls_convnext.visualization.report import read_predictions
     preds = read_predictions(osp.join(work_dir, PREDICTIONS))
     metrics = {'accuracy/top1': preds.topk_accuracy(1), 'accuracy/top5': preds.topk_accuracy(5)}
+    tta_file = osp.join(work_dir, TTA_PREDICTIONS)
+    if osp.isfile(tta_file):
+        metrics['accuracy/top1_flip_tta'] = read_predictions(tta_file).topk_accuracy(1)
     with open(osp.join(work_dir, 'test_metrics.json'), 'w') as f:
         json.dump(metrics, f, indent=1)
     return metrics
@@ -175,6 +182,21 @@ def first_test_image(data_root: str) -> 'tuple[str, str]':
     return osp.join(data_root, 'val', rel), rel.split('/')[0]
 
 
+def test_checkpoint(py: str, checkpoint: str, work_dir: str, data_opts: List[str],
+                    env: dict) -> dict:
+    """Steps 3 and 4: ``tools/test.py`` on the 10k test images, once as trained (the headline
+    figure) and once with flip test-time augmentation (``--tta``, reported apart)."""
+    run_step('3/6 test the checkpoint on the 10,000 test images',
+             [py, 'tools/test.py', CONFIG, checkpoint, '--work-dir', work_dir, '--out',
+              osp.join(work_dir, PREDICTIONS), '--cfg-options', *data_opts],
+             osp.join(work_dir, 'test.log'), env)
+    run_step('4/6 test again, averaging each image with its mirror image (--tta)',
+             [py, 'tools/test.py', CONFIG, checkpoint, '--work-dir', work_dir, '--tta', '--out',
+              osp.join(work_dir, TTA_PREDICTIONS), '--cfg-options', *data_opts],
+             osp.join(work_dir, 'test_flip_tta.log'), env)
+    return save_test_metrics(work_dir)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     os.chdir(REPO)
@@ -195,7 +217,7 @@ def main(argv: Optional[List[str]] = None) -> int:
           f'{os.getloadavg()[0]:.2f}; PASSIVE unless below {IDLE_LOAD} or set by you)',
           flush=True)
 
-    run_step('1/5 export Fashion-MNIST to class folders',
+    run_step('1/6 export Fashion-MNIST to class folders',
              [py, 'tools/dataset_converters/fashion_mnist.py', args.data_root, '--src', args.src,
               '--size', '32'], osp.join(work_dir, 'export.log'), env)
 
@@ -204,21 +226,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     train_opts = list(data_opts)
     if args.epochs is not None:
         train_opts.append(f'train_cfg.max_epochs={args.epochs}')
+    load_before = os.getloadavg()[0]
     train_start = time.time()
-    run_step('2/5 train the quickstart ConvNeXt',
+    run_step('2/6 train the quickstart ConvNeXt',
              [py, 'tools/train.py', CONFIG, '--work-dir', work_dir, '--cfg-options', *train_opts],
              osp.join(work_dir, 'train.log'), env)
     train_seconds = time.time() - train_start
+    load_after = os.getloadavg()[0]
     checkpoint = last_checkpoint(work_dir)
+    metrics = test_checkpoint(py, checkpoint, work_dir, data_opts, env)
 
-    predictions_file = osp.join(work_dir, PREDICTIONS)
-    run_step('3/5 test the checkpoint on the 10,000 test images',
-             [py, 'tools/test.py', CONFIG, checkpoint, '--work-dir', work_dir, '--out',
-              predictions_file, '--cfg-options', *data_opts],
-             osp.join(work_dir, 'test.log'), env)
-    metrics = save_test_metrics(work_dir)
-
-    print('\n==> 4/5 classify one test image with inference_model', flush=True)
+    print('\n==> 5/6 classify one test image with inference_model', flush=True)
     from mmcls_convnext.apis import get_model, inference_model
     model = get_model(CONFIG, pretrained=checkpoint)
     img, true_class = first_test_image(args.data_root)
@@ -226,13 +244,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f'    {img}: predicted {result["pred_class"]!r} ({result["pred_score"]:.3f}), '
           f'true class {true_class!r}', flush=True)
 
-    print('\n==> 5/5 write the report', flush=True)
+    print('\n==> 6/6 write the report', flush=True)
     save_report_info(work_dir, args.data_root, train_seconds, model)
     report = make_report(work_dir, args.data_root)
 
     top1 = metrics['accuracy/top1']
     print('\n' + '=' * 72)
-    print(f'Fashion-MNIST test top-1: {top1:.2f} %  (top-5 {metrics["accuracy/top5"]:.2f} %)')
+    print(f'Fashion-MNIST test top-1: {top1:.2f} %  (top-5 {metrics["accuracy/top5"]:.2f} %; one '
+          'view per image)')
+    print(f'  with flip test-time augmentation (image + mirror image averaged, --tta): '
+          f'{metrics["accuracy/top1_flip_tta"]:.2f} %')
+    print(f'training:   {train_seconds:.1f} s (1-minute load average {load_before:.2f} before, '
+          f'{load_after:.2f} after; the CPU is {os.cpu_count()} cores)')
     print(f'report:     {report}   <- open this first')
     print(f'checkpoint: {checkpoint}')
     json_log = newest_json_log(work_dir)

@@ -78,3 +78,26 @@ def test_openmp_threads_sleep_unless_the_machine_is_idle(main_job):
     assert 'OMP_WAIT_POLICY' not in main_job.omp_env({}, load=0.1)  # idle: spin, then sleep
     assert main_job.omp_env({'OMP_WAIT_POLICY': 'ACTIVE'}, load=3.0)['OMP_WAIT_POLICY'] == (
         'ACTIVE')  # the user's choice wins
+
+
+def _dump(path, scores, labels):
+    import pickle
+    records = [dict(pred_score=list(s), gt_label=[g], img_path=f'{i}.png')
+               for i, (s, g) in enumerate(zip(scores, labels))]
+    with open(path, 'wb') as f:
+        pickle.dump(records, f)
+
+
+def test_test_metrics_keep_the_flip_tta_figure_apart(main_job, tmp_path):
+    labels = [0, 1, 2, 1]
+    # one view: 2 of 4 right (top-1 50 %; top-5 of 3 classes: 100 %); flip TTA: 3 of 4 right
+    _dump(tmp_path / main_job.PREDICTIONS,
+          [[.6, .3, .1], [.6, .3, .1], [.1, .3, .6], [.6, .3, .1]], labels)
+    assert main_job.save_test_metrics(str(tmp_path)) == {'accuracy/top1': 50.0,
+                                                         'accuracy/top5': 100.0}
+    _dump(tmp_path / main_job.TTA_PREDICTIONS,
+          [[.6, .3, .1], [.3, .6, .1], [.1, .6, .3], [.3, .6, .1]], labels)
+    metrics = main_job.save_test_metrics(str(tmp_path))
+    assert metrics['accuracy/top1'] == 50.0  # the headline figure stays the single-view one
+    assert metrics['accuracy/top1_flip_tta'] == 75.0
+    assert (tmp_path / 'test_metrics.json').read_text().count('top1_flip_tta') == 1
