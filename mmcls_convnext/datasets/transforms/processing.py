@@ -24,7 +24,7 @@ from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError, DataConfigTypeError
 from .lazy_image import EncodedImage, as_array, image_hw
-from .torch_resize import TORCH_INTERPOLATIONS, resize_hwc, resize_to_pil
+from .torch_resize import TORCH_INTERPOLATIONS, resize_hwc, resize_lazy
 
 PIL_FLIPS = {'horizontal': Image.FLIP_LEFT_RIGHT, 'vertical': Image.FLIP_TOP_BOTTOM,
              'diagonal': Image.ROTATE_180}
@@ -105,12 +105,13 @@ def resize_image(img, size: Tuple[int, int], backend: str, interpolation: str,
     An array gives an array. With ``backend='pillow'`` a PIL image gives a PIL image, and an
     ``EncodedImage`` is decoded (at a reduced JPEG scale if ``reduced_decode`` and the box
     allows) into one; with ``'cv2'`` both are converted to BGR arrays first. ``'torch'`` is
-    Pillow's filter on torch's uint8 kernel (:mod:`.torch_resize`), with ``'pillow'``'s
-    input and output types.
+    Pillow's filter on torch's uint8 kernel (:mod:`.torch_resize`): arrays and PIL images
+    keep their kind; an ``EncodedImage`` becomes a BGR array (or, decoded at a reduced
+    scale, a PIL image).
     """
     if backend == 'torch':
         if isinstance(img, (Image.Image, EncodedImage)):
-            return resize_to_pil(img, size, interpolation, box, reduced_decode)
+            return resize_lazy(img, size, interpolation, box, reduced_decode)
         return resize_hwc(img, size, interpolation, box)
     if backend == 'pillow' and isinstance(img, (Image.Image, EncodedImage)):
         if isinstance(img, EncodedImage):

@@ -17,7 +17,7 @@ from mmcls_convnext.datasets.transforms import (
     ResizeEdge,
 )
 from mmcls_convnext.datasets.transforms.lazy_image import EncodedImage
-from mmcls_convnext.datasets.transforms.torch_resize import decode_jpeg, resize_hwc
+from mmcls_convnext.datasets.transforms.torch_resize import decode_bgr, resize_hwc
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / 'demo' / 'demo.JPEG'
@@ -53,7 +53,7 @@ def test_torch_resize_is_pillows_within_rounding(rgb, box, size, interpolation):
     assert np.abs(ours - shifted).mean() > 2 * diff.mean()
 
 
-def test_torch_decode_is_pillows_decode(tmp_path):
+def test_full_decode_is_pillows_and_the_loaders(tmp_path):
     for name, img in [('colour.jpg', cv2.imread(str(DEMO))),
                       ('grey.jpg', cv2.imread(str(DEMO), cv2.IMREAD_GRAYSCALE))]:
         path = str(tmp_path / name)
@@ -62,7 +62,7 @@ def test_torch_decode_is_pillows_decode(tmp_path):
         assert isinstance(encoded, EncodedImage)
         with Image.open(path) as im:
             ref = np.asarray(im.convert('RGB'))
-        np.testing.assert_array_equal(decode_jpeg(encoded).permute(1, 2, 0).numpy(), ref)
+        np.testing.assert_array_equal(decode_bgr(encoded)[..., ::-1], ref)
 
 
 def test_corrupt_jpeg_names_the_file(tmp_path):
@@ -91,11 +91,10 @@ def test_input_kinds_give_the_same_pixels(tmp_path, kind):
     random.seed(4)
     ref = t(dict(img=bgr))['img']  # arrays stay BGR arrays
     assert isinstance(ref, np.ndarray) and ref.shape == (56, 56, 3)
-    if kind == 'array':
-        assert isinstance(out, np.ndarray)
-    else:  # PIL and encoded images give an RGB PIL image, as the 'pillow' backend
+    if kind == 'pil':  # a PIL image stays one; an encoded image decodes to a BGR array
         assert isinstance(out, Image.Image) and out.mode == 'RGB'
         out = np.asarray(out)[..., ::-1]
+    assert isinstance(out, np.ndarray)
     np.testing.assert_array_equal(out, ref)
 
 
@@ -110,3 +109,25 @@ def test_grey_arrays_and_resize_edge():
 def test_non_uint8_is_refused():
     with pytest.raises(TypeError, match="backend='torch' resizes uint8 images; got float32"):
         resize_hwc(np.zeros((8, 8, 3), np.float32), (4, 4), 'bicubic')
+
+
+def test_reduced_decode_only_from_a_quarter_scale(tmp_path):
+    """1/2-scale decodes do not pay with torch's resize (see MIN_DRAFT_SCALE); from 1/4 on the
+    JPEG is decoded small and resized by Pillow: the same region at a bounded loss."""
+    path = str(tmp_path / 'big.jpg')
+    big = cv2.resize(cv2.imread(str(DEMO)), (1800, 1200), interpolation=cv2.INTER_CUBIC)
+    cv2.imwrite(path, big, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    bgr = LoadImageFromFile()(dict(img_path=path))['img']
+    for box, reduced in (((0, 0, 1800, 1200), True), ((100, 50, 700, 550), False)):
+        crop = RandomResizedCrop(224, backend='torch', interpolation='bicubic')
+        crop.get_params = lambda h, w, box=box: (box[1], box[0], box[3] - box[1], box[2] - box[0])
+        encoded = LoadImageFromFile(lazy_decode=True)(dict(img_path=path))['img']
+        out = crop(dict(img=encoded))['img']
+        ref = resize_hwc(bgr, (224, 224), 'bicubic', box)
+        assert isinstance(out, Image.Image) == reduced
+        out = np.asarray(out)[..., ::-1] if reduced else out
+        if reduced:
+            err = np.mean((out.astype(float) - ref) ** 2)
+            assert 10 * np.log10(255 ** 2 / err) > 38
+        else:
+            np.testing.assert_array_equal(out, ref)
