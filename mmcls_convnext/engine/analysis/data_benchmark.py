@@ -15,12 +15,15 @@ JPEG files:
 - ``normalize_ours``: our data preprocessor on a uint8 batch of 32, per image (ours leaves
   normalisation to the batch; ``cpu_ours_with_normalize_over_timm`` adds it back).
 
-Each set also gets a per-stage profile (:func:`stage_profile`): ms per image of every pipeline
-step of ours and timm, and ms per application of every RandAugment op.
+Every contestant's k-th call seeds Python's, numpy's and torch's generators with k, so ``ours``
+and ``ours_eager`` apply the same crops and ops in a round (timm draws its own way from the
+same seeds). Each set also gets a per-stage profile (:func:`stage_profile`): ms per image of
+every pipeline step of ours and timm, and ms per application of every RandAugment op.
 """
 import copy
 import os
 import os.path as osp
+import random
 import time
 from contextlib import contextmanager
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -165,12 +168,18 @@ def build_cases(files: Sequence[str], config: str) -> Dict[str, Callable[[], Non
     batch = torch.randint(0, 256, (NORM_BATCH, 3, 224, 224), dtype=torch.uint8)
 
     def run(pipeline):
+        calls = iter(range(1 << 30))
+
         def fn() -> None:
+            _seed(next(calls))  # ours and ours_eager: the same draws in the same round
             for i, path in enumerate(files):
                 pipeline(dict(img_path=path, gt_label=i % 10, sample_idx=i))
         return fn
 
+    timm_calls = iter(range(1 << 30))
+
     def run_timm() -> None:
+        _seed(next(timm_calls))
         for path in files:
             with open(path, 'rb') as f:
                 timm_tf(Image.open(f).convert('RGB'))
@@ -183,6 +192,13 @@ def build_cases(files: Sequence[str], config: str) -> Dict[str, Callable[[], Non
     return dict(ours=run(ours), ours_eager=run(eager), timm=run_timm,
                 decode_ours=lambda: [decode(p) for p in files], decode_timm_pil=decode_timm,
                 normalize_ours=lambda: pre(dict(inputs=batch)))
+
+
+def _seed(seed: int) -> None:
+    """Seed every generator the pipelines draw from (Python's, numpy's, torch's)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
 
 
 class _Timed:
