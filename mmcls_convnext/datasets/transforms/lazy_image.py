@@ -6,6 +6,8 @@ decodes it, into an RGB PIL image; ``RandomResizedCrop(backend='pillow')`` first
 box from the header size and then decodes at a reduced JPEG scale when the box allows
 (:func:`draft_scale`). The transforms after it keep the PIL image (flip, the pillow RandAugment
 ops) until one needs an array (``RandomErasing``, ``PackInputs``): one conversion per image.
+``RandomResizedCrop(backend='torch')`` (the 224 recipe's) decodes the same way only from a
+1/4 scale on and otherwise gives the BGR array of the full decode (:mod:`.torch_resize`).
 
 Reduced decoding (libjpeg's DCT scaling, PIL's ``Image.draft``): at scale 1/s (s = 2, 4, 8) the
 decoder returns a ``ceil(W / s) x ceil(H / s)`` image whose pixel k covers the original pixels
