@@ -287,3 +287,27 @@ def test_errors_are_also_assertion_errors():
         RandAugment(policies='unknown')
     with pytest.raises(ValueError, match='choose from'):
         RandAugment(policies='unknown')
+
+
+def test_recipe_backends_change_kernels_not_draws():
+    """The recipe's RandAugment against the same one with Pillow kernels throughout: the same
+    seeded draws give the same images from the non-affine ops and images within the affine
+    kernels' bound from the affine ones (op choice, sign, magnitude and skips unchanged)."""
+    cfg = Config.fromfile(str(ROOT / 'configs/_base_/datasets/imagenet_convnext_224.py'))
+    (step,) = [s for s in cfg.train_pipeline if s['type'] == 'RandAugment']
+    recipe = TRANSFORMS.build(copy.deepcopy(step))
+    all_pillow = TRANSFORMS.build({k: v for k, v in copy.deepcopy(step).items()
+                                   if k != 'backends'})
+    bgr = _demo_rgb()[..., ::-1].copy()
+    affine = {'Rotate', 'Shear', 'Translate'}
+    for seed in range(40):
+        outs = []
+        for t in (recipe, all_pillow):
+            np.random.seed(seed)
+            picked = [t.policies[i]['type'] for i in t.random_policy_indices()]
+            np.random.seed(seed)
+            outs.append(np.asarray(t(dict(img=bgr.copy()))['img'], dtype=float))
+        if not affine & set(picked):
+            np.testing.assert_array_equal(outs[0], outs[1])
+        elif not np.array_equal(outs[0], outs[1]):
+            assert _psnr(outs[0], outs[1]) > 30  # two ops may compound the kernel difference
