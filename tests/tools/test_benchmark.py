@@ -31,7 +31,7 @@ def test_quick_run_writes_complete_json(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'x timm' in proc.stdout  # the table was printed
     # progress lines while it runs, one per round of every section
-    for line in ('inference: round 2/2 done', 'training: round 2/2 done', 'data: 8 JPEGs',
+    for line in ('inference: round 2/2 done', 'training: round 2/2 done', 'data: 8 JPEGs 500x375',
                  'loop/quickstart round 1/1: tools/train.py', '] done in'):
         assert line in proc.stdout, line
     res = json.loads(out.read_text())
@@ -47,17 +47,21 @@ def test_quick_run_writes_complete_json(tmp_path):
     # identical weights: ours equals timm, and the fast path equals ours
     assert inf['max_abs_diff_vs_ours']['timm'] <= 1e-5
     assert inf['fast_path']['prepack']['max_abs_diff'] <= 1e-4
-    assert 0 < inf['fraction_of_matmul_peak']['ours'] < 1.5
+    # a timing ratio: only its presence and sign are checked (load bursts move it freely)
+    assert inf['fraction_of_matmul_peak']['ours'] > 0
     train = res['training']
     assert set(train['step_img_s']) == {'ours', 'timm', 'ours_with_cp'}
     assert train['peak_memory_mb']['ours_with_cp'] < train['peak_memory_mb']['ours']
     data = res['data']
-    assert set(data['images_per_s']) == {'ours', 'timm', 'decode_ours_cv2', 'decode_timm_pil',
-                                         'normalize_ours'}
-    assert data['threads'] == 1 and data['files'] == 8 and data['image_size'] == [500, 375]
+    assert data['threads'] == 1 and data['files'] == 8 and list(data['sets']) == ['500x375']
     assert data['recipe']['auto_augment'] == 'rand-m9-mstd0.5-inc1'
-    assert 0 < data['ours_over_decode'] < 1 and 0 < data['timm_over_decode'] < 1
-    assert data['cpu_ours_over_timm'] > 0
+    photos = data['sets']['500x375']
+    assert set(photos['images_per_s']) == {'ours', 'ours_eager', 'timm', 'decode_ours',
+                                           'decode_timm_pil', 'normalize_ours'}
+    assert photos['ours_over_decode'] > 0 and photos['timm_over_decode'] > 0  # timing ratios
+    assert photos['cpu_ours_over_timm'] > 0
+    assert photos['stages']['ms_per_image']['ours']['total'] > 0
+    assert 'data/500x375: ours' in proc.stdout and 'ms per image, timm: decode' in proc.stdout
     quick_loop = res['loop']['quickstart']
     assert quick_loop['num_workers'] == 0 and quick_loop['batch'] == 32
     assert quick_loop['data'].startswith('synthetic 32 px PNGs')  # no idx files given
@@ -110,12 +114,20 @@ def test_count_macs_matches_reference_for_tiny():
     (['--fast-modes', 'prepak'], r"--fast-modes: unknown \['prepak'\]"),
     (['--rounds', '0'], '--rounds must be >= 1'),
     (['--arch', 'tinyy'], "invalid choice: 'tinyy'"),
+    (['--data-sizes', '500x'], "--data-sizes: expected WxH pairs .* got '500x'"),
+    (['--data-sizes', '500x375x3'], "--data-sizes: expected WxH pairs"),
+    (['--data-sizes', '8x8'], 'at least 16 pixels'),
 ])
 def test_bad_arguments(argv, message, capsys):
     with pytest.raises(SystemExit):
         bench.parse_args(argv)
     err = capsys.readouterr().err
     assert re.search(message, err), err
+
+
+def test_data_sizes_are_parsed():
+    assert bench.parse_args(['--data-sizes', '500x375,1000x750']).data_sizes == [
+        (500, 375), (1000, 750)]
 
 
 def test_unknown_section_is_refused():

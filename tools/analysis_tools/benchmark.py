@@ -63,7 +63,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--fast-modes', default='prepack,fold,onnxruntime',
                    help=f'comma-separated fast-path modes to time, of {FAST_MODES}; "" for none')
     p.add_argument('--data-files', type=int, default=64,
-                   help='500x375 JPEGs the data section runs through both pipelines per round')
+                   help='JPEGs per photo set the data section runs through the pipelines per '
+                        'round (--quick: 8)')
+    p.add_argument('--data-sizes', default='500x375',
+                   help='photo sets of the data section, comma-separated WxH (e.g. '
+                        '500x375,1000x750)')
     p.add_argument('--loop-tiny-batch', type=int, default=8,
                    help='batch of the ConvNeXt-T 224 px loop measurement')
     p.add_argument('--loop-workers', type=int, default=None,
@@ -87,6 +91,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         p.error(f'--fast-modes: unknown {bad}; choose from {FAST_MODES}')
     if args.rounds < 1:
         p.error('--rounds must be >= 1')
+    raw = args.data_sizes
+    try:
+        args.data_sizes = [tuple(int(v) for v in size.split('x')) for size in raw.split(',')]
+    except ValueError:
+        args.data_sizes = []
+    if not args.data_sizes or any(len(s) != 2 or min(s) < 16 for s in args.data_sizes):
+        p.error(f'--data-sizes: expected WxH pairs of at least 16 pixels like 500x375,1000x750; '
+                f'got {raw!r}')
     return args
 
 
@@ -234,13 +246,13 @@ TINY_CFG = osp.join(REPO, 'configs', 'convnext', 'convnext-tiny_32xb128_in1k.py'
 
 
 def bench_data_section(args, tmp: str) -> dict:
-    """Our ImageNet train pipeline vs timm's, per core, on 500x375 JPEG photos."""
+    """Our ImageNet train pipeline vs timm's, per core, on JPEG photo sets (500x375 default)."""
     from mmcls_convnext.engine.analysis.data_benchmark import bench_data
-    folder = osp.join(tmp, 'photos')
-    os.makedirs(folder, exist_ok=True)
-    return bench_data(IMAGENET_DATA_CFG, DEMO_PHOTO, folder,
-                      count=8 if args.quick else args.data_files, rounds=args.rounds,
-                      progress=PROGRESS)
+    out = bench_data(IMAGENET_DATA_CFG, DEMO_PHOTO, osp.join(tmp, 'photos'),
+                     count=8 if args.quick else args.data_files, rounds=args.rounds,
+                     sizes=args.data_sizes, progress=PROGRESS)
+    out['config'] = osp.relpath(IMAGENET_DATA_CFG, REPO)
+    return out
 
 
 # --------------------------------------------------------------------------- training loop
@@ -279,10 +291,10 @@ def quickstart_data(root: str, images: int, src: str) -> str:
 
 def imagenet_jpegs(root: str, images: int) -> None:
     """``root/train/*.JPEG`` (500x375 photos) and ``root/meta/train.txt`` for ImageNet."""
-    from mmcls_convnext.engine.analysis.data_benchmark import write_photos
+    from mmcls_convnext.engine.analysis.data_benchmark import write_photo_set
     os.makedirs(osp.join(root, 'train'), exist_ok=True)
     os.makedirs(osp.join(root, 'meta'), exist_ok=True)
-    files = write_photos(osp.join(root, 'train'), DEMO_PHOTO, images)
+    files = write_photo_set(osp.join(root, 'train'), (500, 375), images, DEMO_PHOTO)
     with open(osp.join(root, 'meta', 'train.txt'), 'w') as f:
         f.writelines(f'{osp.basename(path)} {i % 1000}\n' for i, path in enumerate(files))
 

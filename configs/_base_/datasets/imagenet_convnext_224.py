@@ -16,7 +16,9 @@ train_pipeline = [
     # JPEGs stay encoded until RandomResizedCrop has drawn its box, then decode at the
     # smallest JPEG scale that still covers it at full output size (same crop region)
     dict(type='LoadImageFromFile', lazy_decode=True),
-    dict(type='RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
+    # backend='torch': Pillow's antialiased bicubic on torch's uint8 kernel (within 2 grey
+    # levels of Pillow's resize, ~4x faster; decode by torchvision, the same pixels as PIL)
+    dict(type='RandomResizedCrop', scale=224, backend='torch', interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(
         type='RandAugment',
@@ -27,7 +29,10 @@ train_pipeline = [
         magnitude_std=0.5,
         # PIL ops (backend='pillow'): timm's RandAugment pixel for pixel; fill = mean colour
         hparams=dict(pad_val=[round(x) for x in bgr_mean], interpolation='bicubic',
-                     backend='pillow')),
+                     backend='pillow'),
+        # the affine ops with OpenCV's bicubic warp: timm's geometry, fill and magnitudes,
+        # OpenCV's cubic kernel (PSNR 44-48 dB to timm's pixels), ~3.5x faster than PIL's
+        backends=dict(Rotate='cv2', Shear='cv2', Translate='cv2')),
     dict(
         type='RandomErasing',
         erase_prob=0.25,

@@ -34,7 +34,7 @@ from mmcv.transforms import BaseTransform
 from PIL import Image
 
 from ..errors import DataConfigError, DataConfigTypeError
-from .lazy_image import as_array, as_pil
+from .lazy_image import as_array, as_pil, swap_rb
 
 BACKENDS = ('cv2', 'pillow')
 CV2_INTERPOLATIONS = ('nearest', 'bilinear', 'bicubic', 'area', 'lanczos')
@@ -87,7 +87,7 @@ def to_pil(img: np.ndarray, op: str) -> Image.Image:
     if img.ndim == 2 or (img.ndim == 3 and img.shape[2] == 1):
         return Image.fromarray(img.reshape(img.shape[:2]))
     if img.ndim == 3 and img.shape[2] == 3:
-        return Image.fromarray(np.ascontiguousarray(img[..., ::-1]))
+        return Image.fromarray(swap_rb(img))
     raise ValueError(f'{op} expects a grey or 3-channel image; got shape {img.shape}.')
 
 
@@ -96,7 +96,7 @@ def from_pil(pil: Image.Image, like: np.ndarray) -> np.ndarray:
     out = np.asarray(pil)
     if out.ndim == 2:
         return out.reshape(like.shape)
-    return out[..., ::-1]
+    return swap_rb(out)
 
 
 def pil_fill(pad_val: Union[Number, Tuple[Number, ...]],

@@ -37,7 +37,7 @@ from mmcv.transforms import BaseTransform
 from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError, DataConfigTypeError
-from .aug_base import BaseAugTransform
+from .aug_base import BACKENDS, BaseAugTransform
 
 #: Named policy sets (tuples of op configs; RandAugment copies them).
 POLICIES: Dict[str, Tuple[dict, ...]] = {
@@ -101,6 +101,25 @@ def _check_hparams(hparams: dict) -> None:
                               + _did_you_mean(unknown[0], known))
 
 
+def _check_backends(backends: Optional[Dict[str, str]], policies) -> Dict[str, str]:
+    """A copy of ``backends``: op types of ``policies`` mapped to a backend name."""
+    if backends is None:
+        return {}
+    if not isinstance(backends, dict):
+        raise DataConfigTypeError(f"RandAugment backends must be a dict like dict(Rotate='cv2'); "
+                                  f'got {backends!r}.')
+    types = [p.get('type') for p in policies if isinstance(p, dict)]
+    for name, backend in backends.items():
+        if name not in types:
+            raise DataConfigError(f'RandAugment backends: {name!r} is not an op type of the '
+                                  f'policies {sorted(set(types))}.'
+                                  + _did_you_mean(name, set(types)))
+        if backend not in BACKENDS:
+            raise DataConfigError(f'RandAugment backends: {name}={backend!r}; the backends are '
+                                  f'{BACKENDS}.')
+    return dict(backends)
+
+
 def _check_magnitude_key(policy: dict, op_cls, index: int) -> None:
     """``magnitude_key`` (MMClassification 0.x) must name the argument the range replaces."""
     key = policy['magnitude_key']
@@ -132,6 +151,10 @@ class RandAugment(BaseTransform):
         hparams: arguments given to every op that takes them and does not set them itself,
             e.g. ``dict(pad_val=128, interpolation='bicubic', backend='pillow')``. A key no op
             takes is an error. Default ``dict(pad_val=128)``.
+        backends: per op type, the backend that replaces ``hparams['backend']`` for that
+            type's ops (a policy's own ``backend`` still wins), e.g.
+            ``dict(Rotate='cv2', Shear='cv2', Translate='cv2')``: the same op, argument and
+            probability, another kernel. Types must be in ``policies``.
 
     Attributes:
         policies: the op configs as built (hparams and magnitude settings merged).
@@ -141,7 +164,8 @@ class RandAugment(BaseTransform):
     def __init__(self, policies: Union[str, Sequence[dict]] = 'timm_increasing',
                  num_policies: int = 2, magnitude_level: float = 9,
                  magnitude_std: Union[float, str] = 0., total_level: float = 10,
-                 hparams: Optional[dict] = None) -> None:
+                 hparams: Optional[dict] = None,
+                 backends: Optional[Dict[str, str]] = None) -> None:
         if isinstance(policies, str):
             if policies not in POLICIES:
                 raise DataConfigError(
@@ -161,6 +185,7 @@ class RandAugment(BaseTransform):
         magnitude = dict(magnitude_level=magnitude_level, magnitude_std=magnitude_std,
                          total_level=total_level)
         _check_hparams(self.hparams)
+        self.backends = _check_backends(backends, policies)
         self.policies: List[dict] = []
         for index, policy in enumerate(policies):
             op_cls = _op_class(policy, index)
@@ -169,6 +194,8 @@ class RandAugment(BaseTransform):
                 _check_magnitude_key(policy, op_cls, index)
                 del policy['magnitude_key']
             accepted = _init_args(op_cls)
+            if policy['type'] in self.backends:
+                policy.setdefault('backend', self.backends[policy['type']])
             for key, value in self.hparams.items():
                 if key in accepted:
                     policy.setdefault(key, copy.deepcopy(value))

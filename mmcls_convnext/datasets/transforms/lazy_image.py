@@ -6,6 +6,8 @@ decodes it, into an RGB PIL image; ``RandomResizedCrop(backend='pillow')`` first
 box from the header size and then decodes at a reduced JPEG scale when the box allows
 (:func:`draft_scale`). The transforms after it keep the PIL image (flip, the pillow RandAugment
 ops) until one needs an array (``RandomErasing``, ``PackInputs``): one conversion per image.
+``RandomResizedCrop(backend='torch')`` (the 224 recipe's) decodes the same way only from a
+1/4 scale on and otherwise gives the BGR array of the full decode (:mod:`.torch_resize`).
 
 Reduced decoding (libjpeg's DCT scaling, PIL's ``Image.draft``): at scale 1/s (s = 2, 4, 8) the
 decoder returns a ``ceil(W / s) x ceil(H / s)`` image whose pixel k covers the original pixels
@@ -23,6 +25,7 @@ and the array path.
 import io
 from typing import Optional, Tuple
 
+import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
@@ -125,6 +128,18 @@ def image_hw(img) -> Tuple[int, int]:
     return img.shape[:2]
 
 
+def swap_rb(img: np.ndarray) -> np.ndarray:
+    """A new contiguous (H, W, 3) array with the first and last channel swapped (BGR <-> RGB).
+
+    OpenCV's channel swap for uint8 arrays it can read (10x faster than numpy's reversed copy),
+    numpy's for the others; the same values either way.
+    """
+    if img.dtype == np.uint8 and img.strides[-1] == 1 and img.strides[-2] == 3 and min(
+            img.strides) > 0:
+        return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    return np.ascontiguousarray(img[..., ::-1])
+
+
 def as_pil(img) -> Image.Image:
     """A PIL image (RGB or grey) of ``img``; arrays are taken as BGR."""
     if isinstance(img, EncodedImage):
@@ -132,7 +147,7 @@ def as_pil(img) -> Image.Image:
     if isinstance(img, Image.Image):
         return img
     if img.ndim == 3 and img.shape[2] == 3:
-        return Image.fromarray(np.ascontiguousarray(img[..., ::-1]))
+        return Image.fromarray(swap_rb(img))
     return Image.fromarray(img.reshape(img.shape[:2]))
 
 
@@ -144,5 +159,5 @@ def as_array(img) -> np.ndarray:
         if img.mode not in ('RGB', 'L'):
             img = img.convert('RGB')
         out = np.asarray(img)
-        return np.ascontiguousarray(out[..., ::-1]) if out.ndim == 3 else out.copy()
+        return swap_rb(out) if out.ndim == 3 else out.copy()
     return img

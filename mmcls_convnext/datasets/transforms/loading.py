@@ -27,8 +27,9 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
     not decoded here: ``results['img']`` is an :class:`EncodedImage` (the bytes and the size
     from the header; ``img_shape`` / ``ori_shape`` as usual) and the first transform that needs
     the pixels decodes it, with Pillow, to RGB (``RandomResizedCrop(backend='pillow')`` at a
-    reduced JPEG scale when its crop allows; see :mod:`.lazy_image`). Other formats, and JPEGs
-    with an EXIF rotation or an unusual mode, are decoded here as without it. A JPEG whose
+    reduced JPEG scale when its crop allows; ``backend='torch'`` from a 1/4 scale on, else
+    with OpenCV to the BGR array this loader gives; see :mod:`.lazy_image`). Other formats,
+    and JPEGs with an EXIF rotation or an unusual mode, are decoded here as without it. A JPEG whose
     header reads but whose data does not decode raises :class:`ImageDecodeError` from the
     transform that decodes it (``ignore_empty`` cannot turn that into a skipped sample; the
     datasets' ``skip_bad_images=True`` does).

