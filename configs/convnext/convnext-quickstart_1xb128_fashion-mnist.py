@@ -1,7 +1,7 @@
 # CPU quickstart: a 1.18M-parameter ConvNeXt trained from scratch on Fashion-MNIST at 32 px,
 # 1 process x 128 images. `make demo` runs it as it is: 12 epochs, 90.81 % top-1 on the 10k test
-# set (91.21 % with flip test-time augmentation); training took 545 s on 2 cores shared with other
-# jobs (load 1-3), an estimated ~245-297 s on 2 idle cores. See docs/quickstart.md for the
+# set (91.21 % with flip test-time augmentation); training took 288 s on 2 idle cores (545 s on
+# 2 cores shared with other jobs, load 1-3). See docs/quickstart.md for the
 # measured times and accuracies, and the recipes tried.
 _base_ = [
     '../_base_/datasets/fashion-mnist_32.py',
@@ -46,8 +46,8 @@ param_scheduler = [
          convert_to_iter_based=True),
 ]
 
-# 12 epochs: as many as fit in 5 minutes of training on 2 idle CPU cores (an estimated 20-24 s
-# per epoch with validation, ~8 s of start-up: 245-297 s; see docs/quickstart.md). At this
+# 12 epochs: as many as fit in 5 minutes of training on 2 idle CPU cores (timed: 288 s, ~23 s
+# per epoch with validation plus start-up; see docs/quickstart.md). At this
 # budget accuracy follows the number of epochs: the job gave 90.61 % with 9 epochs and 90.81 %
 # with 12 (the bare loop: 90.84 %; 24 epochs, twice the budget: 91.08 %). Nothing else tried
 # beat this recipe at the same compute (bare loop, side by side, 12 epochs, all within
