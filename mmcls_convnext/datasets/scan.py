@@ -42,11 +42,17 @@ def list_images(folder: str, extensions: Tuple[str, ...]) -> List[str]:
     return found
 
 
+def _relative_to_cwd(path: str) -> str:
+    """`` (relative to the current directory DIR)`` for a relative path, else ``''``: configs
+    name data roots relative to where the tool is started, which is easy to get wrong."""
+    return '' if osp.isabs(path) else f' (relative to the current directory {os.getcwd()})'
+
+
 def find_class_folders(root: str) -> List[str]:
     """Sorted names of the non-hidden sub-folders of ``root``."""
     if not osp.isdir(root):
-        raise FileNotFoundError(f'Image folder "{root}" does not exist. Check data_root and '
-                                'data_prefix (or pass ann_file).')
+        raise FileNotFoundError(f'Image folder "{root}"{_relative_to_cwd(root)} does not exist. '
+                                'Check data_root and data_prefix (or pass ann_file).')
     return sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith('.'))
 
 
@@ -107,8 +113,8 @@ def scan_class_folders(root: str, extensions: Tuple[str, ...],
 def scan_unlabeled(root: str, extensions: Tuple[str, ...]) -> List[Sample]:
     """All images under ``root`` (recursive), without labels."""
     if not osp.isdir(root):
-        raise FileNotFoundError(f'Image folder "{root}" does not exist. Check data_root and '
-                                'data_prefix.')
+        raise FileNotFoundError(f'Image folder "{root}"{_relative_to_cwd(root)} does not exist. '
+                                'Check data_root and data_prefix.')
     files = list_images(root, extensions)
     if not files:
         raise NoImagesFoundError(f'No images with extensions {extensions} found under '
@@ -128,8 +134,8 @@ def read_annotation_file(ann_file: str, with_label: bool) -> List[Sample]:
             samples.
     """
     if not osp.isfile(ann_file):
-        raise FileNotFoundError(f'Annotation file "{ann_file}" does not exist. Check data_root '
-                                'and ann_file.')
+        raise FileNotFoundError(f'Annotation file "{ann_file}"{_relative_to_cwd(ann_file)} does '
+                                'not exist. Check data_root and ann_file.')
     samples: List[Sample] = []
     with open(ann_file, encoding='utf-8') as f:
         for lineno, line in enumerate(f, start=1):

@@ -1,5 +1,6 @@
 """CustomDataset: class folders and annotation files, and every folder problem of issue 5 row 11."""
 import os.path as osp
+import re
 
 import numpy as np
 import pytest
@@ -190,3 +191,10 @@ def test_repr_reads_like_mmpretrains(class_tree):
     assert lines[5] == '    With transforms:'
     assert lines[6].startswith('        LoadImageFromFile(')
     assert lines[7].startswith("        PackInputs(input_key='img'")
+
+
+def test_missing_relative_root_names_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r'Image folder "data/imagenet/train" \(relative to '
+                       rf'the current directory {re.escape(str(tmp_path))}\) does not exist'):
+        CustomDataset(data_root='data/imagenet', data_prefix='train')
