@@ -101,3 +101,16 @@ def test_test_metrics_keep_the_flip_tta_figure_apart(main_job, tmp_path):
     assert metrics['accuracy/top1'] == 50.0  # the headline figure stays the single-view one
     assert metrics['accuracy/top1_flip_tta'] == 75.0
     assert (tmp_path / 'test_metrics.json').read_text().count('top1_flip_tta') == 1
+
+
+def test_busy_cores_reads_the_cpu_time_share_of_the_last_interval(main_job, tmp_path,
+                                                                  monkeypatch):
+    stat = tmp_path / 'stat'
+    # user nice system idle iowait ...: between the samples 30 of 100 jiffies were not idle
+    samples = iter(['cpu  100 0 100 700 100 0 0 0 0 0\n', 'cpu  120 0 110 760 110 0 0 0 0 0\n'])
+    monkeypatch.setattr(main_job.time, 'sleep', lambda s: stat.write_text(next(samples)))
+    stat.write_text(next(samples))
+    monkeypatch.setattr(main_job.os, 'cpu_count', lambda: 2)
+    assert main_job.busy_cores(0.01, str(stat)) == pytest.approx(0.6)
+    monkeypatch.setattr(main_job.os, 'getloadavg', lambda: (1.25, 1.0, 1.0))
+    assert main_job.busy_cores(0.01, str(tmp_path / 'missing')) == 1.25  # no /proc: load avg
