@@ -11,6 +11,24 @@ def _seed():
     yield
 
 
+@pytest.fixture
+def log_records():
+    """The records the current mmengine logger emits during the test (a list, filled live).
+
+    Read from a handler, not from the console: the logger's stream may predate pytest's capture.
+    """
+    import logging
+
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)
+
+
 @pytest.fixture(scope='session')
 def tiny_imagenet(tmp_path_factory):
     """One shared tiny dataset in the ImageNet layout the shipped configs expect."""

@@ -94,18 +94,6 @@ def _optimizer():
     return torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1)
 
 
-@pytest.fixture
-def log_records():
-    from mmengine.logging import MMLogger
-    logger = MMLogger.get_current_instance()
-    records = []
-    handler = logging.Handler()
-    handler.emit = records.append
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
-
-
 def test_wrapper_refuses_emulated_and_warns_when_forced(avx2_cpu, log_records):
     with pytest.raises(EmulatedBF16Error, match='--amp refused'):
         CPUAmpOptimWrapper(optimizer=_optimizer())
