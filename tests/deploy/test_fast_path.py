@@ -46,6 +46,15 @@ def _classifier(**backbone_kwargs) -> ImageClassifier:
     return _randomise(model)
 
 
+def _assert_same_outputs(fast, x, expected, expected_pred, scores: bool = False) -> None:
+    """``fast`` gives the eager model's logits (``expected``) and predictions (and scores)."""
+    torch.testing.assert_close(fast(x), expected, atol=1e-4, rtol=0)
+    for got, want in zip(fast(x, mode='predict'), expected_pred):
+        assert got.pred_label == want.pred_label
+        if scores:
+            torch.testing.assert_close(got.pred_score, want.pred_score, atol=1e-4, rtol=0)
+
+
 @pytest.mark.parametrize('mode', ['fold', 'prepack', ORT])
 @pytest.mark.parametrize('kwargs', [
     dict(),  # V1: layer scale gamma
@@ -102,10 +111,7 @@ def test_classifier_fast_path_matches_and_leaves_original_alone():
     with torch.no_grad():
         expected = model(x)
         expected_pred = model(x, mode='predict')
-    torch.testing.assert_close(fast(x), expected, atol=1e-4, rtol=0)
-    for got, want in zip(fast(x, mode='predict'), expected_pred):
-        assert got.pred_label == want.pred_label
-        torch.testing.assert_close(got.pred_score, want.pred_score, atol=1e-4, rtol=0)
+    _assert_same_outputs(fast, x, expected, expected_pred, scores=True)
     assert not any(p.requires_grad for p in fast.parameters())
 
 
@@ -137,9 +143,7 @@ def test_onnxruntime_mode_dynamic_shapes_copies_and_errors():
     with torch.no_grad():
         expected = model(x)
         expected_pred = model(x, mode='predict')
-    torch.testing.assert_close(fast(x), expected, atol=1e-4, rtol=0)
-    for got, want in zip(fast(x, mode='predict'), expected_pred):
-        assert got.pred_label == want.pred_label
+    _assert_same_outputs(fast, x, expected, expected_pred)
     for clone in (copy.deepcopy(fast), pickle.loads(pickle.dumps(fast))):
         assert clone.backbone._run._session is None  # dropped, rebuilt on the first call
         torch.testing.assert_close(clone(x), expected, atol=1e-4, rtol=0)
