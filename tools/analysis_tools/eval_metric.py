@@ -4,7 +4,7 @@ Usage: python tools/analysis_tools/eval_metric.py RESULTS.pkl --metric type=Accu
        [--metric type=ConfusionMatrix ...]
 Each --metric builds one metric from its key=value pairs (1,5 -> a tuple, numbers -> numbers).
 A results pickle is read without running code (only tensors, numpy arrays and plain values);
-see docs/visualization.md.
+see docs/training.md (Analysis tools).
 """
 import argparse
 import sys
