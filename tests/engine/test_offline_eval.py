@@ -1,5 +1,5 @@
 """--metric parsing and offline evaluation of saved predictions (eval_metric.py's logic)."""
-import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,8 @@ from mmcls_convnext.engine.analysis.offline_eval import (
 from mmcls_convnext.engine.config_compat import ConfigCompatError
 from mmcls_convnext.engine.entrypoints.cli_errors import run_cli
 
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tool_runs import load_tool  # noqa: E402
 
 
 def test_values_are_parsed():
@@ -66,16 +67,8 @@ def test_metrics_against_a_hand_count():
     assert 'accuracy/top1: 50.0000\naccuracy/top2: 75.0000\nconfusion_matrix/result:\n' in text
 
 
-def _eval_metric_main():
-    path = REPO / 'tools' / 'analysis_tools' / 'eval_metric.py'
-    spec = importlib.util.spec_from_file_location('eval_metric', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
-
-
 def test_tool_error_lines(tmp_path, capsys):
-    main = _eval_metric_main()
+    main = load_tool('analysis_tools/eval_metric.py').main
     dump({'accuracy/top1': 50.0}, str(tmp_path / 'metrics.pkl'))  # --out-item metrics
     (tmp_path / 'garbage.pkl').write_bytes(b'\x00\x01 not a pickle')
     cases = [

@@ -1,5 +1,5 @@
 """analyze_results' logic: ranking by confidence, the drawn files, the image lookup checks."""
-import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +9,8 @@ from PIL import Image
 
 from mmcls_convnext.visualization.results_gallery import Ranked, rank_predictions, save_gallery
 
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tool_runs import load_tool  # noqa: E402
 
 
 def _record(scores, gt, path):
@@ -65,18 +66,11 @@ class _Listing:
         return dict(img_path=f'/data/{index}.png')
 
 
-def _image_loader():
-    path = REPO / 'tools' / 'analysis_tools' / 'analyze_results.py'
-    spec = importlib.util.spec_from_file_location('analyze_results', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.image_loader
-
-
 def test_results_of_another_dataset_are_refused():
     bgr = np.zeros((4, 4, 3), np.uint8)
     bgr[..., 0] = 255  # blue in BGR
-    load = _image_loader()(_Listing(), lambda r: dict(img=bgr), 'r.pkl')
+    image_loader = load_tool('analysis_tools/analyze_results.py').image_loader
+    load = image_loader(_Listing(), lambda r: dict(img=bgr), 'r.pkl')
     image, path = load(dict(sample_idx=1, img_path='/data/1.png'))
     assert path == '/data/1.png' and image[0, 0].tolist() == [0, 0, 255]  # RGB
     with pytest.raises(ValueError, match=r'r\.pkl: sample_idx 1 is /other/1\.png in the results '
