@@ -102,7 +102,7 @@ def test_analyze_results_picks_by_confidence(test_run, tmp_path):
         names = sorted(os.listdir(tmp_path / folder))
         assert names == [f'{rank}_{stem}.png' for rank, stem in enumerate(chosen, start=1)]
         with Image.open(tmp_path / folder / names[0]) as image:
-            assert min(image.size) >= 224  # 224 px crops drawn with a caption band above
+            assert min(image.size) >= 224  # the 48x40 image enlarged, a caption band above
     n_right = len(expected['success'])
     assert f'12 predictions, {n_right} correct and {12 - n_right} wrong' in proc.stdout
 

@@ -73,6 +73,8 @@ def test_results_of_another_dataset_are_refused():
     load = image_loader(_Listing(), lambda r: dict(img=bgr), 'r.pkl')
     image, path = load(dict(sample_idx=1, img_path='/data/1.png'))
     assert path == '/data/1.png' and image[0, 0].tolist() == [0, 0, 255]  # RGB
+    grey = image_loader(_Listing(), lambda r: dict(img=bgr[..., 0]), 'r.pkl')
+    assert grey(dict(sample_idx=0))[0].shape == (4, 4)  # color_type='grayscale': kept as is
     with pytest.raises(ValueError, match=r'r\.pkl: sample_idx 1 is /other/1\.png in the results '
                        r'but /data/1\.png in the config\'s test set'):
         load(dict(sample_idx=1, img_path='/other/1.png'))

@@ -61,7 +61,8 @@ def image_loader(dataset: Any, load: Callable, source: str
         if path is None:
             raise KeyError(f'{source}: a prediction has neither sample_idx nor img_path, so '
                            'its image cannot be found.')
-        return np.ascontiguousarray(load(dict(img_path=path))['img'][..., ::-1]), path
+        image = load(dict(img_path=path))['img']  # BGR (or grey with color_type='grayscale')
+        return np.ascontiguousarray(image[..., ::-1] if image.ndim == 3 else image), path
 
     return load_image
 
