@@ -36,18 +36,12 @@ class ResultsFileError(ValueError):
     """A results file that is missing, unreadable, refused, or not per-image predictions."""
 
 
-def _load_storage(data: bytes) -> Any:
-    """A tensor storage as ``torch.save`` wrote it inside a pickle, read without code."""
-    return torch.load(io.BytesIO(data), weights_only=True)
-
-
 def _allowed_globals() -> Dict[Tuple[str, str], Callable]:
     """``(module, name)`` -> the callable a results pickle may name (see the module doc)."""
     reconstruct = np.ndarray((0, )).__reduce__()[0]  # numpy's own, whatever module it lives in
     scalar = np.float32(0).__reduce__()[0]
     allowed: Dict[Tuple[str, str], Callable] = {
         ('torch._utils', '_rebuild_tensor_v2'): torch._utils._rebuild_tensor_v2,
-        ('torch.storage', '_load_from_bytes'): _load_storage,
         ('collections', 'OrderedDict'): collections.OrderedDict,
         ('_codecs', 'encode'): codecs.encode,
     }
@@ -66,6 +60,20 @@ class _ResultsUnpickler(pickle.Unpickler):
         super().__init__(file)
         self.path = path
         self.allowed = _allowed_globals()
+        self.allowed[('torch.storage', '_load_from_bytes')] = self.load_storage
+
+    def load_storage(self, data: bytes) -> Any:
+        """A tensor storage as ``torch.save`` wrote it inside the pickle, read without code."""
+        try:
+            return torch.load(io.BytesIO(data), weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - torch's text advises weights_only=False
+            text = str(exc).split('WeightsUnpickler error:', 1)[-1]
+            lines = [line.strip() for line in text.splitlines() if line.strip()
+                     and not line.startswith(('Weights only load failed', 'Check the doc'))]
+            detail = lines[0].split('. Please use')[0][:200] if lines else type(exc).__name__
+            raise ResultsFileError(
+                f'Refusing to read {self.path}: a tensor storage in it is not plain tensor data '
+                f'({detail}); {WRITE_HINT}.') from exc
 
     def find_class(self, module: str, name: str) -> Any:
         found = self.allowed.get((module, name))

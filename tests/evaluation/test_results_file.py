@@ -122,3 +122,38 @@ def test_missing_folder_and_extension(tmp_path):
     with pytest.raises(ResultsFileError, match=r'must end in \.pkl, \.pickle or \.json; got '
                        r'\.yaml'):
         read_results(str(tmp_path / 'r.yaml'))
+
+
+def test_the_crafted_checkpoint_corpus_is_refused_unrun(tmp_path):
+    """Every payload that runs code under plain pickle (tests/checkpoint/crafted.py), as a bare
+    pickle, in torch's legacy stream and hidden in a tensor storage's bytes."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from checkpoint.crafted import CONTAINERS, PAYLOADS, _pickle, wait_for
+
+    marker = tmp_path / 'MARKER'
+    for name, build in PAYLOADS.items():
+        payload = _pickle(build(marker))
+        legacy = CONTAINERS['legacy'](payload)
+        in_storage = pickle.dumps([{'pred_score': _Storage(legacy)}], protocol=2)
+        for kind, data in (('pickle', payload), ('legacy', legacy), ('storage', in_storage)):
+            path = tmp_path / f'{name}-{kind}.pkl'
+            path.write_bytes(data)
+            with pytest.raises(ResultsFileError, match=f'{name}-{kind}.pkl') as refused:
+                read_results(str(path))
+            if kind == 'storage':
+                assert 'a tensor storage in it is not plain tensor data (' in str(refused.value)
+            assert 'weights_only' not in str(refused.value)  # no advice to switch it off
+    assert not wait_for(marker, 0.3), 'a crafted results file ran code'
+
+
+class _Storage:
+    """Pickles as ``torch.storage._load_from_bytes(data)``, the call a tensor storage makes."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __reduce__(self):
+        from torch.storage import _load_from_bytes
+        return _load_from_bytes, (self.data, )
