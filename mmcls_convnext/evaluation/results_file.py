@@ -86,7 +86,7 @@ class _ResultsUnpickler(pickle.Unpickler):
 
     def persistent_load(self, pid: Any) -> Any:
         raise ResultsFileError(f'Refusing to read {self.path}: it uses pickle persistent ids '
-                               '(a torch.save archive?), not a results file; ' + WRITE_HINT)
+                               f'(a torch.save archive?), not a results file; {WRITE_HINT}.')
 
 
 def _unpickle(path: str) -> Any:
@@ -136,8 +136,8 @@ def _check_records(data: Any, path: str) -> List[Dict[str, Any]]:
     records = []
     for index, record in enumerate(data):
         if not isinstance(record, dict):
-            raise ResultsFileError(f'{path}: entry {index} is a {type(record).__name__}, not a '
-                                   f'prediction dict; {WRITE_HINT}.')
+            raise ResultsFileError(f'{path}: entry {index} is of type {type(record).__name__}, '
+                                   f'not a prediction dict; {WRITE_HINT}.')
         record = _flatten(record)
         if record.get('pred_score') is None and record.get('pred_label') is None:
             raise ResultsFileError(

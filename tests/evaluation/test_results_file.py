@@ -103,7 +103,7 @@ def test_checkpoint_is_not_a_results_file(tmp_path):
      r'predictions: it was written with --out-item metrics'),
     ([], 'holds no predictions'),
     ('text', 'holds a str, not a list'),
-    ([{'pred_score': [1.]}, 3], 'entry 1 is a int, not a prediction dict'),
+    ([{'pred_score': [1.]}, 3], 'entry 1 is of type int, not a prediction dict'),
     ([{'gt_label': [1]}], r"entry 0 has no pred_score or pred_label \(keys \['gt_label'\]\)"),
 ])
 def test_wrong_structure(tmp_path, data, message):
