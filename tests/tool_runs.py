@@ -81,6 +81,15 @@ def run_tool(tool: str, *args: str, env: Optional[Dict[str, str]] = None,
                           text=True, timeout=timeout)
 
 
+def load_tool(relpath: str):
+    """``tools/<relpath>`` imported as a module (its ``main`` / helpers called in-process)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(Path(relpath).stem, REPO / 'tools' / relpath)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def ok(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
     """Assert a zero exit status, showing the end of the output otherwise."""
     assert proc.returncode == 0, (f'exit {proc.returncode}: {" ".join(map(str, proc.args))}\n'

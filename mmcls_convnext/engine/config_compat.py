@@ -302,6 +302,28 @@ def translate_config(cfg: Config, source: Optional[str] = None,
     return out, translation
 
 
+def resolve_type(name: str, registry: str, key: str) -> str:
+    """Our name for a type given outside a config (a tool's ``--metric type=...``), checked
+    as :func:`translate_config` checks a config's types.
+
+    Args:
+        name: the type name, e.g. ``'Accuracy'`` or ``'mmpretrain.Accuracy'``.
+        registry: the registry that builds it, e.g. ``'METRICS'``.
+        key: how to name where it came from in the message, e.g. ``'--metric type'``.
+
+    Raises:
+        ConfigCompatError: nothing of that name can be built (with the close matches or the
+            equivalent to use instead).
+    """
+    new, _ = _translate_type(name, registry)
+    walker = _Walker()
+    walker.check((key, ), name, new, None, registry)
+    if walker.problems:
+        text = walker.problems[0]
+        raise ConfigCompatError(text + ('' if text[-1] in '?)' else '.'))
+    return new
+
+
 def load_config_file(path: str) -> Config:
     """``Config.fromfile`` whose ``custom_imports`` of MMPretrain/MMClassification modules are
     skipped (they are not installed and not needed); other custom imports are imported."""

@@ -1,4 +1,6 @@
 """Evaluation metrics; importing this module registers them."""
 from .metrics import Accuracy, ConfusionMatrix, MetricInputError, plot_confusion_matrix
+from .results_file import ResultsFileError, read_results
 
-__all__ = ['Accuracy', 'ConfusionMatrix', 'MetricInputError', 'plot_confusion_matrix']
+__all__ = ['Accuracy', 'ConfusionMatrix', 'MetricInputError', 'ResultsFileError',
+           'plot_confusion_matrix', 'read_results']

@@ -186,10 +186,8 @@ def write_report(out_file: str, records: List[dict], preds: Predictions,
 
 
 def read_predictions(path: str) -> Predictions:
-    """:class:`Predictions` from a ``tools/test.py --out`` pickle/json file."""
-    from mmengine.fileio import load
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'Predictions file "{path}" does not exist; write it with '
-                                'tools/test.py CONFIG CHECKPOINT --out FILE.pkl.')
-    return Predictions.from_results(load(path))
+    """:class:`Predictions` from a ``tools/test.py --out`` pickle/json file (a pickle is read
+    without running code: :func:`~mmcls_convnext.evaluation.read_results`)."""
+    from mmcls_convnext.evaluation import read_results
+    return Predictions.from_results(read_results(path))
 

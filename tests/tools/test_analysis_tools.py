@@ -1,5 +1,4 @@
 """get_flops / analyze_logs / confusion_matrix / print_config (in-process, tiny inputs)."""
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -11,14 +10,10 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'tests' / 'engine'))
 from tiny_run import build_runner, make_image_folder, write_config  # noqa: E402
 
+sys.path.insert(0, str(REPO / 'tests'))
+from tool_runs import load_tool  # noqa: E402
+
 torch.set_num_threads(1)
-
-
-def _tool(relpath: str):
-    spec = importlib.util.spec_from_file_location(Path(relpath).stem, REPO / 'tools' / relpath)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _expected_macs(depths, channels, size, num_classes):
@@ -39,7 +34,7 @@ def _expected_macs(depths, channels, size, num_classes):
 
 def test_get_flops_matches_hand_count(tmp_path, capsys):
     cfg = write_config(tmp_path / 'tiny.py', tmp_path)
-    assert _tool('analysis_tools/get_flops.py').main([str(cfg), '--shape', '32']) == 0
+    assert load_tool('analysis_tools/get_flops.py').main([str(cfg), '--shape', '32']) == 0
     out = capsys.readouterr().out
     expected = _expected_macs([1, 1, 1, 1], [8, 16, 32, 64], 32, 3)
     assert f'({expected:,};' in out
@@ -50,7 +45,7 @@ def test_get_flops_matches_hand_count(tmp_path, capsys):
 def test_analyze_logs_plot_and_time(tmp_path, capsys):
     runner = build_runner(tmp_path, max_epochs=2)
     runner.train()
-    tool = _tool('analysis_tools/analyze_logs.py')
+    tool = load_tool('analysis_tools/analyze_logs.py')
     out = tmp_path / 'curves.png'
     assert tool.main(['plot_curve', str(tmp_path / 'run'), '--keys', 'loss', 'lr',
                       'accuracy/top1', '--out', str(out), '--window-size', '12*7']) == 0
@@ -73,7 +68,7 @@ def test_confusion_matrix_png(tmp_path, capsys):
     runner.train()
     cfg = tmp_path / 'run.py'
     out = tmp_path / 'cm.png'
-    tool = _tool('analysis_tools/confusion_matrix.py')
+    tool = load_tool('analysis_tools/confusion_matrix.py')
     assert tool.main([str(cfg), str(tmp_path / 'run' / 'epoch_1.pth'), '--out', str(out),
                       '--work-dir', str(tmp_path / 'cm')]) == 0
     assert out.read_bytes()[:4] == b'\x89PNG'
@@ -82,6 +77,21 @@ def test_confusion_matrix_png(tmp_path, capsys):
 
 def test_print_config(tmp_path, capsys):
     cfg = write_config(tmp_path / 'tiny.py', make_image_folder(tmp_path / 'd', per_class=1))
-    tool = _tool('misc/print_config.py')
+    tool = load_tool('misc/print_config.py')
     assert tool.main([str(cfg), '--cfg-options', 'train_cfg.max_epochs=7']) == 0
     assert 'max_epochs=7' in capsys.readouterr().out
+
+
+def test_confusion_matrix_from_predictions_pkl(tmp_path, capsys):
+    from mmengine.fileio import dump
+    cfg = write_config(tmp_path / 'tiny.py', make_image_folder(tmp_path / 'd', per_class=1))
+    scores = torch.tensor([[.8, .1, .1], [.2, .7, .1], [.6, .3, .1], [.1, .1, .8]])
+    records = [dict(pred_score=s, gt_label=torch.tensor([g])) for s, g in zip(scores, [0, 1, 1, 2])]
+    dump(records, str(tmp_path / 'preds.pkl'))  # as tools/test.py --out writes
+    tool = load_tool('analysis_tools/confusion_matrix.py')
+    assert tool.main([str(cfg), str(tmp_path / 'preds.pkl'), '--out', str(tmp_path / 'cm.png'),
+                      '--include-values']) == 0
+    assert 'Confusion matrix (3 classes, 4 images)' in capsys.readouterr().out
+    (tmp_path / 'cut.pkl').write_bytes((tmp_path / 'preds.pkl').read_bytes()[:40])
+    with pytest.raises(ValueError, match=r'cut\.pkl \(40 bytes\) as a results pickle'):
+        tool.main([str(cfg), str(tmp_path / 'cut.pkl')])

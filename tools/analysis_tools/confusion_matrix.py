@@ -10,7 +10,6 @@ import sys
 
 import torch
 from mmengine.config import DictAction
-from mmengine.fileio import load
 
 from mmcls_convnext.engine.entrypoints.common import build_runner, load_config, run_cli
 from mmcls_convnext.engine.entrypoints.test import (
@@ -20,8 +19,9 @@ from mmcls_convnext.engine.entrypoints.test import (
 
 
 def _from_predictions(path: str) -> torch.Tensor:
+    from mmcls_convnext.evaluation import read_results
     from mmcls_convnext.evaluation.metrics import ConfusionMatrix
-    results = load(path)
+    results = read_results(path)  # restricted unpickler: tensors and plain values only
     metric = ConfusionMatrix()
     metric.process(None, results)
     return metric.compute_metrics(metric.results)['result']

@@ -1,0 +1,42 @@
+"""Compute metrics from the predictions ``tools/test.py --out results.pkl`` saved.
+
+Usage: python tools/analysis_tools/eval_metric.py RESULTS.pkl --metric type=Accuracy topk=1,5
+       [--metric type=ConfusionMatrix ...]
+Each --metric builds one metric from its key=value pairs (1,5 -> a tuple, numbers -> numbers).
+A results pickle is read without running code (only tensors, numpy arrays and plain values);
+see docs/training.md (Analysis tools).
+"""
+import argparse
+import sys
+
+from mmcls_convnext.engine.analysis.offline_eval import (
+    evaluate_results,
+    format_metrics,
+    parse_metric_options,
+)
+from mmcls_convnext.engine.entrypoints.common import run_cli
+from mmcls_convnext.evaluation import read_results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description='Evaluate the per-image predictions saved by tools/test.py --out FILE.pkl. '
+        'Pickles are read with a restricted unpickler: only tensors, numpy arrays and plain '
+        'Python values; anything else is refused unread.')
+    parser.add_argument('pkl_results', help='predictions file from tools/test.py --out '
+                        '(.pkl, --out-item pred, the default; or .json)')
+    parser.add_argument('--metric', nargs='+', action='append', dest='metric_options',
+                        metavar='KEY=VALUE',
+                        help='one metric config as key=value pairs, e.g. --metric '
+                        'type=Accuracy topk=1,5; give --metric again for more metrics')
+    args = parser.parse_args(argv)
+    configs = parse_metric_options(args.metric_options)  # before reading a large file
+    records = read_results(args.pkl_results)
+    metrics = evaluate_results(records, configs)
+    print(f'Metrics of {len(records)} predictions in {args.pkl_results}:')
+    print(format_metrics(metrics))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(run_cli(main))

@@ -1,0 +1,74 @@
+"""Load every image of a config's dataset and list the files that fail.
+
+Usage: python tools/misc/verify_dataset.py CONFIG [--out-path brokenfiles.log]
+       [--phase train|val|test] [--num-process N] [--cfg-options k=v ...]
+Writes one line per broken file, ``PATH<TAB>REASON``; exit status 1 when any file is broken.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import DictAction
+
+from mmcls_convnext.datasets.verify import (
+    build_listing,
+    dataset_paths,
+    loading_step,
+    verify_images,
+)
+from mmcls_convnext.engine.entrypoints.common import load_config, run_cli
+from mmcls_convnext.engine.registration import import_registering_modules
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Run every image of a dataset through the loading step of its pipeline '
+        "(the config's LoadImageFromFile, decoding the whole file) and write the files that "
+        'fail, one "PATH<TAB>REASON" line each. Exit status: 0 when every image loads, 1 when '
+        'broken files were found (and for a bad config or argument).')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('--out-path', default='brokenfiles.log',
+                        help='where the list of broken files goes (default: brokenfiles.log; '
+                        'written, empty, also when none is broken)')
+    parser.add_argument('--phase', default='train', choices=['train', 'val', 'test'],
+                        help='which dataloader\'s dataset to check (default: train)')
+    parser.add_argument('--num-process', type=int, default=1,
+                        help='worker processes loading the images (default: 1)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override config keys, e.g. train_dataloader.dataset.data_root=X')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options)
+    loader_key = f'{args.phase}_dataloader'
+    if not cfg.get(loader_key) or not cfg[loader_key].get('dataset'):
+        raise KeyError(f'{args.config} has no {loader_key}.dataset to verify; choose another '
+                       '--phase (train, val or test).')
+    import_registering_modules()
+    dataset_cfg = cfg[loader_key]['dataset']
+    paths = dataset_paths(build_listing(dataset_cfg))
+    load_cfg = loading_step(dataset_cfg.get('pipeline'))
+    print(f'Checking {len(paths)} images of {loader_key}.dataset with {args.num_process} '
+          f'process(es): {load_cfg}', flush=True)
+    broken = verify_images(paths, load_cfg, args.num_process,
+                           log=lambda line: print(line, flush=True))
+    folder = osp.dirname(osp.abspath(args.out_path))
+    os.makedirs(folder, exist_ok=True)
+    with open(args.out_path, 'w', encoding='utf-8') as f:
+        f.writelines(f'{b.path}\t{b.reason}\n' for b in broken)
+    if not broken:
+        print(f'All {len(paths)} images load; {args.out_path} is empty.')
+        return 0
+    for item in broken[:10]:
+        print(f'  {item.path}: {item.reason}')
+    more = ' (first 10 above)' if len(broken) > 10 else ''
+    print(f'{len(broken)} of {len(paths)} images failed to load{more}; the list is in '
+          f'{args.out_path}.')
+    return 1
+
+
+if __name__ == '__main__':
+    sys.exit(run_cli(main))
