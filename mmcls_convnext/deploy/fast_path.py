@@ -48,7 +48,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmcls_convnext.models.backbones.convnext import ConvNeXt
-from mmcls_convnext.models.backbones.convnext_block import ConvNeXtBlock
+from mmcls_convnext.models.backbones.convnext_block import ConvNeXtBlock, depthwise_conv
 from mmcls_convnext.models.layers import GRN, LayerNorm2d
 
 MODES = ('prepack', 'fold', 'onnxruntime', 'compile')
@@ -92,7 +92,7 @@ class _FoldedBlock(nn.Module):
             self.grn.load_state_dict(block.grn.state_dict())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.depthwise_conv(x).permute(0, 2, 3, 1)  # (N, C, H, W) -> (N, H, W, C), a view
+        y = depthwise_conv(self.depthwise_conv, x).permute(0, 2, 3, 1)  # -> (N, H, W, C)
         y = F.layer_norm(y, (self.channels,), None, None, self.eps)
         if self.prepack and _onednn_usable(y):
             return self._forward_onednn(x, y)

@@ -271,3 +271,61 @@ def test_classifier_get_layer_depth_uses_backbone_prefix():
     model = classifier(TINY_ARCH, num_classes=5)
     assert model.get_layer_depth('backbone.stages.2.1.gamma') == (3, 8)
     assert model.get_layer_depth('head.fc.weight') == (7, 8)
+
+
+@pytest.mark.parametrize('size', [(1, 1), (2, 2), (3, 3), (4, 4), (1, 3), (2, 5), (8, 8)])
+@pytest.mark.parametrize('bias', [True, False])
+def test_depthwise_conv_on_small_maps_equals_full_kernel(size, bias):
+    # maps smaller than 4 px use only the kernel taps that reach them; output and gradients must
+    # equal the full 7x7 zero-padded convolution
+    from mmcls_convnext.models.backbones.convnext_block import depthwise_conv
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(6, 6, kernel_size=7, padding=3, groups=6, bias=bias)
+    x = torch.randn(3, 6, *size, requires_grad=True)
+    out = depthwise_conv(conv, x)
+    ref_conv = copy.deepcopy(conv)
+    x_ref = x.detach().clone().requires_grad_()
+    ref = ref_conv(x_ref)
+    assert out.shape == ref.shape == x.shape
+    torch.testing.assert_close(out, ref, atol=1e-6, rtol=1e-5)
+    grad = torch.randn_like(ref)
+    out.backward(grad)
+    ref.backward(grad)
+    torch.testing.assert_close(x.grad, x_ref.grad, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(conv.weight.grad, ref_conv.weight.grad, atol=1e-6, rtol=1e-5)
+    if bias:
+        torch.testing.assert_close(conv.bias.grad, ref_conv.bias.grad, atol=1e-6, rtol=1e-5)
+    # taps beyond the map's reach get exactly zero gradient, as with the full kernel
+    reach_h, reach_w = min(3, size[0] - 1), min(3, size[1] - 1)
+    outside = torch.ones(7, 7, dtype=torch.bool)
+    outside[3 - reach_h:4 + reach_h, 3 - reach_w:4 + reach_w] = False
+    if outside.any():
+        assert conv.weight.grad[:, :, outside].abs().max().item() == 0
+
+
+def test_small_input_backbone_matches_full_kernel_convolutions():
+    # a 32 px input reaches the last two stages as 2x2 and 1x1 maps
+    from mmcls_convnext.models.backbones import convnext_block
+    torch.manual_seed(0)
+    model = ConvNeXt(arch=dict(depths=[1, 1, 1, 1], channels=[8, 16, 32, 64]))
+    model.eval()
+    x = torch.randn(2, 3, 32, 32)
+    out = model(x)[0]
+    full = convnext_block.depthwise_conv
+    try:
+        convnext_block.depthwise_conv = lambda conv, inputs: conv(inputs)
+        ref = model(x)[0]
+    finally:
+        convnext_block.depthwise_conv = full
+    torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.trace:FutureWarning")
+def test_traced_graph_keeps_full_kernel_for_other_sizes():
+    # tracing at 32 px (2x2 and 1x1 maps in the last stages) must give a graph that is also
+    # right at 64 px: the small-map shortcut is not baked in
+    torch.manual_seed(0)
+    model = ConvNeXt(arch=dict(depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])).eval()
+    traced = torch.jit.trace(model, torch.randn(1, 3, 32, 32), check_trace=False)
+    x = torch.randn(2, 3, 64, 64)
+    torch.testing.assert_close(traced(x)[0], model(x)[0], atol=1e-5, rtol=1e-5)

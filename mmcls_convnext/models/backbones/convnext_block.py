@@ -3,10 +3,44 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
 
 from ..layers import GRN, build_activation_layer, build_norm_layer
+
+
+def _graph_capture() -> bool:
+    return bool(torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
+                or torch.compiler.is_compiling())
+
+
+def depthwise_conv(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """``conv(x)`` for a zero-padded "same" depthwise conv, computed with only the kernel taps
+    that can touch the map.
+
+    On an ``H x W`` map a 7x7 kernel (padding 3) reaches at most ``H - 1`` rows and ``W - 1``
+    columns away, so for maps smaller than 4 px the outer taps only ever multiply padding zeros.
+    The same result comes from the central ``(2H-1) x (2W-1)`` taps with padding ``H-1, W-1``
+    (on a 1x1 map: a per-channel scale). The unused taps get zero gradient either way. This
+    matters for small inputs (32 px: the last stages are 2x2 and 1x1), where the full kernel made
+    the depthwise backward the slowest op of the training step; at 224 px nothing changes.
+    Traced, exported or compiled graphs always get the full kernel: a choice made from this
+    input's size must not be baked into a graph meant for other sizes.
+    """
+    if _graph_capture():
+        return conv(x)
+    kh, kw = conv.kernel_size
+    ph, pw = conv.padding if isinstance(conv.padding, tuple) else (kh // 2, kw // 2)
+    h, w = x.shape[-2:]
+    rh, rw = min(ph, h - 1), min(pw, w - 1)
+    if (rh, rw) == (ph, pw):
+        return conv(x)
+    weight = conv.weight[:, :, ph - rh:ph + rh + 1, pw - rw:pw + rw + 1]
+    if rh == 0 and rw == 0:  # 1x1 map: only the centre tap
+        out = x * weight.reshape(1, -1, 1, 1)
+        return out if conv.bias is None else out + conv.bias.reshape(1, -1, 1, 1)
+    return F.conv2d(x, weight, conv.bias, padding=(rh, rw), groups=conv.groups)
 
 
 class ConvNeXtBlock(nn.Module):
@@ -64,7 +98,7 @@ class ConvNeXtBlock(nn.Module):
         self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
 
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.depthwise_conv(x)
+        x = depthwise_conv(self.depthwise_conv, x)
         x = self.norm(x)
         if self.linear_pw_conv:
             x = x.permute(0, 2, 3, 1)  # (N, C, H, W) -> (N, H, W, C): a view, no copy

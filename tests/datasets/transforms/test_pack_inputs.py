@@ -78,3 +78,19 @@ def test_algorithm_keys_and_repr():
                        "meta_keys=['flip', 'img_shape'])")
     with pytest.raises(TypeError, match='meta_keys must be a list or tuple'):
         PackInputs(meta_keys='flip')
+
+
+def test_metainfo_immutable_values_shared_mutable_values_copied():
+    img = np.zeros((4, 4, 3), np.uint8)
+    crop = [1, 2, 3, 4]
+    results = dict(img=img, img_path='a.png', ori_shape=(4, 4), flip=False, scale_factor=(1.0, 1.0),
+                   sample_idx=np.int64(7), crop_bbox=crop)
+    sample = PackInputs(meta_keys=('img_path', 'ori_shape', 'flip', 'scale_factor', 'sample_idx',
+                                   'crop_bbox'))(results)['data_samples']
+    assert sample.img_path == 'a.png' and sample.ori_shape == (4, 4) and sample.flip is False
+    assert sample.scale_factor == (1.0, 1.0) and sample.sample_idx == 7
+    assert set(sample.metainfo_keys()) == {'img_path', 'ori_shape', 'flip', 'scale_factor',
+                                           'sample_idx', 'crop_bbox'}
+    assert sample.crop_bbox == [1, 2, 3, 4] and sample.crop_bbox is not crop
+    crop.append(5)  # a pipeline reusing its list must not change the packed sample
+    assert sample.crop_bbox == [1, 2, 3, 4]
