@@ -42,7 +42,6 @@ EQUIVALENTS: Dict[str, str] = {
                        "--src timm and use type='ImageClassifier'"),
     'HuggingFaceClassifier': ('convert the weights with tools/model_converters/'
                               "convnext_to_mmcls.py --src hf and use type='ImageClassifier'"),
-    'SingleLabelMetric': "use type='Accuracy' (top-k) or type='ConfusionMatrix'",
     'EfficientNetRandomCrop': "use type='RandomResizedCrop'",
     'EfficientNetCenterCrop': "use type='ResizeEdge' + type='CenterCrop'",
 }

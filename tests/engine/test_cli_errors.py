@@ -255,3 +255,17 @@ def test_topk_above_the_class_count_fails_before_the_first_iteration(tmp_path, c
         'accuracy, but the model predicts only num_classes=3. Set val_evaluator.topk=(1,) '
         '(e.g. --cfg-options "val_evaluator.topk=(1,)"), or check model.head.num_classes.')
     assert not list(work_dir.glob('*.pth'))  # nothing was trained
+
+
+def test_metric_num_classes_other_than_the_head_fails_before_the_first_iteration(tmp_path,
+                                                                                 capsys):
+    data = make_image_folder(tmp_path / 'data', per_class=2)
+    work_dir = tmp_path / 'w'
+    cfg = _config(tmp_path, data, extra="val_evaluator = dict(type='SingleLabelMetric', "
+                  "num_classes=5)")
+    assert train_entry.cli([cfg, '--work-dir', str(work_dir)]) == 1
+    assert _stderr_lines(capsys)[-1] == (
+        'ERROR (MetricInputError): val_evaluator: SingleLabelMetric(num_classes=5), but the '
+        'model predicts num_classes=3. Set num_classes=3 in that SingleLabelMetric (or leave it '
+        'out: it is taken from the predicted scores), or check model.head.num_classes.')
+    assert not list(work_dir.glob('*.pth'))

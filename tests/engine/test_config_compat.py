@@ -141,6 +141,22 @@ def test_custom_imports_of_their_packages_are_dropped(tmp_path, monkeypatch):
 
 
 # ----------------------------------------------------------------------------- the messages
+def test_their_evaluators_translate_unchanged():
+    """MMPretrain's usual fine-tuning evaluators (scoped or not) build here as written."""
+    from mmcls_convnext.registry import METRICS
+    evaluators = [dict(type='Accuracy', topk=(1, 5)),
+                  dict(type='mmpretrain.SingleLabelMetric',
+                       items=['precision', 'recall', 'f1-score'])]
+    out, translation = _translate(dict(default_scope='mmpretrain', val_evaluator=evaluators,
+                                       test_evaluator=dict(type='SingleLabelMetric')))
+    assert [e.type for e in out.val_evaluator] == ['Accuracy', 'SingleLabelMetric']
+    assert out.test_evaluator.type == 'SingleLabelMetric'
+    assert ('val_evaluator.1.type', 'mmpretrain.SingleLabelMetric',
+            'SingleLabelMetric') in translation.changes
+    metric = METRICS.build(out.val_evaluator[1])
+    assert metric.items == ('precision', 'recall', 'f1-score') and metric.average == 'macro'
+
+
 @pytest.mark.parametrize('cfg, message', [
     (dict(model=dict(type='ImageClassifier', backbone=dict(type='ResNet', depth=50))),
      r"^Cannot run cfg\.py: model\.backbone\.type='ResNet' is not a model registered in "
@@ -149,9 +165,12 @@ def test_custom_imports_of_their_packages_are_dropped(tmp_path, monkeypatch):
     (dict(test_pipeline=[dict(type='mmcls.PackClsInput')]),
      r"^Cannot run cfg\.py: test_pipeline\.0\.type='mmcls\.PackClsInput' is not a transform "
      r"registered in mmcls_convnext or mmengine; did you mean 'PackInputs'\?$"),
-    (dict(val_evaluator=dict(type='SingleLabelMetric')),
-     r"val_evaluator\.type='SingleLabelMetric' is not a metric registered in mmcls_convnext or "
-     r"mmengine \(use type='Accuracy' \(top-k\) or type='ConfusionMatrix'\)$"),
+    (dict(val_evaluator=dict(type='SingleLabelMetrics')),
+     r"val_evaluator\.type='SingleLabelMetrics' is not a metric registered in mmcls_convnext or "
+     r"mmengine; did you mean 'SingleLabelMetric'\?$"),
+    (dict(train_pipeline=[dict(type='EfficientNetRandomCrop', scale=224)]),
+     r"train_pipeline\.0\.type='EfficientNetRandomCrop' is not a transform registered in "
+     r"mmcls_convnext or mmengine \(use type='RandomResizedCrop'\)$"),
     (dict(model=dict(type='TimmClassifier', model_name='convnext_tiny')),
      r"model\.type='TimmClassifier' is not a model .*convnext_to_mmcls\.py --src timm and use "
      r"type='ImageClassifier'\)$"),

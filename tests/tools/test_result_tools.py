@@ -10,6 +10,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config, DictAction
@@ -77,6 +78,26 @@ def test_eval_metric_equals_the_test_run(test_run):
     assert float(printed['accuracy/top1']) == pytest.approx(100 * sum(right) / 12, abs=1e-4)
     assert 'Metrics of 12 predictions' in proc.stdout
     assert 'confusion_matrix/result:' in proc.stdout
+
+
+def test_eval_metric_single_label_metric_against_numpy_counts(test_run):
+    """Macro precision / recall over every class of the scores (absent classes count as 0)."""
+    records = _records(test_run[1])
+    scores = np.stack([np.asarray(r['pred_score'], dtype=np.float64) for r in records])
+    pred, target = scores.argmax(1), np.array([int(r['gt_label'][0]) for r in records])
+    num_classes = scores.shape[1]
+    counts = np.zeros((num_classes, num_classes))  # [ground truth, prediction]
+    np.add.at(counts, (target, pred), 1)
+    tp = np.diag(counts)
+    precision = np.divide(tp, counts.sum(0), out=np.zeros(num_classes), where=counts.sum(0) > 0)
+    recall = np.divide(tp, counts.sum(1), out=np.zeros(num_classes), where=counts.sum(1) > 0)
+    proc = ok(run_tool(EVAL_METRIC, str(test_run[1]), '--metric', 'type=SingleLabelMetric',
+                       'items=precision,recall'))
+    printed = dict(re.findall(r'^(single-label/\S+): ([\d.]+)$', proc.stdout, re.M))
+    assert set(printed) == {'single-label/precision', 'single-label/recall'}
+    assert float(printed['single-label/precision']) == pytest.approx(100 * precision.mean(),
+                                                                     abs=1e-4)
+    assert float(printed['single-label/recall']) == pytest.approx(100 * recall.mean(), abs=1e-4)
 
 
 def test_eval_metric_unknown_type_is_one_error_line(test_run):

@@ -1,7 +1,7 @@
 """Compute metrics from the predictions ``tools/test.py --out results.pkl`` saved.
 
 Usage: python tools/analysis_tools/eval_metric.py RESULTS.pkl --metric type=Accuracy topk=1,5
-       [--metric type=ConfusionMatrix ...]
+       [--metric type=ConfusionMatrix ...] [--metric type=SingleLabelMetric items=precision,recall]
 Each --metric builds one metric from its key=value pairs (1,5 -> a tuple, numbers -> numbers).
 A results pickle is read without running code (only tensors, numpy arrays and plain values);
 see docs/training.md (Analysis tools).

@@ -12,7 +12,9 @@ Checked in ``before_train``:
   set-ups, a mistake more often);
 - the validation metrics can be computed: an ``Accuracy(topk=...)`` whose largest ``k``
   exceeds the head's ``num_classes`` (the ImageNet evaluator's ``topk=(1, 5)`` kept for a
-  3-class dataset) -> :class:`MetricInputError` now, not after the first training epoch.
+  3-class dataset), or a metric given a ``num_classes`` other than the head's
+  (``SingleLabelMetric`` / ``ConfusionMatrix``) -> :class:`MetricInputError` now, not after the
+  first training epoch.
 
 ``after_train_epoch``: when the train dataset skips unreadable images
 (``skip_bad_images=True``), log how many were skipped so far.
@@ -97,6 +99,20 @@ def check_topk_fits(evaluator: Any, num_classes: int, field: str = 'val_evaluato
                 'check model.head.num_classes.')
 
 
+def check_metric_classes(evaluator: Any, num_classes: int, field: str = 'val_evaluator') -> None:
+    """Raise :class:`MetricInputError` when a metric of ``evaluator`` was given a
+    ``num_classes`` other than the model's (it could only fail once the loop has run)."""
+    for metric in getattr(evaluator, 'metrics', None) or []:
+        given = getattr(metric, 'num_classes', None)
+        if isinstance(given, int) and given != num_classes:
+            name = type(metric).__name__
+            raise MetricInputError(
+                f'{field}: {name}(num_classes={given}), but the model predicts '
+                f'num_classes={num_classes}. Set num_classes={num_classes} in that {name} (or '
+                'leave it out: it is taken from the predicted scores), or check '
+                'model.head.num_classes.')
+
+
 @HOOKS.register_module()
 class DatasetCheckHook(Hook):
     """Checks the data against itself and the model before training starts (see the module
@@ -120,6 +136,7 @@ class DatasetCheckHook(Hook):
                 check_labels_fit(dataset, num_classes, role)
         if val_loop is not None and not isinstance(val_loop, dict):
             check_topk_fits(getattr(val_loop, 'evaluator', None), num_classes)
+            check_metric_classes(getattr(val_loop, 'evaluator', None), num_classes)
         self._warn_about_class_count(runner, train, num_classes)
 
     @staticmethod

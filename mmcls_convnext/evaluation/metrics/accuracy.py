@@ -1,5 +1,4 @@
 """Top-k accuracy (percent), with MMPretrain's keys ``accuracy/top1``, ``accuracy/top5``."""
-from numbers import Real
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -10,14 +9,14 @@ from mmcls_convnext.registry import METRICS
 from .utils import (
     ArrayLike,
     MetricInputError,
+    Thrs,
     as_dict,
+    as_thrs,
     gt_label_of,
     pred_label_of,
     pred_score_of,
     to_tensor,
 )
-
-Thrs = Union[float, None, Sequence[Optional[float]]]
 
 
 def _as_topk(topk: Union[int, Sequence[int]]) -> Tuple[int, ...]:
@@ -26,15 +25,6 @@ def _as_topk(topk: Union[int, Sequence[int]]) -> Tuple[int, ...]:
                            for k in topk):
         raise MetricInputError(f'topk must be positive ints; got {topk!r}.')
     return topk
-
-
-def _as_thrs(thrs: Thrs) -> Tuple[Optional[float], ...]:
-    thrs = (thrs,) if thrs is None or isinstance(thrs, Real) else tuple(thrs)
-    if not thrs or not all(t is None or (isinstance(t, Real) and not isinstance(t, bool))
-                           for t in thrs):
-        raise MetricInputError(f'thrs must be a number, None, or a sequence of them; got '
-                               f'{thrs!r}.')
-    return thrs
 
 
 @METRICS.register_module()
@@ -63,7 +53,7 @@ class Accuracy(BaseMetric):
                  collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.topk = _as_topk(topk)
-        self.thrs = _as_thrs(thrs)
+        self.thrs = as_thrs(thrs)
 
     def process(self, data_batch, data_samples: Sequence) -> None:
         for sample in data_samples:
@@ -132,7 +122,7 @@ class Accuracy(BaseMetric):
         num = len(target)
         if pred.ndim == 1:
             return (pred.long() == target.long()).float().sum(0, keepdim=True) * 100 / num
-        topk, thrs = _as_topk(topk), _as_thrs(thrs)
+        topk, thrs = _as_topk(topk), as_thrs(thrs)
         maxk = max(topk)
         if maxk > pred.shape[1]:
             raise MetricInputError(f'Top-{maxk} accuracy is unavailable since the number of '

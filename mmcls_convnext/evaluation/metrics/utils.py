@@ -1,15 +1,31 @@
 """Reading predictions and targets out of data samples (dicts or DataSample objects)."""
-from typing import Any, Optional, Sequence, Union
+from numbers import Real
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 
 ArrayLike = Union[torch.Tensor, np.ndarray, Sequence]
+Thrs = Union[float, None, Sequence[Optional[float]]]
 
 
 class MetricInputError(ValueError, AssertionError):
     """A metric cannot be computed from what it was given (also an ``AssertionError``, which is
     what MMPretrain raises in the same situations)."""
+
+
+def as_thrs(thrs: Thrs) -> Tuple[Optional[float], ...]:
+    """One score threshold or several as a tuple (None: no threshold).
+
+    Raises:
+        MetricInputError: for anything but numbers, None, or a non-empty sequence of them.
+    """
+    thrs = (thrs,) if thrs is None or isinstance(thrs, Real) else tuple(thrs)
+    if not thrs or not all(t is None or (isinstance(t, Real) and not isinstance(t, bool))
+                           for t in thrs):
+        raise MetricInputError(f'thrs must be a number, None, or a sequence of them; got '
+                               f'{thrs!r}.')
+    return thrs
 
 
 def to_tensor(value: ArrayLike, name: str, caller: str) -> torch.Tensor:
