@@ -11,11 +11,8 @@ from .utils import (
     ArrayLike,
     MetricInputError,
     Thrs,
-    as_dict,
     as_thrs,
-    gt_label_of,
-    pred_label_of,
-    pred_score_of,
+    prediction_record,
     to_tensor,
 )
 
@@ -113,15 +110,7 @@ class SingleLabelMetric(BaseMetric):
         self.num_classes = _check_num_classes(num_classes)
 
     def process(self, data_batch, data_samples: Sequence) -> None:
-        for sample in data_samples:
-            sample = as_dict(sample)
-            score = pred_score_of(sample)
-            result = dict(gt_label=gt_label_of(sample))
-            if score is not None:
-                result['pred_score'] = score
-            else:
-                result['pred_label'] = pred_label_of(sample)
-            self.results.append(result)
+        self.results.extend(prediction_record(sample) for sample in data_samples)
 
     def compute_metrics(self, results: List[dict]) -> dict:
         if not results:

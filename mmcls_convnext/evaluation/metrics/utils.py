@@ -85,3 +85,16 @@ def pred_label_of(sample: dict) -> int:
         return int(_tensor(sample['pred_label']).reshape(-1)[0])
     raise KeyError(f'A data sample has neither pred_score nor pred_label (keys: '
                    f'{sorted(sample)}); run the model in "predict" mode.')
+
+
+def prediction_record(sample: Any) -> dict:
+    """What Accuracy and SingleLabelMetric keep of one sample: ``gt_label`` and ``pred_score``
+    when the sample has scores, else ``pred_label``."""
+    sample = as_dict(sample)
+    record = dict(gt_label=gt_label_of(sample))
+    score = pred_score_of(sample)
+    if score is not None:
+        record['pred_score'] = score
+    else:
+        record['pred_label'] = pred_label_of(sample)
+    return record
