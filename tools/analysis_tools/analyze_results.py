@@ -73,8 +73,6 @@ def main(argv=None) -> int:
     if not cfg.get('test_dataloader') or not cfg.test_dataloader.get('dataset'):
         raise KeyError(f'{args.config} has no test_dataloader.dataset to read the images from.')
     records = read_results(args.result)
-    if args.topk < 1:
-        raise ValueError(f'--topk must be a positive int; got {args.topk}.')
     ranked = rank_predictions(records)
     import_registering_modules()
     dataset_cfg = cfg.test_dataloader.dataset

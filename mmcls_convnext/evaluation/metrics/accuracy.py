@@ -12,6 +12,7 @@ from .utils import (
     Thrs,
     as_thrs,
     prediction_record,
+    record_labels,
     to_tensor,
 )
 
@@ -65,9 +66,7 @@ class Accuracy(BaseMetric):
         if max(self.topk) > 1:
             raise MetricInputError(f'Accuracy(topk={self.topk}) needs pred_score; the samples '
                                    'only carry pred_label, which allows topk=(1,) only.')
-        pred_label = torch.tensor([int(r['pred_score'].argmax()) if 'pred_score' in r
-                                   else r['pred_label'] for r in results])
-        return dict(top1=float(self.calculate(pred_label, target)))
+        return dict(top1=float(self.calculate(record_labels(results), target)))
 
     def _from_scores(self, pred: torch.Tensor, target: torch.Tensor) -> dict:
         num_classes = pred.shape[1]

@@ -13,6 +13,7 @@ from .utils import (
     Thrs,
     as_thrs,
     prediction_record,
+    record_labels,
     to_tensor,
 )
 
@@ -140,9 +141,8 @@ class SingleLabelMetric(BaseMetric):
                 'SingleLabelMetric cannot tell the number of classes: the samples carry '
                 'pred_label but no pred_score. Please specify the `num_classes`, e.g. '
                 "val_evaluator = dict(type='SingleLabelMetric', num_classes=10).")
-        labels = torch.tensor([int(r['pred_score'].argmax()) if 'pred_score' in r
-                               else r['pred_label'] for r in results])
-        stats = self.calculate(labels, target, average=self.average, num_classes=num_classes)
+        stats = self.calculate(record_labels(results), target, average=self.average,
+                               num_classes=num_classes)
         return self._named(stats, '')
 
     def _named(self, stats: Stats, suffix: str) -> Dict[str, Union[float, int, list]]:

@@ -98,3 +98,10 @@ def prediction_record(sample: Any) -> dict:
     else:
         record['pred_label'] = pred_label_of(sample)
     return record
+
+
+def record_labels(records: Sequence[dict]) -> torch.Tensor:
+    """The predicted class (N,) of :func:`prediction_record` records: the argmax of
+    ``pred_score`` where a record has scores, else its ``pred_label``."""
+    return torch.tensor([int(r['pred_score'].argmax()) if 'pred_score' in r else r['pred_label']
+                         for r in records])
