@@ -9,10 +9,12 @@
 """
 import json
 import os
+import signal
 import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,27 @@ def _path_with_python() -> str:
     return f'{Path(sys.executable).parent}{os.pathsep}{os.environ["PATH"]}'
 
 
+def _run_nodes(cmds_envs: list, log_dir: Path, timeout: float) -> list:
+    """Run the node commands at once; ``[(returncode, output)]`` once all have exited. When one
+    node fails the other would wait for it until the rendezvous times out: it is stopped then,
+    so the failure shows at once, with every node's output (written to files, not pipes, so
+    a chatty node never blocks)."""
+    logs = [log_dir / f'node{rank}.out' for rank in range(len(cmds_envs))]
+    nodes = []
+    for (cmd, env), log in zip(cmds_envs, logs):
+        with open(log, 'w') as out:
+            nodes.append(subprocess.Popen(cmd, cwd=str(REPO), env=env, stdout=out,
+                                          stderr=subprocess.STDOUT, start_new_session=True))
+    deadline = time.monotonic() + timeout
+    while (any(n.poll() is None for n in nodes) and time.monotonic() < deadline
+           and not any(n.poll() not in (None, 0) for n in nodes)):
+        time.sleep(0.2)
+    for node in nodes:
+        if node.poll() is None:  # the node's torchrun and its workers too
+            os.killpg(node.pid, signal.SIGTERM)
+    return [(node.wait(timeout=60), log.read_text()) for node, log in zip(nodes, logs)]
+
+
 def test_two_nodes_on_loopback(tiny_imagenet, tmp_path):
     # registered at interpreter start-up (sitecustomize): --cfg-options custom_imports is not
     # imported by Config.fromfile, and the recipe file stays untouched
@@ -74,12 +97,11 @@ def test_two_nodes_on_loopback(tiny_imagenet, tmp_path):
                         PYTHONPATH=f'{tmp_path}{os.pathsep}{tool_env()["PYTHONPATH"]}'))
     cmd = ['bash', str(REPO / 'tools' / 'dist_train.sh'), str(SEED_CONFIG), '1', '--work-dir',
            str(work), '--cfg-options', *options]
-    nodes = [subprocess.Popen(cmd, cwd=str(REPO), env=dict(env, NODE_RANK=str(rank)),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for rank in (0, 1)]
-    outputs = [node.communicate(timeout=300)[0] for node in nodes]
-    for node, out in zip(nodes, outputs):
-        assert node.returncode == 0, out[-5000:]
+    results = _run_nodes([(cmd, dict(env, NODE_RANK=str(rank))) for rank in (0, 1)], tmp_path,
+                         timeout=300)
+    assert all(code == 0 for code, _ in results), '\n\n'.join(
+        f'--- node {rank} (exit {code}) ---\n{out[-4000:]}'
+        for rank, (code, out) in enumerate(results))
     ranks = [torch.load(work / f'node_rank{r}.pth', weights_only=True) for r in (0, 1)]
     # 4 train images, 2 nodes x batch 2: one iteration per node on distinct halves
     assert [len(r['indices']) for r in ranks] == [2, 2]
