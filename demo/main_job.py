@@ -176,7 +176,7 @@ def save_report_info(work_dir: str, data_root: str, train_seconds: float, model)
 
 
 def _records(work_dir: str) -> List[dict]:
-    from mmcls_convnext.engine.analysis import load_log_records
+    from mmcls_convnext.visualization.logs import load_log_records
     json_log = newest_json_log(work_dir)
     if json_log is None:
         raise SystemExit(f'main job: no scalar log under {work_dir}/<timestamp>/vis_data/; '

@@ -69,7 +69,7 @@ def build_predictor(model: str, checkpoint: Optional[str] = None,
                     device: str = 'cpu') -> Predictor:
     """Load ``model`` (zoo name or config file) with ``checkpoint`` into a :class:`Predictor`."""
     from mmcls_convnext.apis import ImageClassificationInferencer, list_models
-    from mmcls_convnext.zoo.download import is_url
+    from mmcls_convnext.weights.download import is_url
     if checkpoint is not None:
         if not osp.isfile(checkpoint) and not is_url(checkpoint, schemes=None):
             raise FileNotFoundError(f'Checkpoint {checkpoint} does not exist.')

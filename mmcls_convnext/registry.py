@@ -77,7 +77,7 @@ TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS, 'mmcls_convnext.datasets')
 MODELS = _child('model', MMENGINE_MODELS, 'mmcls_convnext.models')
 MODEL_WRAPPERS = _child('model_wrapper', MMENGINE_MODEL_WRAPPERS, 'mmcls_convnext.models')
 WEIGHT_INITIALIZERS = _child('weight initializer', MMENGINE_WEIGHT_INITIALIZERS,
-                             'mmcls_convnext.zoo')
+                             'mmcls_convnext.weights')
 BATCH_AUGMENTS = Registry('batch augment', scope=SCOPE, locations=['mmcls_convnext.models'])
 TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS, 'mmcls_convnext.models')
 METRICS = _child('metric', MMENGINE_METRICS, 'mmcls_convnext.evaluation')

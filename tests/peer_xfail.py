@@ -27,7 +27,7 @@ EXPECTED_FAILURES: Dict[str, str] = {
         'mmcls_convnext.visualization does not provide (its ClsVisualizer draws)',
     'test_apis/test_inference.py::TestImageClassificationInferencer::test_init':
         'needs network: mocks mmengine.runner.load_checkpoint, which we do not use (weights '
-        'are sha256-checked and read weights_only by mmcls_convnext.zoo), so the real '
+        'are sha256-checked and read weights_only by mmcls_convnext.weights), so the real '
         'download runs',
     'test_apis/test_model.py::TestHubAPIs::test_get_model':
         'needs network: mocks mmengine.runner.load_checkpoint, which we do not use (verified '

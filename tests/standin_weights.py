@@ -65,7 +65,7 @@ def standin_payload(name: str) -> bytes:
 
 
 def expected_prefix(name: str) -> str:
-    from mmcls_convnext.zoo.download import expected_hash
+    from mmcls_convnext.weights.download import expected_hash
     from mmcls_convnext.zoo.model_index import get_model_info
     return expected_hash(get_model_info(name).file_name)
 

@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from mmcls_convnext.zoo import load_model_weights
+from mmcls_convnext.weights import load_model_weights
 
 from .model import checkpoint_classes, get_model
 from .pipeline import InferencePipeline, InputsType, collect_inputs, test_pipeline_cfg

@@ -13,15 +13,12 @@ import torch.nn.functional as F
 from mmengine.config import Config
 
 from mmcls_convnext.deploy import export as ex
+from mmcls_convnext.deploy.progress import Progress
 from mmcls_convnext.deploy.verify import verify as verify_exported
-from mmcls_convnext.engine.analysis.benchmarking import Progress
 
 from .base_inferencer import model_config
 from .model import get_model
 from .pipeline import InferencePipeline, test_pipeline_cfg
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO_IMAGE = osp.join(REPO_ROOT, 'demo', 'demo.JPEG')
 
 #: ``progress('message')`` prints ``[+12.3 s] message`` at once: export and verification of a
 #: large model take minutes on a CPU, and nothing else is printed meanwhile.
@@ -74,13 +71,13 @@ def preprocess_image(model: nn.Module, image: str, shape: Tuple[int, int]) -> to
 def example_inputs(model: nn.Module, shape: Tuple[int, int], image: Optional[str],
                    dynamic: bool) -> Dict[str, torch.Tensor]:
     """Inputs for verification: ``random`` (N(0,1), seed 0; batch 3 for a dynamic-batch export,
-    else 1) and ``real`` (the preprocessed real image, batch 1)."""
+    else 1) and ``real`` (the preprocessed real ``image``, batch 1)."""
+    if image is None:
+        raise ValueError('Verification needs a real image: pass image=PATH (--image PATH; the '
+                         'tools/deployment scripts default to demo/demo.JPEG of the checkout).')
     g = torch.Generator().manual_seed(0)
     inputs = {'random': torch.randn(3 if dynamic else 1, 3, *shape, generator=g)}
-    path = image or DEMO_IMAGE
-    if image is None and not osp.isfile(path):
-        raise FileNotFoundError(f'No real image for --verify: {path} is missing; pass --image.')
-    inputs['real'] = preprocess_image(model, path, shape)
+    inputs['real'] = preprocess_image(model, image, shape)
     return inputs
 
 
@@ -117,7 +114,8 @@ def export_model(config: str, fmt: str, *, checkpoint: Optional[str] = None,
         shape: input (H, W), multiples of 32. opset: ONNX opset (13-20).
         dynamic: dynamic batch size (ONNX; for TorchScript, verify on a batch of 3 too).
         verify, image, tolerance, bench_runs: see :func:`mmcls_convnext.deploy.verify.verify`;
-            ``image`` defaults to ``demo/demo.JPEG``. threads: CPU threads of both engines.
+            ``verify`` needs ``image`` (a real picture; the package ships none).
+            threads: CPU threads of both engines.
 
     Returns:
         ``dict(output_file=..., ok=bool)``, plus the verification report with ``verify``.

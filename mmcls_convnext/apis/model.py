@@ -2,7 +2,7 @@
 
 :func:`get_model` is four steps: :func:`resolve_config` (zoo name / path / Config -> the full
 config and the zoo record), :func:`build_model`, :func:`load_weights` (what ``pretrained``
-names, :func:`weights_source`, through the one loader ``zoo.load_model_weights``) and
+names, :func:`weights_source`, through the one loader ``weights.load_model_weights``) and
 :func:`attach_metadata` (class names, config, record).
 """
 import copy
@@ -18,15 +18,15 @@ from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 from torch import nn
 
+from mmcls_convnext.config import load_config
 from mmcls_convnext.deploy import apply_fast_inference
-from mmcls_convnext.engine.config_compat import load_config_file, translate_config
 from mmcls_convnext.registry import MODELS, SCOPE
+from mmcls_convnext.weights import load_model_weights
 from mmcls_convnext.zoo import (
     TASK_BACKBONE,
     ModelInfo,
     get_model_info,
     list_models,
-    load_model_weights,
     resolve_config_path,
 )
 
@@ -79,20 +79,22 @@ def _quiet_init(net: nn.Module) -> None:
 
 
 def _load_config(model: ModelSpec) -> 'tuple[Config, Optional[ModelInfo]]':
-    """The (translated, see ``engine.config_compat``) config of a zoo name, path or Config."""
+    """The loaded config (:func:`mmcls_convnext.config.load_config`) of a zoo name, path or
+    Config; never the caller's own object (``resolve_config`` changes it)."""
     if isinstance(model, Config):
-        return translate_config(model)[0], None
+        cfg = load_config(model)
+        return (copy.deepcopy(cfg) if cfg is model else cfg), None
     if not isinstance(model, (str, os.PathLike)):
         raise TypeError(f'model must be a zoo name, a config path or an mmengine Config; got '
                         f'{type(model).__name__}.')
     spec = os.fspath(model)
     if osp.isfile(spec):
-        return translate_config(load_config_file(spec), source=spec)[0], None
+        return load_config(spec), None
     if spec.endswith('.py'):
         raise FileNotFoundError(f'Config file {spec} does not exist (absolute path: '
                                 f'{osp.abspath(spec)}).')
     info = get_model_info(spec)  # ModelNotFoundError (KeyError + ValueError) with suggestions
-    return translate_config(load_config_file(resolve_config_path(info.config)))[0], info
+    return load_config(resolve_config_path(info.config)), info
 
 
 def resolve_config(model: ModelSpec, **kwargs) -> 'tuple[Config, Optional[ModelInfo]]':
@@ -178,7 +180,7 @@ def _check_head_fits_weights(net: nn.Module, info: ModelInfo, fine_tune: bool) -
 def load_weights(net: nn.Module, source: Optional[str], *, info: Optional[ModelInfo] = None,
                  fine_tune: bool = False) -> Mapping:
     """Step 3 of :func:`get_model`: the weights at ``source`` (see :func:`weights_source`) into
-    ``net`` through :func:`mmcls_convnext.zoo.load_model_weights`.
+    ``net`` through :func:`mmcls_convnext.weights.load_model_weights`.
 
     Args:
         net: the built model.

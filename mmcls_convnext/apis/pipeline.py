@@ -19,7 +19,7 @@ from mmengine.config import Config
 
 from mmcls_convnext.datasets.scan import IMG_EXTENSIONS
 from mmcls_convnext.registry import TRANSFORMS
-from mmcls_convnext.zoo.download import is_url
+from mmcls_convnext.weights.download import is_url
 from mmcls_convnext.zoo.eval_transforms import EvalTransforms
 
 IMAGE_URL_SCHEMES = ('http', 'https')  # input images read from the web

@@ -204,3 +204,29 @@ def read_checkpoint(path: Union[str, os.PathLike], map_location: MapLocation = '
         raise CheckpointError(f'Cannot read checkpoint {path} ({size} bytes): a tagged value is '
                               f'malformed ({type(exc).__name__}: {_first_line(exc)}). The file '
                               'is damaged or crafted.') from exc
+
+
+def read_run_checkpoint(path: Union[str, os.PathLike],
+                        map_location: MapLocation = 'cpu') -> Dict[str, Any]:
+    """Read a run's own training checkpoint for ``--resume``: :func:`read_checkpoint`, then
+    check that it holds what a resume restores (``state_dict``, ``message_hub``,
+    ``meta['epoch']`` / ``meta['iter']``).
+
+    Raises:
+        CheckpointError: as :func:`read_checkpoint`, or the file holds weights only (the
+            message says to start a new run from it with ``load_from``).
+    """
+    filename = os.fspath(path)
+    checkpoint = read_checkpoint(filename, map_location)
+    meta = checkpoint.get('meta')
+    missing = [k for k in ('state_dict', 'message_hub') if not isinstance(checkpoint.get(k),
+                                                                          dict)]
+    if not isinstance(meta, dict) or not all(isinstance(meta.get(k), int)
+                                             for k in ('epoch', 'iter')):
+        missing.append("meta['epoch'] / meta['iter']")
+    if missing:
+        raise CheckpointError(
+            f'Cannot resume from {filename}: it is not a training checkpoint (no {missing}). To '
+            'start a new run from its weights use load_from (--cfg-options load_from=PATH) '
+            'instead of --resume.')
+    return checkpoint

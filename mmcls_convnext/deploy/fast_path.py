@@ -40,7 +40,6 @@ or from a config (honoured by :func:`apply_fast_inference`, which ``get_model`` 
                                             # None to disable
 """
 import copy
-import difflib
 from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
@@ -50,6 +49,7 @@ import torch.nn.functional as F
 from mmcls_convnext.models.backbones.convnext import ConvNeXt
 from mmcls_convnext.models.backbones.convnext_block import ConvNeXtBlock, depthwise_conv
 from mmcls_convnext.models.layers import GRN, LayerNorm2d
+from mmcls_convnext.suggestions import close_matches, did_you_mean
 
 MODES = ('prepack', 'fold', 'onnxruntime', 'compile')
 _CONFIG_KEYS = ('mode', 'channels_last', 'example_inputs')
@@ -277,9 +277,8 @@ def optimize_for_inference(
         ``dataset_meta``, ``forward(mode='predict')``) is unchanged.
     """
     if mode not in MODES:
-        close = difflib.get_close_matches(str(mode), MODES, n=1)
-        hint = f' Did you mean {close[0]!r}?' if close else ''
-        raise ValueError(f'Unknown fast inference mode {mode!r}; expected one of {MODES}.{hint}')
+        raise ValueError(f'Unknown fast inference mode {mode!r}; expected one of {MODES}.'
+                         + did_you_mean(mode, MODES, n=1))
     if isinstance(model, ConvNeXt):
         backbone, owner = model, None
     elif isinstance(getattr(model, 'backbone', None), ConvNeXt):
@@ -330,7 +329,7 @@ def build_fast_inference_model(model: nn.Module, fast_inference: Optional[dict])
                         f'or None; got {type(fast_inference).__name__}.')
     unknown = sorted(set(fast_inference) - set(_CONFIG_KEYS))
     if unknown:
-        hints = {k: difflib.get_close_matches(k, _CONFIG_KEYS, n=1) for k in unknown}
+        hints = {k: close_matches(k, _CONFIG_KEYS, n=1) for k in unknown}
         raise KeyError(f'Unknown key(s) {unknown} in config fast_inference; allowed: '
                        f'{list(_CONFIG_KEYS)}. Close matches: {hints}.')
     return optimize_for_inference(model, **fast_inference)

@@ -1,5 +1,5 @@
 """Our ConvNeXt state dicts in timm's and torchvision's key layouts (the reverse of
-:func:`mmcls_convnext.zoo.convert.convert_state_dict`, for running the same weights in those
+:func:`mmcls_convnext.weights.convert.convert_state_dict`, for running the same weights in those
 libraries, e.g. ``tools/analysis_tools/benchmark.py``).
 
 The mapping is explicit, key by key (the block-level names are the forward converter's own
@@ -26,7 +26,7 @@ from typing import Callable, List, Mapping, Optional, Tuple
 
 import torch
 
-from mmcls_convnext.zoo.convert import TIMM_BLOCK, TORCHVISION_BLOCK
+from mmcls_convnext.weights.convert import TIMM_BLOCK, TORCHVISION_BLOCK
 
 _DOWNSAMPLE = re.compile(r'^backbone\.downsample_layers\.(?P<i>[0-3])\.(?P<k>[01])\.'
                          r'(?P<p>weight|bias)$')

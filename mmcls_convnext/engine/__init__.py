@@ -1,7 +1,6 @@
 """Training engine: Runner (held work_dir, safe checkpoint I/O), hooks, optimizer wrappers."""
 from mmcls_convnext.checkpoint import CheckpointSaveError, atomic_torch_save, atomic_write_bytes
 
-from .config_validation import ConfigKeyError, validate_cfg_options, validate_config
 from .hooks import (
                             AtomicCheckpointHook,
                             EpochReseedHook,
@@ -28,7 +27,7 @@ from .work_dir import (
 __all__ = [
     'CheckpointSaveError', 'atomic_torch_save', 'atomic_write_bytes',
     'check_work_dir_writable', 'find_latest_checkpoint', 'WorkDirLock', 'WorkDirLockedError',
-    'RunCheckpoint', 'ConfigKeyError', 'validate_cfg_options', 'validate_config',
+    'RunCheckpoint',
     'AtomicCheckpointHook', 'EpochReseedHook', 'FiniteLossHook', 'NonFiniteLossError',
     'seed_worker', 'CPUAmpOptimWrapper', 'EmulatedBF16Error', 'cpu_bf16_support',
     'LearningRateDecayOptimWrapperConstructor', 'amp_optim_wrapper_cfg', 'ClsRunner',

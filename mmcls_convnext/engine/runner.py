@@ -11,10 +11,12 @@ What it changes, and why (mmengine 0.10.7 on torch >= 2.6, see docs/troubleshoot
   and the file loads with a plain ``torch.load(weights_only=True)``. A failed save raises
   :class:`CheckpointSaveError` and leaves earlier checkpoints intact; Ctrl-C during a save is a
   ``KeyboardInterrupt``, not mmengine's "Failed to format the config file".
-* **safe loads** - ``--resume``, ``load_from`` and ``tools/test.py`` files are all read by
-  :func:`mmcls_convnext.zoo.load_checkpoint` (``weights_only=True``; never ``False``). A resume
-  is marked by its argument (:class:`RunCheckpoint`), not by runner state: it restores every key
-  strictly; other loads go through the zoo's explained key matching.
+* **safe loads** - every file is read under the package's one policy (``weights_only=True``;
+  never ``False``). A resume is marked by its argument (:class:`RunCheckpoint`), not by runner
+  state: the run's own checkpoint is read by :func:`mmcls_convnext.checkpoint.read_run_checkpoint`
+  and restores every key strictly; ``load_from`` and ``tools/test.py`` files are weights, read
+  by :func:`mmcls_convnext.weights.read_weights_file` and loaded with the explained key
+  matching of :func:`mmcls_convnext.weights.load_model_weights`.
 * **work_dir** is checked for writability before anything is built.
 * **CPU distributed** - with ``launcher='pytorch'`` and no CUDA, the gloo process group is
   initialised here and DDP gets ``device_ids=None``.
@@ -39,18 +41,15 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mmcls_convnext.checkpoint import (
-    CheckpointError,
     commit_atomically,
+    read_run_checkpoint,
     remove_stale_temp_files,
     to_plain,
 )
+from mmcls_convnext.config import load_config
 from mmcls_convnext.registry import RUNNERS
-from mmcls_convnext.zoo import load_checkpoint as read_user_checkpoint
-from mmcls_convnext.zoo import load_model_weights
-from mmcls_convnext.zoo.download import is_url
+from mmcls_convnext.weights import download_weights, is_url, load_model_weights, read_weights_file
 
-from .config_compat import translate_config
-from .config_validation import validate_config
 from .console import console_mode, install_console_filter
 from .hooks.reseed_hook import seed_worker
 from .optimizers.cpu_amp_optim_wrapper import amp_optim_wrapper_cfg
@@ -82,20 +81,6 @@ def _launch_rank(launcher: str) -> int:
     """This process's global rank as the launcher set it (before the process group exists)."""
     value = os.environ.get(_RANK_VARS.get(launcher, ''), '0')
     return int(value) if value.isdigit() else 0
-
-
-def _check_run_checkpoint(checkpoint: Dict[str, Any], filename: str) -> None:
-    meta = checkpoint.get('meta')
-    missing = [k for k in ('state_dict', 'message_hub') if not isinstance(checkpoint.get(k),
-                                                                          dict)]
-    if not isinstance(meta, dict) or not all(isinstance(meta.get(k), int)
-                                             for k in ('epoch', 'iter')):
-        missing.append("meta['epoch'] / meta['iter']")
-    if missing:
-        raise CheckpointError(
-            f'Cannot resume from {filename}: it is not a training checkpoint (no {missing}). To '
-            'start a new run from its weights use load_from (--cfg-options load_from=PATH) '
-            'instead of --resume.')
 
 
 @RUNNERS.register_module()
@@ -146,21 +131,16 @@ class ClsRunner(Runner):
 
     @classmethod
     def from_cfg(cls, cfg, hold_work_dir: Optional[bool] = None) -> 'ClsRunner':
-        """Build from a config: MMPretrain / MMClassification 1.x names translated to ours,
-        top-level keys validated (typos -> ValueError).
+        """Build from a config. One from :func:`mmcls_convnext.config.load_config` (every tool's
+        way in) is used as it is; any other (a raw ``Config`` or dict) is loaded here:
+        top-level keys validated (typos -> ValueError), MMPretrain / MMClassification 1.x names
+        translated to ours.
 
         Args:
             cfg: the config.
             hold_work_dir: as for the constructor (default: when the runner can train).
         """
-        cfg = translate_config(cfg)[0]  # MMPretrain / MMCls 1.x names; no-op for ours
-        validate_config(cfg)
-        if cfg.get('trust_checkpoint'):
-            raise ValueError(
-                'trust_checkpoint was removed: checkpoint files are never unpickled with '
-                'weights_only=False any more. Our own checkpoints and mmengine training '
-                'checkpoints load without it; for another file, save its tensors as a plain '
-                'state dict. Remove trust_checkpoint from the config.')
+        cfg = load_config(cfg)  # no-op for a loaded config
         token = _HOLD_FROM_CFG.set(hold_work_dir)
         try:
             return super().from_cfg(cfg)
@@ -342,17 +322,21 @@ class ClsRunner(Runner):
                         ) -> Dict[str, Any]:
         """Load a checkpoint file (path or URL), read under the package's one safe policy.
 
-        A :class:`RunCheckpoint` (from :meth:`resume`) must be a training checkpoint and every
-        weight must match. Any other file (``load_from``, ``tools/test.py``) goes through the
-        zoo's explained key matching: with ``strict=False`` a head of another shape is dropped
+        A :class:`RunCheckpoint` (from :meth:`resume`) is the run's own training checkpoint
+        (:func:`read_run_checkpoint`; a URL is downloaded first) and every weight must match.
+        Any other file (``load_from``, ``tools/test.py``) is weights
+        (:func:`read_weights_file`), loaded with the explained key matching of
+        :func:`load_model_weights`: with ``strict=False`` a head of another shape is dropped
         with a warning (fine-tuning on new classes); ``strict=True`` makes it an error.
         """
         if map_location == 'default' or callable(map_location):
             map_location = 'cpu'
-        checkpoint = read_user_checkpoint(filename, map_location)
         resuming = isinstance(filename, RunCheckpoint)
         if resuming:
-            _check_run_checkpoint(checkpoint, filename)
+            local = download_weights(filename) if is_url(filename) else filename
+            checkpoint = read_run_checkpoint(local, map_location)
+        else:
+            checkpoint = read_weights_file(filename, map_location)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
         if isinstance(model, BaseTTAModel):  # tools/test.py --tta: weights of the wrapped model

@@ -6,7 +6,6 @@ fractional epochs, validation records at the end of their epoch) with whole-numb
 Legends name the run and the key (``quickstart: loss``) and sit under their panel, never over
 a curve.
 """
-import difflib
 import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -14,6 +13,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from mmcls_convnext.suggestions import close_matches
 
 from .logs import Curve, curve
 
@@ -33,7 +34,7 @@ def resolve_style(style: str) -> str:
     if style in matplotlib.style.available or style == 'default':
         return style
     choices = sorted(set(SEABORN_STYLES) | set(matplotlib.style.available))
-    close = difflib.get_close_matches(style, choices, n=3)
+    close = close_matches(style, choices, n=3)
     hint = f' Did you mean {", ".join(close)}?' if close else ''
     raise ValueError(f'Unknown plot style "{style}".{hint} Choose one of {choices}.')
 

@@ -1,8 +1,9 @@
 """The model index: the metafile's records by name, and look-ups over them."""
-import difflib
 import fnmatch
 import os.path as osp
 from typing import Dict, Iterable, List, Optional, Union
+
+from mmcls_convnext.suggestions import close_matches
 
 from . import metafile as mf
 from .model_info import TASK_BACKBONE, TASK_CLASSIFICATION, TASKS, ModelInfo
@@ -70,7 +71,7 @@ def get_model_info(name: str) -> ModelInfo:
     """
     if name in MODEL_INDEX:
         return MODEL_INDEX[name]
-    close = difflib.get_close_matches(name, list(MODEL_INDEX), n=5, cutoff=0.5)
+    close = close_matches(name, MODEL_INDEX, n=5, cutoff=0.5)
     hint = f' Did you mean one of {close}?' if close else ''
     raise ModelNotFoundError(
         f'Failed to find model {name!r}: it is not a model-zoo name nor an existing config '

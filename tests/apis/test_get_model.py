@@ -4,7 +4,7 @@ import torch
 from mmengine.config import Config
 
 from mmcls_convnext.apis import get_model, imagenet_classes, init_model, list_models
-from mmcls_convnext.zoo import CheckpointError, ChecksumError, WeightsDownloadError
+from mmcls_convnext.weights import CheckpointError, ChecksumError, WeightsDownloadError
 
 
 def test_zoo_name_builds_in_eval_mode_with_imagenet_classes():

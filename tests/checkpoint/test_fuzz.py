@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from mmcls_convnext.checkpoint import CheckpointError, read_checkpoint
-from mmcls_convnext.zoo import load_model_weights
+from mmcls_convnext.weights import load_model_weights
 
 from .helpers import mmengine_native_checkpoint
 

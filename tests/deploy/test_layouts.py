@@ -5,7 +5,7 @@ import torch
 import torchvision
 
 from mmcls_convnext.deploy import to_timm_state_dict, to_torchvision_state_dict
-from mmcls_convnext.zoo.convert import convert_state_dict
+from mmcls_convnext.weights.convert import convert_state_dict
 
 
 def _randomised(model):

@@ -234,8 +234,8 @@ def test_trust_checkpoint_is_gone_with_a_clear_message(tmp_path, capsys):
     cfg = _config(tmp_path, data)
     with pytest.raises(SystemExit):
         train_entry.cli([cfg, '--trust-checkpoint'])
-    assert 'error: --trust-checkpoint was removed: checkpoints are never unpickled with ' \
-        'weights_only=False.' in capsys.readouterr().err
+    assert 'error: --trust-checkpoint was removed: checkpoint files are never unpickled with ' \
+        'weights_only=False any more.' in capsys.readouterr().err
     assert train_entry.cli([cfg, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
                             'trust_checkpoint=True']) == 1
     assert _stderr_lines(capsys)[-1].startswith(

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mmcls_convnext.models import ImageClassifier
-from mmcls_convnext.zoo import convert_state_dict, detect_layout, load_model_weights
+from mmcls_convnext.weights import convert_state_dict, detect_layout, load_model_weights
 
 timm = pytest.importorskip('timm')
 torchvision = pytest.importorskip('torchvision')

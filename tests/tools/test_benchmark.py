@@ -136,7 +136,7 @@ def test_unknown_section_is_refused():
 
 
 def test_loop_rates_skip_the_warmup_iterations():
-    from mmcls_convnext.engine.analysis.loop_benchmark import _rates
+    from benchmarking.loop import _rates  # importable once benchmark.py is loaded
     marks = [(0.0, 0.0), (1.0, 0.5), (3.0, 1.5), (4.0, 2.5)]  # (wall, cpu) after each iteration
     wall, cpu = _rates(marks, warmup=1, batch=10)  # 3 iterations after the first mark
     assert wall == 30 / 4.0 and cpu == 30 / 2.5

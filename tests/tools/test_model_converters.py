@@ -11,7 +11,7 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 
 from mmcls_convnext.models import ImageClassifier
-from mmcls_convnext.zoo import CheckpointError, load_checkpoint, load_model_weights
+from mmcls_convnext.weights import CheckpointError, load_model_weights, read_weights_file
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 timm = pytest.importorskip('timm')
@@ -41,7 +41,7 @@ def test_convert_timm_file_cli(tmp_path, capsys):
     dst = tmp_path / 'out' / 'ours.pth'
     _tool('convnext_to_mmcls').main([str(src), str(dst)])
     assert 'timm layout' in capsys.readouterr().out
-    ckpt = load_checkpoint(str(dst))
+    ckpt = read_weights_file(str(dst))
     assert ckpt['meta']['converted_from'] == 'timm'
     ours = ImageClassifier(
         backbone=dict(type='ConvNeXt', arch='atto', use_grn=True, layer_scale_init_value=0.),
@@ -86,7 +86,7 @@ def test_publish_model(tmp_path, keep, capsys):
     src = tmp_path / 'epoch_3.pth'
     raw = _training_checkpoint(src, model)
     # the native mmengine training file is read without running code (inert stand-ins)
-    assert load_checkpoint(str(src))['message_hub']['log_scalars']['loss'].current() == 0.5
+    assert read_weights_file(str(src))['message_hub']['log_scalars']['loss'].current() == 0.5
     _tool('publish_model').main([str(src), str(tmp_path / 'pub' / 'convnext-t.pth'), '--keep',
                                  keep])
     out = capsys.readouterr().out

@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from mmcls_convnext.weights.download import expected_hash
 from mmcls_convnext.zoo import (
     MODEL_INDEX,
     TASK_BACKBONE,
@@ -12,7 +13,6 @@ from mmcls_convnext.zoo import (
     model_index,
     resolve_config_path,
 )
-from mmcls_convnext.zoo.download import expected_hash
 
 
 def test_counts():

@@ -13,8 +13,9 @@ from typing import Any, Callable, Optional, Tuple
 import numpy as np
 from mmengine.config import DictAction
 
+from mmcls_convnext.config import load_config
 from mmcls_convnext.datasets.verify import build_listing, loading_step
-from mmcls_convnext.engine.entrypoints.common import load_config, run_cli
+from mmcls_convnext.engine.entrypoints.common import run_cli
 from mmcls_convnext.engine.registration import import_registering_modules
 from mmcls_convnext.evaluation import read_results
 from mmcls_convnext.registry import TRANSFORMS

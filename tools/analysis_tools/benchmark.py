@@ -16,6 +16,7 @@ import json
 import os
 import os.path as osp
 import platform
+import sys
 import tempfile
 import time
 from typing import Callable, Dict, List, Optional
@@ -27,8 +28,11 @@ import torch.nn.functional as F
 
 from mmcls_convnext.deploy import MODES as FAST_MODES
 from mmcls_convnext.deploy import optimize_for_inference, to_torchvision_state_dict
-from mmcls_convnext.engine.analysis.bench_report import print_table, ratios_vs_timm
-from mmcls_convnext.engine.analysis.benchmarking import (  # noqa: F401 (tests use them here)
+from mmcls_convnext.models.backbones.convnext import ARCH_SETTINGS
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # the measurements: ./benchmarking/
+from benchmarking.report import print_table, ratios_vs_timm  # noqa: E402
+from benchmarking.timing import (  # noqa: E402,F401 (tests use them here)
     Progress,
     count_macs,
     cpu_flags,
@@ -39,7 +43,6 @@ from mmcls_convnext.engine.analysis.benchmarking import (  # noqa: F401 (tests u
     stats,
     sync,
 )
-from mmcls_convnext.models.backbones.convnext import ARCH_SETTINGS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -113,7 +116,7 @@ def build_models(arch: str, device: torch.device, num_classes: int = 1000) -> Di
 
     from mmcls_convnext.registry import MODELS
     from mmcls_convnext.utils import register_all_modules
-    from mmcls_convnext.zoo.convert import convert_state_dict
+    from mmcls_convnext.weights.convert import convert_state_dict
     register_all_modules(init_default_scope=False)
 
     torch.manual_seed(0)
@@ -247,7 +250,7 @@ TINY_CFG = osp.join(REPO, 'configs', 'convnext', 'convnext-tiny_32xb128_in1k.py'
 
 def bench_data_section(args, tmp: str) -> dict:
     """Our ImageNet train pipeline vs timm's, per core, on JPEG photo sets (500x375 default)."""
-    from mmcls_convnext.engine.analysis.data_benchmark import bench_data
+    from benchmarking.data import bench_data
     out = bench_data(IMAGENET_DATA_CFG, DEMO_PHOTO, osp.join(tmp, 'photos'),
                      count=8 if args.quick else args.data_files, rounds=args.rounds,
                      sizes=args.data_sizes, progress=PROGRESS)
@@ -291,7 +294,7 @@ def quickstart_data(root: str, images: int, src: str) -> str:
 
 def imagenet_jpegs(root: str, images: int) -> None:
     """``root/train/*.JPEG`` (500x375 photos) and ``root/meta/train.txt`` for ImageNet."""
-    from mmcls_convnext.engine.analysis.data_benchmark import write_photo_set
+    from benchmarking.data import write_photo_set
     os.makedirs(osp.join(root, 'train'), exist_ok=True)
     os.makedirs(osp.join(root, 'meta'), exist_ok=True)
     files = write_photo_set(osp.join(root, 'train'), (500, 375), images, DEMO_PHOTO)
@@ -301,7 +304,7 @@ def imagenet_jpegs(root: str, images: int) -> None:
 
 def bench_loop_section(args, device: torch.device, tmp: str) -> dict:
     """tools/train.py vs the bare model step: the quickstart, and ConvNeXt-T at 224 on JPEGs."""
-    from mmcls_convnext.engine.analysis.loop_benchmark import compare_loop
+    from benchmarking.loop import compare_loop
     rounds = 1 if args.quick else max(2, min(args.rounds, 3))
     out = {}
     batch, warm, timed = (32, 2, 6) if args.quick else (128, 5, 60)

@@ -11,7 +11,8 @@ import sys
 import torch
 from mmengine.config import DictAction
 
-from mmcls_convnext.engine.entrypoints.common import build_runner, load_config, run_cli
+from mmcls_convnext.config import load_config
+from mmcls_convnext.engine.entrypoints.common import build_runner, run_cli
 from mmcls_convnext.engine.entrypoints.test import (
     keep_outputs_in_run_folder,
     work_dir_for_test_run,

@@ -9,13 +9,13 @@ see docs/training.md (Analysis tools).
 import argparse
 import sys
 
-from mmcls_convnext.engine.analysis.offline_eval import (
+from mmcls_convnext.engine.entrypoints.common import run_cli
+from mmcls_convnext.evaluation import read_results
+from mmcls_convnext.evaluation.offline import (
     evaluate_results,
     format_metrics,
     parse_metric_options,
 )
-from mmcls_convnext.engine.entrypoints.common import run_cli
-from mmcls_convnext.evaluation import read_results
 
 
 def main(argv=None) -> int:

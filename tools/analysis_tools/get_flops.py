@@ -8,8 +8,9 @@ import sys
 
 from mmengine.config import DictAction
 
-from mmcls_convnext.engine.analysis import count_flops
-from mmcls_convnext.engine.entrypoints.common import load_config, run_cli
+from mmcls_convnext.config import load_config
+from mmcls_convnext.engine.entrypoints.common import run_cli
+from mmcls_convnext.models.utils.flops import count_flops
 
 
 def main(argv=None) -> int:

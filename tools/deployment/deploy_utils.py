@@ -4,7 +4,11 @@ import argparse
 import os.path as osp
 from typing import Dict
 
-from mmcls_convnext.apis.export import DEMO_IMAGE, export_model
+from mmcls_convnext.apis.export import export_model
+
+#: the real image of --verify: the demo picture of this checkout (the tools live in it)
+DEMO_IMAGE = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'demo',
+                      'demo.JPEG')
 
 
 def add_common_args(parser: argparse.ArgumentParser, suffix: str) -> None:
@@ -22,7 +26,7 @@ def add_common_args(parser: argparse.ArgumentParser, suffix: str) -> None:
     parser.add_argument('--verify', action='store_true',
                         help='compare with PyTorch on a random and a real image and report '
                         'CPU latency of both')
-    parser.add_argument('--image', default=None,
+    parser.add_argument('--image', default=DEMO_IMAGE,
                         help=f'real image for --verify (default: {osp.relpath(DEMO_IMAGE)})')
     parser.add_argument('--tolerance', type=float, default=1e-4,
                         help='largest allowed max |difference| of the logits (default: 1e-4)')

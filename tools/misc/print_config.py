@@ -8,7 +8,8 @@ import sys
 
 from mmengine.config import DictAction
 
-from mmcls_convnext.engine.entrypoints.common import load_config, run_cli
+from mmcls_convnext.config import load_config
+from mmcls_convnext.engine.entrypoints.common import run_cli
 
 
 def main(argv=None) -> int:

@@ -11,13 +11,14 @@ import sys
 
 from mmengine.config import DictAction
 
+from mmcls_convnext.config import load_config
 from mmcls_convnext.datasets.verify import (
     build_listing,
     dataset_paths,
     loading_step,
     verify_images,
 )
-from mmcls_convnext.engine.entrypoints.common import load_config, run_cli
+from mmcls_convnext.engine.entrypoints.common import run_cli
 from mmcls_convnext.engine.registration import import_registering_modules
 
 

@@ -19,8 +19,8 @@ import torch
 
 from mmcls_convnext.checkpoint import atomic_torch_save, read_checkpoint
 from mmcls_convnext.engine.entrypoints.cli_errors import run_cli
-from mmcls_convnext.zoo import LAYOUTS, convert_state_dict, detect_layout
-from mmcls_convnext.zoo.convert import unwrap_state_dict
+from mmcls_convnext.weights import LAYOUTS, convert_state_dict, detect_layout
+from mmcls_convnext.weights.convert import unwrap_state_dict
 
 
 def read_source(path: str) -> Dict:

@@ -20,8 +20,8 @@ import numpy as np
 import torch
 from mmengine.config import DictAction
 
+from mmcls_convnext.config import load_config
 from mmcls_convnext.datasets.transforms.lazy_image import as_array
-from mmcls_convnext.engine.entrypoints.common import load_config
 from mmcls_convnext.registry import DATASETS
 from mmcls_convnext.utils import register_all_modules
 

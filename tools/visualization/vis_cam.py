@@ -17,7 +17,6 @@ crop) for the predicted class, or for ``--target-category``. Methods (all from t
 Several ``--target-layers`` are averaged after each is upsampled to the input size.
 """
 import argparse
-import difflib
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -28,6 +27,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmcls_convnext.suggestions import close_matches, did_you_mean
+
 METHODS = ('gradcam', 'gradcam++', 'layercam')
 
 
@@ -35,7 +36,7 @@ def find_module(model: nn.Module, name: str) -> nn.Module:
     """``model``'s submodule called ``name`` (e.g. ``backbone.stages.3``), with suggestions."""
     modules = dict(model.named_modules())
     if name not in modules:
-        close = difflib.get_close_matches(name, list(modules), n=3)
+        close = close_matches(name, modules, n=3)
         hint = f' Did you mean {", ".join(close)}?' if close else ''
         stages = [n for n in modules if n.count('.') == 2 and '.stages.' in n]
         raise ValueError(f'--target-layers {name!r} is not a module of {type(model).__name__}.'
@@ -69,10 +70,8 @@ class GradCAM:
     def __init__(self, model: nn.Module, target_layers: Sequence[str],
                  method: str = 'gradcam') -> None:
         if method not in METHODS:
-            close = difflib.get_close_matches(method, METHODS, n=1)
-            hint = f' Did you mean {close[0]!r}?' if close else ''
             raise ValueError(f'--method {method!r} is not supported; choose one of {METHODS}.'
-                             f'{hint}')
+                             + did_you_mean(method, METHODS, n=1))
         if not target_layers:
             raise ValueError('Give at least one target layer, e.g. backbone.stages.3.')
         self.model = model

@@ -24,6 +24,7 @@ from mmengine.config import Config, DictAction
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
+from mmcls_convnext.config import load_config_file
 from mmcls_convnext.registry import DATASETS, PARAM_SCHEDULERS, SCOPE
 
 IMAGENET_TRAIN_SIZE = 1281167
@@ -177,7 +178,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
     args = parse_args(argv)
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'Config file {args.config} does not exist.')
-    cfg = Config.fromfile(args.config)
+    # read only: the schedule keys matter, the rest of the config may be a sketch (no checks)
+    cfg = load_config_file(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     schedule = simulate_schedule(cfg, args.dataset_size, args.ngpus)

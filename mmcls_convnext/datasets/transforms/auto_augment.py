@@ -26,7 +26,6 @@ timm's RandAugment exactly (same ops, PIL calls, levels, probabilities 0.5, sign
 default ``'cv2'`` backend it is MMPretrain's (mmcv functions).
 """
 import copy
-import difflib
 import inspect
 from numbers import Number
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -35,6 +34,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmcls_convnext.registry import TRANSFORMS
+from mmcls_convnext.suggestions import did_you_mean
 
 from ..errors import DataConfigError, DataConfigTypeError
 from .aug_base import BACKENDS, BaseAugTransform
@@ -60,11 +60,6 @@ POLICIES: Dict[str, Tuple[dict, ...]] = {
     ),
 }
 
-def _did_you_mean(name: str, choices) -> str:
-    close = difflib.get_close_matches(str(name), list(choices), n=3)
-    return f' Did you mean {close}?' if close else ''
-
-
 def _aug_op_names() -> List[str]:
     return sorted(name for name, cls in TRANSFORMS.module_dict.items()
                   if isinstance(cls, type) and issubclass(cls, BaseAugTransform))
@@ -86,8 +81,8 @@ def _op_class(policy, index: int):
     if op_cls is None:
         raise DataConfigError(f'RandAugment policy {index}: unknown op type {policy["type"]!r}; '
                               f'the ops are {_aug_op_names()}.'
-                              + _did_you_mean(policy['type'].rsplit('.', 1)[-1],  # 'x.Rotate'
-                                              _aug_op_names()))
+                              + did_you_mean(policy['type'].rsplit('.', 1)[-1],  # 'x.Rotate'
+                                             _aug_op_names()))
     return op_cls
 
 
@@ -98,7 +93,7 @@ def _check_hparams(hparams: dict) -> None:
     if unknown:
         raise DataConfigError(f'RandAugment hparams {unknown}: no op takes such an argument; '
                               f'the op arguments are {sorted(known)}.'
-                              + _did_you_mean(unknown[0], known))
+                              + did_you_mean(unknown[0], known))
 
 
 def _check_backends(backends: Optional[Dict[str, str]], policies) -> Dict[str, str]:
@@ -113,7 +108,7 @@ def _check_backends(backends: Optional[Dict[str, str]], policies) -> Dict[str, s
         if name not in types:
             raise DataConfigError(f'RandAugment backends: {name!r} is not an op type of the '
                                   f'policies {sorted(set(types))}.'
-                                  + _did_you_mean(name, set(types)))
+                                  + did_you_mean(name, set(types)))
         if backend not in BACKENDS:
             raise DataConfigError(f'RandAugment backends: {name}={backend!r}; the backends are '
                                   f'{BACKENDS}.')
@@ -171,7 +166,7 @@ class RandAugment(BaseTransform):
                 raise DataConfigError(
                     f'Invalid RandAugment policies {policies!r}: please choose from '
                     f"{list(POLICIES)} or give a list of dicts like dict(type='Rotate', "
-                    'magnitude_range=(0, 30)).' + _did_you_mean(policies, POLICIES))
+                    'magnitude_range=(0, 30)).' + did_you_mean(policies, POLICIES))
             policies = POLICIES[policies]
         if not isinstance(policies, Sequence) or not policies:
             raise DataConfigTypeError('RandAugment policies must be a policy-set name or a '

@@ -12,7 +12,6 @@ MMPretrain's arguments and checks. Two ways of drawing the box and the noise (``
   generator (as timm's), rounded to the nearest integer; ``mode='const'`` with ``fill_std``
   draws one colour per box (timm's per-channel ``'rand'`` mode).
 """
-import difflib
 import math
 import random
 from typing import Optional, Sequence, Tuple, Union
@@ -23,6 +22,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.logging import MMLogger
 
 from mmcls_convnext.registry import TRANSFORMS
+from mmcls_convnext.suggestions import did_you_mean
 
 from ..errors import DataConfigError
 from .aug_base import is_number
@@ -85,7 +85,7 @@ class RandomErasing(BaseTransform):
                                   f'{mode!r}.')
         if sampler not in self.SAMPLERS:
             raise DataConfigError(f'RandomErasing sampler must be one of {self.SAMPLERS}; got '
-                                  f'{sampler!r}.' + _did_you_mean(sampler, self.SAMPLERS))
+                                  f'{sampler!r}.' + did_you_mean(sampler, self.SAMPLERS, n=1))
         self.mode, self.sampler = mode, sampler
         self.fill_color = _color('fill_color', fill_color)
         self.fill_std = None if fill_std is None else _color('fill_std', fill_std)
@@ -217,6 +217,3 @@ def _per_channel(name: str, values: np.ndarray, channels: int) -> np.ndarray:
                      f'has {channels} channel(s).')
 
 
-def _did_you_mean(name, choices) -> str:
-    close = difflib.get_close_matches(str(name), list(choices), n=2)
-    return f' Did you mean {close[0]!r}?' if close else ''

@@ -32,12 +32,12 @@ INTERRUPTED = ('interrupted by Ctrl-C (SIGINT){where}. Checkpoints are written a
 def user_errors() -> Tuple[type, ...]:
     """Error types that are the user's to fix, wherever they are raised."""
     from mmcls_convnext.checkpoint import CheckpointError, CheckpointSaveError
+    from mmcls_convnext.config import ConfigKeyError
     from mmcls_convnext.datasets.custom import TooManyBadImagesError
     from mmcls_convnext.datasets.scan import DatasetError
     from mmcls_convnext.datasets.transforms.loading import ImageDecodeError
     from mmcls_convnext.evaluation.metrics.utils import MetricInputError
 
-    from ..config_validation import ConfigKeyError
     from ..hooks.finite_loss_hook import NonFiniteLossError
     from ..optimizers.cpu_amp_optim_wrapper import EmulatedBF16Error
     from ..work_dir import WorkDirLockedError

@@ -2,14 +2,13 @@
 import argparse
 import os
 import os.path as osp
-from typing import Any, Dict, Optional
+from typing import Optional
 
 from mmengine.config import Config, DictAction
 
+from mmcls_convnext.config import removed_trust_checkpoint
 from mmcls_convnext.registry import RUNNERS
 
-from ..config_compat import import_custom_modules, load_config_file, translate_config
-from ..config_validation import validate_cfg_options, validate_config
 from .cli_errors import run_cli, user_errors
 
 LAUNCHERS = ['none', 'pytorch', 'slurm', 'mpi']
@@ -38,31 +37,12 @@ class _RemovedTrustFlag(argparse.Action):
     """``--trust-checkpoint`` (weights_only=False) was removed: say so instead of 'unknown'."""
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
-        parser.error('--trust-checkpoint was removed: checkpoints are never unpickled with '
-                     'weights_only=False. Our own and mmengine training checkpoints load '
-                     'without it; for another file, save its tensors as a plain state dict.')
+        parser.error(removed_trust_checkpoint('--trust-checkpoint'))
 
 
 def export_local_rank(local_rank: int) -> None:
     """``torch.distributed.launch`` passes ``--local-rank``; mmengine reads ``LOCAL_RANK``."""
     os.environ.setdefault('LOCAL_RANK', str(local_rank))
-
-
-def load_config(path: str, cfg_options: Dict[str, Any]) -> Config:
-    """Load, validate (typos -> ConfigKeyError), apply ``--cfg-options``, then translate
-    MMPretrain / MMClassification 1.x names to ours (one log line; unknown types ->
-    ConfigCompatError, see :mod:`mmcls_convnext.engine.config_compat`)."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'Config file "{path}" does not exist.')
-    cfg = load_config_file(path)
-    validate_config(cfg)
-    if cfg_options:
-        validate_cfg_options(cfg, cfg_options)
-        cfg.merge_from_dict(cfg_options)
-        validate_config(cfg)
-        if any(key.split('.')[0] == 'custom_imports' for key in cfg_options):
-            import_custom_modules(cfg)  # their modules register types the config may name
-    return translate_config(cfg, source=path)[0]
 
 
 def set_work_dir(cfg: Config, work_dir: Optional[str], config_path: str) -> None:
@@ -89,5 +69,5 @@ def build_runner(cfg: Config, hold_work_dir: Optional[bool] = None):
     return RUNNERS.build(cfg)
 
 
-__all__ = ['LAUNCHERS', 'add_common_args', 'export_local_rank', 'load_config', 'set_work_dir',
-           'build_runner', 'run_cli', 'user_errors']
+__all__ = ['LAUNCHERS', 'add_common_args', 'export_local_rank', 'set_work_dir', 'build_runner',
+           'run_cli', 'user_errors']

@@ -15,12 +15,13 @@ from mmengine.config import Config, ConfigDict
 from mmengine.fileio import dump
 from mmengine.model import is_model_wrapper
 
+from mmcls_convnext.config import load_config
+
 from ..summaries import log_test_summary
 from .common import (
     add_common_args,
     build_runner,
     export_local_rank,
-    load_config,
     run_cli,
     set_work_dir,
 )

@@ -6,13 +6,14 @@ from typing import List, Optional
 import torch
 from mmengine.config import Config
 
+from mmcls_convnext.config import load_config
+
 from ..optimizers.cpu_amp_optim_wrapper import amp_optim_wrapper_cfg, training_precision
 from ..summaries import log_train_summary
 from .common import (
     add_common_args,
     build_runner,
     export_local_rank,
-    load_config,
     run_cli,
     set_work_dir,
 )

@@ -1,11 +1,11 @@
 """Precision, recall, F1-score and support of single-label predictions (MMPretrain's names)."""
-import difflib
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.evaluator import BaseMetric
 
 from mmcls_convnext.registry import METRICS
+from mmcls_convnext.suggestions import close_matches
 
 from .utils import (
     ArrayLike,
@@ -33,7 +33,7 @@ def _as_items(items: Union[str, Sequence[str]]) -> Tuple[str, ...]:
                                f'{ITEMS}.')
     for item in items:
         if item not in ITEMS:
-            close = difflib.get_close_matches(str(item), ITEMS, n=1)
+            close = close_matches(item, ITEMS, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else '.'
             raise MetricInputError(f'The metric {item!r} is not supported by SingleLabelMetric: '
                                    f'choose items from {ITEMS}{hint}')
@@ -42,7 +42,7 @@ def _as_items(items: Union[str, Sequence[str]]) -> Tuple[str, ...]:
 
 def _check_average(average: Optional[str]) -> Optional[str]:
     if average not in AVERAGES:
-        close = difflib.get_close_matches(str(average), [a for a in AVERAGES if a], n=1)
+        close = close_matches(average, [a for a in AVERAGES if a], n=1)
         hint = f"; did you mean '{close[0]}'?" if close else '.'
         raise MetricInputError(f'Invalid average={average!r}: choose from {AVERAGES} (None: one '
                                f'value per class){hint}')

@@ -1,6 +1,5 @@
 """ConvNeXt backbone (arXiv 2201.03545) and ConvNeXt V2 (arXiv 2301.00808, ``use_grn=True``)."""
 import copy
-import difflib
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -8,6 +7,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmcls_convnext.registry import MODELS
+from mmcls_convnext.suggestions import did_you_mean
 
 from ..errors import ModelConfigError, ModelConfigTypeError
 from ..layers import build_norm_layer
@@ -37,8 +37,7 @@ def _resolve_arch(arch: Union[str, dict]) -> Tuple[List[int], List[int]]:
     if isinstance(arch, str):
         key = arch.lower()
         if key not in ARCH_SETTINGS:
-            close = difflib.get_close_matches(key, list(ARCH_SETTINGS), n=3)
-            hint = f' Did you mean {close}?' if close else ''
+            hint = did_you_mean(key, ARCH_SETTINGS, n=3)
             raise ModelConfigError(
                 f'Unknown ConvNeXt arch {arch!r}. Choose one of {list(ARCH_SETTINGS)} or pass '
                 f'dict(depths=[...], channels=[...]).{hint}')

@@ -35,7 +35,7 @@ class ImageClassifier(BaseModel):
         pretrained: a checkpoint path or URL: MMPretrain's shortcut for
             ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)`` (it replaces
             ``init_cfg``). ``init_weights()`` then loads it through
-            :func:`mmcls_convnext.zoo.load_model_weights`, the loader of
+            :func:`mmcls_convnext.weights.load_model_weights`, the loader of
             ``get_model(pretrained=...)`` (verified download, strict keys, a head of another
             size skipped with one warning).
         train_cfg: ``dict(augments=[...], probs=...)`` hands batch augments to the data

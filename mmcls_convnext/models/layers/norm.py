@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmcls_convnext.registry import MODELS
+from mmcls_convnext.suggestions import did_you_mean
 
 from ..errors import ModelConfigError
 
@@ -71,10 +72,7 @@ def _lookup(cfg: dict, what: str) -> type:
         return layer_type
     cls = MODELS.get(layer_type)
     if cls is None:
-        import difflib
-        names = sorted(MODELS.module_dict)
-        close = difflib.get_close_matches(str(layer_type), names, n=3)
-        hint = f' Did you mean {close}?' if close else ''
+        hint = did_you_mean(layer_type, sorted(MODELS.module_dict), n=3)
         raise KeyError(f'Unknown {what} type {layer_type!r} in registry "mmcls_convnext".{hint}')
     return cls
 

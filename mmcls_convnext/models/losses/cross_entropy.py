@@ -5,7 +5,6 @@ Reduction follows MMPretrain: the loss is computed per sample (softmax) or per s
 element (or divides the sum by ``avg_factor`` when one is given — the heads pass the batch size),
 ``'sum'`` adds them up and ``'none'`` returns them unreduced.
 """
-import difflib
 from numbers import Real
 from typing import List, Literal, Optional, Sequence
 
@@ -14,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmcls_convnext.registry import MODELS
+from mmcls_convnext.suggestions import did_you_mean
 
 from ..errors import ModelConfigError, ModelConfigTypeError
 
@@ -200,8 +200,7 @@ class LabelSmoothLoss(nn.Module):
         if not 0 <= label_smooth_val < 1:
             raise ModelConfigError(f'label_smooth_val must be in [0, 1); got {label_smooth_val}.')
         if mode not in SMOOTH_MODES:
-            close = difflib.get_close_matches(str(mode), SMOOTH_MODES, n=1)
-            hint = f' Did you mean {close[0]!r}?' if close else ''
+            hint = did_you_mean(mode, SMOOTH_MODES, n=1)
             raise ModelConfigError(f"LabelSmoothLoss mode must be 'original', 'classy_vision' "
                                    f"or 'multi_label'; got {mode!r}.{hint}")
         if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 1):

@@ -24,8 +24,8 @@ from torch import nn
 
 from mmcls_convnext.checkpoint import CheckpointError
 
-from .checkpoint import fetch_checkpoint
 from .convert import CONVERTER_CMD, detect_layout, unwrap_state_dict
+from .files import fetch_weights_file
 
 _GIVEN = 'the given checkpoint'
 _OUT_NORM = re.compile(r'^(backbone\.)?norm\d+\.(weight|bias)$')
@@ -55,7 +55,7 @@ def _foreign_layout_error(where: str, layout: str, sd: Mapping[str, torch.Tensor
     return (f'{_subject(where)} is in the {layout!r} layout ({what}; first keys: '
             f'{list(sd)[:3]}), not in this toolbox\'s: convert it with `{command}` and pass '
             'OUT.pth, or convert in Python with '
-            f'`mmcls_convnext.zoo.convert_state_dict(ckpt, src={layout!r})`.')
+            f'`mmcls_convnext.weights.convert_state_dict(ckpt, src={layout!r})`.')
 
 
 def _check_tensors(sd: Mapping, where: str) -> None:
@@ -95,12 +95,12 @@ def load_model_weights(model: nn.Module,
 
     The one way weights get into a model: ``get_model(pretrained=...)``, ``init_model``,
     ``init_cfg=dict(type='Pretrained')`` (and ``ImageClassifier(pretrained=...)``, its
-    shortcut) all end here: read (:func:`read_weights`), fit to the model's keys
+    shortcut) all end here: read (:func:`read_state_dict`), fit to the model's keys
     (:func:`fit_state_dict`), then ``model.load_state_dict(strict=True)``.
 
     Args:
         model: the target module; its parameters are overwritten in place.
-        checkpoint_or_path: a path/URL (read by :func:`load_checkpoint`), a checkpoint dict
+        checkpoint_or_path: a path/URL (read by :func:`read_weights_file`), a checkpoint dict
             (``{'state_dict', 'meta'}``) or a bare state dict in our layout.
         allow_head_mismatch: fine-tuning: a checkpoint head of another shape, or none at all,
             is skipped with one warning (the model's head keeps its initialisation).
@@ -121,7 +121,7 @@ def load_model_weights(model: nn.Module,
             converter to run if another layout is detected), or a head mismatch without
             ``allow_head_mismatch``.
     """
-    state, meta, where, local = read_weights(checkpoint_or_path, map_location=map_location,
+    state, meta, where, local = read_state_dict(checkpoint_or_path, map_location=map_location,
                                              model_name=model_name, source=source,
                                              prefix=prefix)
     full, report = fit_state_dict(state, model.state_dict(), where=where,
@@ -131,7 +131,7 @@ def load_model_weights(model: nn.Module,
     return dict(report, meta=meta, file=local)
 
 
-def read_weights(checkpoint_or_path: Union[str, os.PathLike, Mapping],
+def read_state_dict(checkpoint_or_path: Union[str, os.PathLike, Mapping],
                  *,
                  map_location: Any = 'cpu',
                  model_name: Optional[str] = None,
@@ -148,7 +148,7 @@ def read_weights(checkpoint_or_path: Union[str, os.PathLike, Mapping],
     if isinstance(checkpoint_or_path, Mapping):
         ckpt, where, local = checkpoint_or_path, source or _GIVEN, None
     else:
-        local, ckpt = fetch_checkpoint(checkpoint_or_path, map_location, model_name=model_name)
+        local, ckpt = fetch_weights_file(checkpoint_or_path, map_location, model_name=model_name)
         where = os.fspath(checkpoint_or_path)
     meta = dict(ckpt['meta']) if isinstance(ckpt.get('meta'), Mapping) else {}
     sd = unwrap_state_dict(ckpt)

@@ -6,14 +6,14 @@ import pytest
 import torch
 from mmengine.fileio import dump
 
-from mmcls_convnext.engine.analysis.offline_eval import (
+from mmcls_convnext.config.compat import ConfigCompatError
+from mmcls_convnext.engine.entrypoints.cli_errors import run_cli
+from mmcls_convnext.evaluation.offline import (
     build_metrics,
     evaluate_results,
     format_metrics,
     parse_metric_options,
 )
-from mmcls_convnext.engine.config_compat import ConfigCompatError
-from mmcls_convnext.engine.entrypoints.cli_errors import run_cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tool_runs import load_tool  # noqa: E402

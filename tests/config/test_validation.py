@@ -2,7 +2,7 @@
 import pytest
 from mmengine.config import Config
 
-from mmcls_convnext.engine import ConfigKeyError, validate_cfg_options, validate_config
+from mmcls_convnext.config import ConfigKeyError, validate_cfg_options, validate_config
 
 
 def _cfg(**extra):

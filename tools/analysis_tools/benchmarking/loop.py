@@ -13,7 +13,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import torch
 from mmengine.hooks import Hook
 
-from .benchmarking import sync
+from .timing import sync
 
 
 class _IterClock(Hook):
@@ -52,12 +52,8 @@ def runner_run(config: str, cfg_options: Sequence[str], work_dir: str, warmup: i
     ``runner.train()`` wall time (including building the loader, e.g. filling a cache) and one
     batch of the run's own dataloader (for the bare step).
     """
-    from mmcls_convnext.engine.entrypoints.train import (
-        build_runner,
-        load_config,
-        merge_args,
-        parse_args,
-    )
+    from mmcls_convnext.config import load_config
+    from mmcls_convnext.engine.entrypoints.train import build_runner, merge_args, parse_args
     argv = [config, '--work-dir', work_dir, '--no-validate']
     args = parse_args(argv + (['--cfg-options', *cfg_options] if cfg_options else []))
     cfg = merge_args(load_config(args.config, args.cfg_options), args)

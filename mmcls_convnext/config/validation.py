@@ -7,10 +7,11 @@ unknown name is an error: a top-level name is refused when it is a close match (
 key the Runner reads, or when it looks like one (``*_cfg``, ``*_hooks``, ``*_dataloader``,
 ``*_evaluator``). ``--cfg-options`` keys are checked against the loaded config.
 """
-import difflib
 from typing import Any, Dict, List, Optional
 
 from mmengine.logging import print_log
+
+from mmcls_convnext.suggestions import close_matches
 
 #: Top-level keys read by mmengine's Runner / ``Runner.from_cfg`` and by our tools.
 RUNNER_KEYS = frozenset({
@@ -36,7 +37,7 @@ class ConfigKeyError(ValueError):
 
 
 def _suggest(name: str, candidates) -> Optional[str]:
-    matches = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.8)
+    matches = close_matches(name, sorted(candidates), n=1, cutoff=0.8)
     return matches[0] if matches else None
 
 
@@ -68,6 +69,21 @@ def validate_config(cfg: Dict[str, Any]) -> None:
             f'Unknown top-level config key(s) in {source}: {"; ".join(problems)}. mmengine would '
             'silently ignore them. Fix the spelling (or prefix a private helper variable '
             'with "_").')
+
+
+def removed_trust_checkpoint(name: str) -> str:
+    """The refusal of ``trust_checkpoint`` (config key) / ``--trust-checkpoint`` (flag), both
+    removed: ``name`` is how the user spelt it."""
+    return (f'{name} was removed: checkpoint files are never unpickled with weights_only=False '
+            'any more. Our own and mmengine training checkpoints load without it; for another '
+            'file, save its tensors as a plain state dict.')
+
+
+def refuse_removed_keys(cfg: Dict[str, Any]) -> None:
+    """Raise ``ValueError`` for settings that were removed (``trust_checkpoint``)."""
+    if cfg.get('trust_checkpoint'):
+        raise ValueError(removed_trust_checkpoint('trust_checkpoint')
+                         + ' Remove trust_checkpoint from the config.')
 
 
 def validate_cfg_options(cfg: Dict[str, Any], options: Dict[str, Any]) -> None:

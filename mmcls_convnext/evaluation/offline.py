@@ -14,9 +14,8 @@ import torch
 from mmengine.config import DictAction
 from mmengine.evaluator import Evaluator
 
+from mmcls_convnext.config import resolve_type
 from mmcls_convnext.registry import METRICS
-
-from ..config_compat import resolve_type
 
 EXAMPLE = '--metric type=Accuracy topk=1,5'
 #: records per ``process`` call (a test run's batch; the result does not depend on it)

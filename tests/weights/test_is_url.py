@@ -1,7 +1,7 @@
 """is_url: the package's one URL test (weights, input images, remote work dirs, the web demo)."""
 import pytest
 
-from mmcls_convnext.zoo.download import URL_SCHEMES, is_url
+from mmcls_convnext.weights.download import URL_SCHEMES, is_url
 
 
 @pytest.mark.parametrize('text, schemes, expected', [

@@ -7,13 +7,13 @@ import socket
 import pytest
 import torch
 
-from mmcls_convnext.zoo import (
+from mmcls_convnext.weights import (
     CheckpointError,
     ChecksumError,
     WeightsDownloadError,
     download_weights,
     get_cache_dir,
-    load_checkpoint,
+    read_weights_file,
 )
 
 from .conftest import torch_file_bytes, write_hashed
@@ -35,7 +35,7 @@ def test_first_download_then_cache_hit(http_dir, cache_home, capsys):
     # second use: served from the cache, re-verified, no request
     assert download_weights(url) == path
     assert len(requests) == 1
-    assert torch.equal(load_checkpoint(url)['state_dict']['w'], torch.arange(6.))
+    assert torch.equal(read_weights_file(url)['state_dict']['w'], torch.arange(6.))
 
 
 def test_tampered_cached_file_is_refused(http_dir, cache_home):
@@ -152,14 +152,14 @@ def test_same_file_name_at_two_urls_gives_each_its_own_weights(scripted_server, 
     b = torch_file_bytes({'state_dict': {'w': torch.ones(2)}})
     routes['/a/w.pth'] = [dict(body=a)]
     routes['/b/w.pth'] = [dict(body=b)]
-    first = load_checkpoint(f'{base}/a/w.pth', progress=False)
-    second = load_checkpoint(f'{base}/b/w.pth', progress=False)
+    first = read_weights_file(f'{base}/a/w.pth', progress=False)
+    second = read_weights_file(f'{base}/b/w.pth', progress=False)
     assert first['state_dict']['w'].tolist() == [0., 0.]
     assert second['state_dict']['w'].tolist() == [1., 1.]
     assert requests == ['/a/w.pth', '/b/w.pth']
     names = sorted(p.name for p in cache_home.iterdir() if not p.name.endswith('.sha256'))
     assert len(names) == 2 and all(re.fullmatch(r'w\.url-[0-9a-f]{12}\.pth', n) for n in names)
-    load_checkpoint(f'{base}/a/w.pth', progress=False)  # cached: no new request
+    read_weights_file(f'{base}/a/w.pth', progress=False)  # cached: no new request
     assert len(requests) == 2
 
 
@@ -182,7 +182,7 @@ def test_cut_download_without_content_length_is_retried_not_cached(scripted_serv
     body = torch_file_bytes({'state_dict': {'w': torch.arange(100.)}})
     routes['/w.pth'] = [dict(body=body, length=False, cut=len(body) // 2),
                         dict(body=body, length=False)]
-    ckpt = load_checkpoint(f'{base}/w.pth', progress=False)
+    ckpt = read_weights_file(f'{base}/w.pth', progress=False)
     assert ckpt['state_dict']['w'].tolist() == list(map(float, range(100)))
     assert requests == ['/w.pth', '/w.pth']
 

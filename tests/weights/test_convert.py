@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from mmcls_convnext.models import ImageClassifier
-from mmcls_convnext.zoo import convert_state_dict, detect_layout, unwrap_state_dict
+from mmcls_convnext.weights import convert_state_dict, detect_layout, unwrap_state_dict
 
 ARCH = dict(depths=[1, 1, 2, 1], channels=[8, 16, 24, 32])
 

@@ -1,7 +1,7 @@
 """The ``data`` section of ``tools/analysis_tools/benchmark.py``: the ImageNet train pipeline.
 
 Contestants, one image at a time in this process, torch and OpenCV single-threaded (per core),
-run round-robin over ``rounds`` (medians; see :func:`.benchmarking.interleave`), on the same
+run round-robin over ``rounds`` (medians; see :func:`.timing.interleave`), on the same
 JPEG files:
 
 - ``ours``: ``train_pipeline`` of ``configs/_base_/datasets/imagenet_convnext_224.py`` as
@@ -31,7 +31,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from .benchmarking import interleave, stats
+from .timing import interleave, stats
 
 RECIPE = dict(input_size=224, is_training=True, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3),
               hflip=0.5, interpolation='bicubic', auto_augment='rand-m9-mstd0.5-inc1',
@@ -124,10 +124,9 @@ def timm_pipeline() -> Callable:
 
 def our_steps(config: str, lazy: bool = True) -> list:
     """The built ``train_pipeline`` steps of ``config`` (``lazy=False``: a plain loader)."""
-    from mmengine.config import Config
-
+    from mmcls_convnext.config import load_config
     from mmcls_convnext.registry import TRANSFORMS
-    steps = [copy.deepcopy(dict(s)) for s in Config.fromfile(config).train_pipeline]
+    steps = [copy.deepcopy(dict(s)) for s in load_config(config).train_pipeline]
     if [s.get('type') for s in steps[:2]] != ['LoadImageFromFile', 'RandomResizedCrop']:
         raise ValueError(f'{config}: train_pipeline must start with LoadImageFromFile, '
                          f'RandomResizedCrop; got {[s.get("type") for s in steps[:2]]}.')

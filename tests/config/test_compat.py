@@ -11,16 +11,16 @@ import torch
 from mmengine.config import Config
 from PIL import Image
 
-from mmcls_convnext.engine import config_compat
-from mmcls_convnext.engine.config_compat import (
+from mmcls_convnext.config import (
     RENAMED_TYPES,
     ConfigCompatError,
+    ConfigKeyError,
     load_config_file,
     translate_config,
 )
-from mmcls_convnext.engine.config_validation import ConfigKeyError
+from mmcls_convnext.config import compat as config_compat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'engine'))
 from tiny_run import REPO, run_tool  # noqa: E402
 
 STYLES = Path(__file__).resolve().parent / 'compat_configs'

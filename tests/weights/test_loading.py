@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from mmcls_convnext.models import ConvNeXt, ImageClassifier
-from mmcls_convnext.zoo import CheckpointError, load_model_weights
+from mmcls_convnext.weights import CheckpointError, load_model_weights
 
 ARCH = dict(depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])
 
@@ -133,7 +133,7 @@ def test_empty_state_dict():
 
 def test_official_model_file_names_the_converter_with_its_own_keys(tmp_path):
     from mmcls_convnext.apis import get_model
-    from mmcls_convnext.zoo import convert_state_dict
+    from mmcls_convnext.weights import convert_state_dict
     ours = _random_sd(_model())
     official = {'model': _official_keys(ours)}
     assert sorted(convert_state_dict(official, src='official')) == sorted(ours)  # genuine
@@ -191,21 +191,21 @@ def test_save_pretrained_folder_points_at_model_safetensors(tmp_path):
 # --- the parts of load_model_weights, and the one path every weight takes ---------------------
 
 def test_read_weights_unwraps_cuts_to_a_prefix_and_names_the_file(tmp_path):
-    from mmcls_convnext.zoo import read_weights
+    from mmcls_convnext.weights.loading import read_state_dict
     sd = _random_sd(_model())
     path = tmp_path / 'w.pth'
     torch.save({'state_dict': {'module.' + k: v for k, v in sd.items()}, 'meta': {'x': 1}}, path)
-    state, meta, where, local = read_weights(str(path), prefix='backbone')
+    state, meta, where, local = read_state_dict(str(path), prefix='backbone')
     assert sorted(state) == sorted(k[len('backbone.'):] for k in sd if k.startswith('backbone.'))
     assert (meta, where, local) == ({'x': 1}, str(path), str(path))
-    state, meta, where, local = read_weights({'state_dict': sd}, source='memory')
+    state, meta, where, local = read_state_dict({'state_dict': sd}, source='memory')
     assert list(state) == list(sd) and (meta, where, local) == ({}, 'memory', None)
     with pytest.raises(CheckpointError, match=r"No key of .*w\.pth starts with 'encoder\.'"):
-        read_weights(path, prefix='encoder')
+        read_state_dict(path, prefix='encoder')
 
 
 def test_fit_state_dict_matches_without_touching_the_model():
-    from mmcls_convnext.zoo import fit_state_dict
+    from mmcls_convnext.weights import fit_state_dict
     model = _model(num_classes=5)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     sd = _random_sd(_model(num_classes=10))
@@ -222,17 +222,17 @@ def test_fit_state_dict_matches_without_touching_the_model():
 
 def test_every_way_of_naming_weights_takes_the_one_path(tmp_path, monkeypatch):
     """get_model(pretrained=), init_model, ImageClassifier(pretrained=) and init_cfg Pretrained
-    all reach load_state_dict through read_weights and fit_state_dict with the path itself."""
+    all reach load_state_dict through read_state_dict and fit_state_dict with the path itself."""
     from mmengine.config import Config
 
     from mmcls_convnext.apis import get_model, init_model
-    from mmcls_convnext.zoo import loading
+    from mmcls_convnext.weights import loading
     model_cfg = _cfg_for_tiny().model
     path = str(tmp_path / 'w.pth')
     torch.save({'state_dict': _random_sd(_model())}, path)
     seen = []
-    read, fit = loading.read_weights, loading.fit_state_dict
-    monkeypatch.setattr(loading, 'read_weights',
+    read, fit = loading.read_state_dict, loading.fit_state_dict
+    monkeypatch.setattr(loading, 'read_state_dict',
                         lambda src, **kw: seen.append(('read', src)) or read(src, **kw))
     monkeypatch.setattr(loading, 'fit_state_dict',
                         lambda sd, target, **kw: seen.append(('fit', kw['where'])) or

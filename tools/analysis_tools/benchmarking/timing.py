@@ -5,31 +5,17 @@ process CPU time, analytic MACs of Conv2d/Linear layers, the ``torch.mm`` anchor
 tensor memory of one training step (CUDA allocator / CPU profiler events).
 """
 import statistics
-import sys
 import time
 from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 
+from mmcls_convnext.deploy.progress import Progress  # noqa: F401 (the benchmark prints with it)
+
 #: CPU features that decide which kernels run (fp32 SIMD width, bf16, int8 dot products).
 CPU_FLAGS = ('avx2', 'avx512_f', 'avx512_bf16', 'amx_bf16', 'avx512_vnni', 'avx_vnni',
              'amx_int8')
-
-
-class Progress:
-    """``progress('message')`` prints ``[+12.3 s] message`` at once (long runs stay readable)."""
-
-    def __init__(self, stream=None) -> None:
-        self.stream = stream
-        self.reset()
-
-    def reset(self) -> None:
-        self.start = time.perf_counter()
-
-    def __call__(self, message: str) -> None:
-        print(f'[+{time.perf_counter() - self.start:7.1f} s] {message}',
-              file=self.stream or sys.stdout, flush=True)
 
 
 def cpu_flags() -> Dict[str, bool]:

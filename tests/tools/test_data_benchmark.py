@@ -1,4 +1,5 @@
 """The data benchmark (train pipeline vs timm): photo sets, contestants, stage profile (tiny)."""
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -6,9 +7,10 @@ import pytest
 import timm.data.auto_augment as timm_aa
 from PIL import Image
 
-from mmcls_convnext.engine.analysis import data_benchmark
-
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / 'tools' / 'analysis_tools'))  # as benchmark.py does
+from benchmarking import data as data_benchmark  # noqa: E402
+
 CONFIG = str(ROOT / 'configs' / '_base_' / 'datasets' / 'imagenet_convnext_224.py')
 PHOTO = str(ROOT / 'demo' / 'demo.JPEG')
 

@@ -5,7 +5,7 @@ from mmengine.config import Config
 
 from mmcls_convnext.apis import get_model
 from mmcls_convnext.registry import WEIGHT_INITIALIZERS
-from mmcls_convnext.zoo import CheckpointError, ChecksumError, VerifiedPretrainedInit
+from mmcls_convnext.weights import CheckpointError, ChecksumError, VerifiedPretrainedInit
 
 from .conftest import write_hashed
 

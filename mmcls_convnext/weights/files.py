@@ -1,4 +1,7 @@
-"""``load_checkpoint``: a local path or URL -> the checkpoint dict, read safely.
+"""A weights file, local path or URL -> the checkpoint dict, read safely.
+
+:func:`read_weights_file` is the public verb; :func:`fetch_weights_file` also returns the local
+file read (for :func:`mmcls_convnext.weights.load_model_weights`' report).
 
 URLs go through the verified download cache (:func:`download_weights`); the file is then read
 by :func:`mmcls_convnext.checkpoint.read_checkpoint`, the package's one reading policy
@@ -12,19 +15,19 @@ from mmcls_convnext.checkpoint import read_checkpoint
 from .download import download_weights, is_url
 
 
-def fetch_checkpoint(path_or_url: Union[str, os.PathLike],
+def fetch_weights_file(path_or_url: Union[str, os.PathLike],
                      map_location: Any = 'cpu',
                      *,
                      model_name: Optional[str] = None,
                      url_mapping: Optional[Dict[str, str]] = None,
                      progress: bool = True) -> Tuple[str, Dict]:
-    """:func:`load_checkpoint`, also returning the local file read (a URL's cached copy).
+    """:func:`read_weights_file`, also returning the local file read (a URL's cached copy).
 
     Returns:
         ``(local path, checkpoint dict)``.
     """
     if not isinstance(path_or_url, (str, os.PathLike)):
-        raise TypeError(f'load_checkpoint expects a path or URL string; got '
+        raise TypeError(f'read_weights_file expects a path or URL string; got '
                         f'{type(path_or_url).__name__}.')
     path = os.fspath(path_or_url)
     if not is_url(path):
@@ -35,13 +38,16 @@ def fetch_checkpoint(path_or_url: Union[str, os.PathLike],
     return local, read_checkpoint(local, map_location, hash_verified=True)
 
 
-def load_checkpoint(path_or_url: Union[str, os.PathLike],
+def read_weights_file(path_or_url: Union[str, os.PathLike],
                     map_location: Any = 'cpu',
                     *,
                     model_name: Optional[str] = None,
                     url_mapping: Optional[Dict[str, str]] = None,
                     progress: bool = True) -> Dict:
-    """Load a checkpoint dict from a local file or URL, safely.
+    """Read a weights file (checkpoint dict) from a local path or URL, safely.
+
+    Pretrained / zoo weights and ``load_from`` files; a run's own training checkpoint for
+    ``--resume`` is read by :func:`mmcls_convnext.checkpoint.read_run_checkpoint` instead.
 
     Args:
         path_or_url: local path, ``http(s)://`` or ``file://`` URL.
@@ -61,5 +67,5 @@ def load_checkpoint(path_or_url: Union[str, os.PathLike],
             its size).
         ChecksumError / WeightsDownloadError: see :func:`download_weights`.
     """
-    return fetch_checkpoint(path_or_url, map_location, model_name=model_name,
+    return fetch_weights_file(path_or_url, map_location, model_name=model_name,
                             url_mapping=url_mapping, progress=progress)[1]

@@ -1,0 +1,105 @@
+"""``load_config``: the one way a config enters the toolbox - read, checked, options applied and
+translated, once.
+
+Every entry point calls it: ``tools/train.py`` / ``tools/test.py`` (with ``--cfg-options``), the
+analysis and misc tools, ``get_model`` / the inferencers, and :meth:`ClsRunner.from_cfg` for a
+config that did not come from here. Its result is marked as loaded, so a later
+``load_config(cfg)`` (as in ``ClsRunner.from_cfg``) returns it as it is instead of validating
+and translating it again; what a caller changes in it afterwards is the caller's to keep valid.
+"""
+import copy
+import os
+import os.path as osp
+from typing import Any, Dict, Mapping, Optional, Union
+
+from mmengine.config import Config
+from mmengine.utils import import_modules_from_strings
+
+from .compat import _split_imports, translate_config
+from .validation import refuse_removed_keys, validate_cfg_options, validate_config
+
+#: Instance attribute (not a config key: never dumped) set on the configs load_config returns.
+_LOADED = '_mmcls_convnext_loaded'
+
+
+def is_loaded(cfg: Any) -> bool:
+    """Whether ``cfg`` came from :func:`load_config` (validated and translated already)."""
+    return isinstance(cfg, Config) and bool(cfg.__dict__.get(_LOADED, False))
+
+
+def load_config(path_or_cfg: Union[str, os.PathLike, Config, Mapping],
+                cfg_options: Optional[Dict[str, Any]] = None, *,
+                source: Optional[str] = None) -> Config:
+    """Read a config, check it, apply ``cfg_options`` and translate it, each step once.
+
+    1. read: a file through :func:`load_config_file` (MMPretrain's / MMClassification's
+       ``custom_imports`` skipped, others imported); a ``Config`` or dict as given;
+    2. validate the top-level keys (:func:`validate_config`: typos -> ``ConfigKeyError``);
+    3. check each ``cfg_options`` key against the config (:func:`validate_cfg_options`), merge
+       them, import ``custom_imports`` they add;
+    4. refuse removed settings (``trust_checkpoint``);
+    5. translate MMPretrain / MMClassification 1.x names to ours and check every type
+       (:func:`translate_config`; one log line; unknown types -> ``ConfigCompatError``).
+
+    Args:
+        path_or_cfg: a config file, an ``mmengine.Config`` or a dict; never modified.
+        cfg_options: ``--cfg-options`` (dotted key -> value), or None.
+        source: how to name the config in messages (default: its path / file name).
+
+    Returns:
+        The loaded config (a new object unless ``path_or_cfg`` came from ``load_config`` and
+        no options are given: then it is returned as it is).
+
+    Raises:
+        FileNotFoundError: no such file. TypeError: neither a path, a Config nor a dict.
+        ConfigKeyError / ConfigCompatError / ValueError: as above, naming the key.
+    """
+    if is_loaded(path_or_cfg) and not cfg_options:
+        return path_or_cfg
+    if isinstance(path_or_cfg, (str, os.PathLike)):
+        path = os.fspath(path_or_cfg)
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'Config file "{path}" does not exist.')
+        cfg, source = load_config_file(path), source or path
+    elif isinstance(path_or_cfg, Config):
+        cfg = path_or_cfg
+    elif isinstance(path_or_cfg, Mapping):
+        cfg = Config(dict(path_or_cfg))
+    else:
+        raise TypeError('load_config expects a config file path, an mmengine Config or a dict; '
+                        f'got {type(path_or_cfg).__name__}.')
+    validate_config(cfg)
+    if cfg_options:
+        validate_cfg_options(cfg, cfg_options)
+        if cfg is path_or_cfg:
+            cfg = copy.deepcopy(cfg)  # the caller's Config stays as it was
+        cfg.merge_from_dict(cfg_options)
+        if any(key.split('.')[0] == 'custom_imports' for key in cfg_options):
+            import_custom_modules(cfg)  # their modules register types the config may name
+    refuse_removed_keys(cfg)
+    cfg = translate_config(cfg, source=source)[0]  # a copy: the input is never changed
+    object.__setattr__(cfg, _LOADED, True)  # Config.__setattr__ would make it a config key
+    return cfg
+
+
+def load_config_file(path: str) -> Config:
+    """``Config.fromfile`` whose ``custom_imports`` of MMPretrain/MMClassification modules are
+    skipped (they are not installed and not needed); other custom imports are imported.
+
+    Only reads: :func:`load_config` also validates and translates."""
+    cfg = Config.fromfile(path, import_custom_modules=False)
+    import_custom_modules(cfg)
+    return cfg
+
+
+def import_custom_modules(cfg: Config) -> None:
+    """Import ``cfg.custom_imports`` (except MMPretrain's/MMClassification's own modules).
+
+    Called for the file's imports when it is loaded, and again after ``--cfg-options
+    custom_imports.imports=[...]`` (mmengine would ignore imports added there); importing a
+    module twice is a no-op.
+    """
+    kept = _split_imports(cfg)[1]
+    if kept:
+        allow_failed = bool(cfg.custom_imports.get('allow_failed_imports', False))
+        import_modules_from_strings(imports=kept, allow_failed_imports=allow_failed)
