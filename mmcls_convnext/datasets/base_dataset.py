@@ -8,15 +8,18 @@ class names read from an OpenMMLab 2.0 annotation file's ``metainfo.categories``
 ``repr`` that the logs show. Every dataset of this package derives from it.
 """
 import copy
+import io
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset as _MMEngineBaseDataset
+from mmengine.fileio import get, list_from_file
+from mmengine.logging import MMLogger
 
 from mmcls_convnext.registry import DATASETS, TRANSFORMS
 
-from .errors import DataConfigError
+from .errors import DataConfigError, DatasetError
 from .scan import read_class_names
 
 
@@ -56,6 +59,64 @@ def merge_classes(metainfo: Optional[dict], classes, data_root: str = '') -> dic
     if merged.get('classes') is not None:
         merged['classes'] = class_names(merged['classes'], data_root)
     return merged
+
+
+def check_split(split: str, splits: Sequence[str], owner: str) -> None:
+    """Raise ``DataConfigError`` (a ValueError and AssertionError) unless ``split`` is valid."""
+    if split not in splits:
+        raise DataConfigError(f"The split must be one of {list(splits)}, but get '{split}' "
+                              f'({owner}).')
+
+
+def warn_train_in_test_mode(split: str, test_mode: bool, name: str = 'training') -> None:
+    """MMPretrain's warning when a training split is read in ``test_mode``."""
+    if test_mode and split in ('train', 'trainval'):
+        MMLogger.get_current_instance().warning(
+            f'split="{split}" but test_mode=True. The {name} set will be used.')
+
+
+def read_lines(path: str, owner: str, layout: str) -> List[str]:
+    """The non-blank lines of a dataset's list file (any mmengine backend), stripped.
+
+    Raises:
+        FileNotFoundError: a local ``path`` is missing; the message gives the dataset's layout.
+    """
+    if '://' not in path and not osp.isfile(path):
+        raise FileNotFoundError(f'{owner}: {path} does not exist. Expected layout under '
+                                f'data_root: {layout}.')
+    return [line.strip() for line in list_from_file(path) if line.strip()]
+
+
+def load_mat(path: str, owner: str, layout: str) -> dict:
+    """A MATLAB (v5) annotation file read with ``mat4py``, as MMPretrain does.
+
+    Raises:
+        FileNotFoundError: the file is missing (with the dataset's layout).
+        DatasetError: truncated or not a MATLAB v5 file; one line naming it.
+    """
+    try:
+        import mat4py
+    except ImportError:
+        raise ImportError(f'{owner} reads its .mat annotations with mat4py: pip install '
+                          'mat4py') from None
+    if '://' not in path and not osp.isfile(path):
+        raise FileNotFoundError(f'{owner}: {path} does not exist. Expected layout under '
+                                f'data_root: {layout}.')
+    try:
+        return mat4py.loadmat(io.BytesIO(get(path)))
+    except Exception as exc:  # noqa: BLE001 - mat4py fails in many ways on a bad file
+        raise DatasetError(f'{owner}: cannot read {path} as a MATLAB .mat file '
+                           f'({type(exc).__name__}: {str(exc)[:100]}); it is truncated or not '
+                           f'the published annotation file, download it again.') from None
+
+
+def mat_field(data: dict, key: str, path: str, owner: str):
+    """``data[key]`` of a loaded .mat file, or one line naming the file and the keys it has."""
+    if not isinstance(data, dict) or key not in data:
+        keys = sorted(data)[:8] if isinstance(data, dict) else type(data).__name__
+        raise DatasetError(f'{owner}: {path} has no "{key}" (found {keys}); it is not the '
+                           'published annotation file.')
+    return data[key]
 
 
 def build_pipeline(pipeline: Sequence[Union[dict, Callable]]) -> list:
