@@ -119,6 +119,12 @@ def mat_field(data: dict, key: str, path: str, owner: str):
     return data[key]
 
 
+def mat_list(data: dict, key: str, path: str, owner: str) -> list:
+    """:func:`mat_field` as a list (mat4py gives a one-element array as a bare value)."""
+    value = mat_field(data, key, path, owner)
+    return value if isinstance(value, list) else [value]
+
+
 def build_pipeline(pipeline: Sequence[Union[dict, Callable]]) -> list:
     """Transforms from configs (built in this package's ``TRANSFORMS``) or callables."""
     return [TRANSFORMS.build(copy.deepcopy(t)) if isinstance(t, dict) else t for t in pipeline]

@@ -5,7 +5,7 @@ from mmengine.fileio import get_file_backend
 
 from mmcls_convnext.registry import DATASETS
 
-from .base_dataset import BaseDataset, check_split, load_mat, mat_field
+from .base_dataset import BaseDataset, check_split, load_mat, mat_field, mat_list
 from .categories import DTD_CATEGORIES
 from .errors import DatasetError
 
@@ -44,7 +44,7 @@ class DTD(BaseDataset):
         """``img_path`` and 0-based ``gt_label`` of the images whose set is in the split."""
         images = mat_field(load_mat(self.ann_file, 'DTD', LAYOUT), 'images', self.ann_file,
                            'DTD')
-        names, labels, sets = (mat_field(images, key, self.ann_file, 'DTD')
+        names, labels, sets = (mat_list(images, key, self.ann_file, 'DTD')
                                for key in ('name', 'class', 'set'))
         if not len(names) == len(labels) == len(sets):
             raise DatasetError(f'DTD: {self.ann_file} lists {len(names)} names, {len(labels)} '

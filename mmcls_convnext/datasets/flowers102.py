@@ -5,7 +5,7 @@ from mmengine.fileio import get_file_backend
 
 from mmcls_convnext.registry import DATASETS
 
-from .base_dataset import BaseDataset, check_split, load_mat, mat_field
+from .base_dataset import BaseDataset, check_split, load_mat, mat_list
 from .errors import DatasetError
 
 LAYOUT = ('{jpg/image_00001.jpg ..., imagelabels.mat, setid.mat} (102flowers.tgz extracted, '
@@ -45,12 +45,12 @@ class Flowers102(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         """``img_path`` (``jpg/image_%05d.jpg``) and 0-based ``gt_label`` of the split."""
-        labels = mat_field(load_mat(self.ann_file, 'Flowers102', LAYOUT), 'labels',
+        labels = mat_list(load_mat(self.ann_file, 'Flowers102', LAYOUT), 'labels',
                            self.ann_file, 'Flowers102')
         split_mat = load_mat(self.train_test_split_file, 'Flowers102', LAYOUT)
         ids = []
         for key in SPLIT_KEYS[self.split]:
-            ids.extend(mat_field(split_mat, key, self.train_test_split_file, 'Flowers102'))
+            ids.extend(mat_list(split_mat, key, self.train_test_split_file, 'Flowers102'))
         data_list = []
         for sample_id in ids:
             if not isinstance(sample_id, int) or not 1 <= sample_id <= len(labels):

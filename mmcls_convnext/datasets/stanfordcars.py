@@ -5,7 +5,7 @@ from mmengine.fileio import get_file_backend
 
 from mmcls_convnext.registry import DATASETS
 
-from .base_dataset import BaseDataset, check_split, load_mat, mat_field
+from .base_dataset import BaseDataset, check_split, load_mat, mat_field, mat_list
 from .categories import STANFORD_CARS_CATEGORIES
 from .errors import DatasetError
 
@@ -62,9 +62,9 @@ class StanfordCars(BaseDataset):
         data = mat_field(load_mat(self.ann_file, 'StanfordCars', LAYOUT), 'annotations',
                          self.ann_file, 'StanfordCars')
         if isinstance(data, dict) and 'test' in data:
-            paths = mat_field(data, 'relative_im_path', self.ann_file, 'StanfordCars')
-            labels = mat_field(data, 'class', self.ann_file, 'StanfordCars')
-            flags = data['test']
+            paths = mat_list(data, 'relative_im_path', self.ann_file, 'StanfordCars')
+            labels = mat_list(data, 'class', self.ann_file, 'StanfordCars')
+            flags = mat_list(data, 'test', self.ann_file, 'StanfordCars')
             if not len(paths) == len(labels) == len(flags):
                 raise DatasetError(f'StanfordCars: {self.ann_file} lists {len(paths)} paths, '
                                    f'{len(labels)} classes and {len(flags)} test flags; they '
@@ -72,8 +72,8 @@ class StanfordCars(BaseDataset):
             wanted = 1 if self.split == 'test' else 0
             rows = [(p, c) for p, c, t in zip(paths, labels, flags) if t == wanted]
         else:
-            paths = mat_field(data, 'fname', self.ann_file, 'StanfordCars')
-            labels = mat_field(data, 'class', self.ann_file, 'StanfordCars')
+            paths = mat_list(data, 'fname', self.ann_file, 'StanfordCars')
+            labels = mat_list(data, 'class', self.ann_file, 'StanfordCars')
             if len(paths) != len(labels):
                 raise DatasetError(f'StanfordCars: {self.ann_file} lists {len(paths)} file '
                                    f'names but {len(labels)} classes; they must match.')
