@@ -87,6 +87,7 @@ class DecodedCacheMixin:
         """Where the images come from, for the log and the error messages."""
         prefix = self.data_prefix.get('img_path') or self.data_prefix.get('root') or \
             self.data_root
+        prefix = prefix.rstrip('/\\') or prefix
         return f'{type(self).__name__} {prefix}'.rstrip()
 
     def _split_pipeline(self) -> None:
