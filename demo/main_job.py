@@ -248,10 +248,10 @@ def first_test_image(data_root: str) -> 'tuple':
 
 
 def test_checkpoint(py: str, checkpoint: str, work_dir: str, data_opts: List[str],
-                    env: dict) -> dict:
+                    env: dict, images: str = '10,000') -> dict:
     """Steps 2 and 3: ``tools/test.py`` on the 10k test images, once as trained (the headline
     figure) and once with flip test-time augmentation (``--tta``, reported apart)."""
-    run_step('2/5 test the checkpoint on the 10,000 test images',
+    run_step(f'2/5 test the checkpoint on the {images} test images',
              [py, 'tools/test.py', CONFIG, checkpoint, '--work-dir', work_dir, '--out',
               osp.join(work_dir, PREDICTIONS), '--cfg-options', *data_opts],
              osp.join(work_dir, 'test.log'), env)
@@ -297,7 +297,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     train_seconds = time.time() - train_start
     load_after = os.getloadavg()[0]
     checkpoint = last_checkpoint(work_dir)
-    metrics = test_checkpoint(py, checkpoint, work_dir, data_opts, env)
+    metrics = test_checkpoint(py, checkpoint, work_dir, data_opts, env,
+                              f'first {args.subset:,}' if args.subset else '10,000')
 
     print('\n==> 4/5 classify one test image with inference_model', flush=True)
     from mmcls_convnext.apis import get_model, inference_model
