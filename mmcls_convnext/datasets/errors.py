@@ -27,3 +27,7 @@ class DatasetMismatchError(DatasetError, AssertionError):
 
 class NoImagesFoundError(DatasetError, RuntimeError):
     """A folder scan found no image with an accepted extension."""
+
+
+class DatasetFormatError(DatasetError, AssertionError):
+    """An annotation entry of the wrong form (MMPretrain asserts here)."""
