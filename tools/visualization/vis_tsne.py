@@ -130,7 +130,8 @@ def embed(features: np.ndarray, args: argparse.Namespace) -> np.ndarray:
     try:
         from sklearn.manifold import TSNE
     except ImportError as err:
-        raise ImportError('vis_tsne.py needs scikit-learn: pip install "scikit-learn>=1.5"') from err
+        raise ImportError('vis_tsne.py needs scikit-learn: pip install "scikit-learn>=1.5"'
+                          ) from err
     if not 0 < args.perplexity < len(features):
         raise ValueError(f'--perplexity {args.perplexity:g} must be below the number of images '
                          f'({len(features)}); pass e.g. --perplexity {max(1, len(features) // 3)} '

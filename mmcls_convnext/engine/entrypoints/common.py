@@ -103,5 +103,5 @@ def build_runner(cfg: Config, hold_work_dir: Optional[bool] = None):
     return RUNNERS.build(cfg)
 
 
-__all__ = ['LAUNCHERS', 'add_common_args', 'config_file_of', 'export_local_rank', 'load_config', 'set_work_dir',
-           'build_runner', 'run_cli', 'user_errors']
+__all__ = ['LAUNCHERS', 'add_common_args', 'config_file_of', 'export_local_rank', 'load_config',
+           'set_work_dir', 'build_runner', 'run_cli', 'user_errors']
