@@ -159,6 +159,8 @@ def runs(tiny):
                  out / 'tsne', '--vis-stage', 'backbone', '--max-num-samples', '3',
                  '--perplexity', '2', '--n-iter', '250', '--legend', '--cfg-options',
                  'model.backbone.out_indices=(2,3)'),
+        'test_interval': ('test.py', config, checkpoint, '--work-dir', root / 'test_run',
+                          '--show-dir', out / 'shown', '--interval', '5', '--no-pin-memory'),
         'short_recipe': ('train.py', SEED_CONFIG, '--work-dir', root / 'short',
                          *cfg_args(short)),
         'short_recipe_fixed': ('train.py', SEED_CONFIG, '--work-dir', root / 'short',
@@ -354,6 +356,13 @@ def test_vis_tsne_features_legend_and_pictures(runs, tmp_path):
     texts = tool.plot_embedding(np.random.default_rng(0).normal(size=(9, 2)), labels,
                                 [0, 1, 2], list(CLASSES), 't', str(tmp_path / 'x.png'), False)
     assert texts == ['0 ant', '1 bee', '2 cat']
+
+
+def test_test_py_interval_and_no_pin_memory(runs):
+    _ok(runs['test_interval'])
+    drawn = sorted(p.name for p in (runs['out'] / 'shown').iterdir())
+    assert len(drawn) == 3  # images 0, 5 and 10 of the 12: --interval 5
+    assert [int(name.rsplit('_', 1)[1][:-4]) for name in drawn] == [0, 5, 10]  # sample_idx
 
 
 # ---------------------------------------------------------------- a shortened recipe
