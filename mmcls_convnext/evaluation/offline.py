@@ -7,7 +7,7 @@ list, ``(a,b)`` -> tuple), except that a bare comma list (``1,5``) becomes a tup
 of :func:`~mmcls_convnext.evaluation.read_results` then go through mmengine's
 ``Evaluator.offline_evaluate`` - the same metric code a test run uses.
 """
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -92,13 +92,31 @@ def evaluate_results(records: Sequence[dict], configs: Sequence[Dict[str, Any]]
     return evaluator.offline_evaluate(list(records), None, chunk_size=CHUNK_SIZE)
 
 
-def format_metrics(metrics: Dict[str, Any]) -> str:
-    """One line per metric: ``accuracy/top1: 91.2000``; tensors / arrays below their name."""
+def _is_number_list(value: Any) -> bool:
+    return (isinstance(value, (list, tuple)) and len(value) > 0
+            and all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                    for v in value))
+
+
+def format_metrics(metrics: Dict[str, Any], classes: Optional[Sequence[str]] = None) -> str:
+    """One line per metric: ``accuracy/top1: 91.2000``; tensors / arrays below their name;
+    per-class lists (``average=None``) one ``  <index> <class name>: 44.4444`` line per class
+    (4 decimals; names from ``classes`` when it has one per value)."""
     lines = []
     for name, value in metrics.items():
         if isinstance(value, torch.Tensor):
             value = value.detach().cpu().numpy()
-        if isinstance(value, np.ndarray) and value.ndim > 0:
+        if isinstance(value, np.ndarray) and value.ndim == 1 and name.endswith('_classwise'):
+            value = value.tolist()
+        if _is_number_list(value):
+            names = (list(classes) if classes is not None and len(classes) == len(value)
+                     else [None] * len(value))
+            lines.append(f'{name}:')
+            width = len(str(len(value) - 1))
+            for index, (item, label) in enumerate(zip(value, names)):
+                label = f' {label}' if label is not None else ''
+                lines.append(f'  {index:>{width}}{label}: {float(item):.4f}')
+        elif isinstance(value, np.ndarray) and value.ndim > 0:
             lines.append(f'{name}:\n{np.array2string(value, max_line_width=100)}')
         elif isinstance(value, (int, float, np.number, np.ndarray)):
             lines.append(f'{name}: {float(value):.4f}')

@@ -188,4 +188,18 @@ def read_results(path: str) -> List[Dict[str, Any]]:
     return _check_records(data, path)
 
 
-__all__ = ['ResultsFileError', 'read_results']
+def read_pickle(path: str) -> Any:
+    """Any pickle of tensors, numpy arrays and plain values (e.g. the confusion matrix that
+    ``confusion_matrix.py --out cm.pkl`` writes), read with the restricted unpickler above.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ResultsFileError: the pickle names anything else, or is damaged.
+    """
+    path = os.fspath(path)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Pickle file {path} does not exist.')
+    return _unpickle(path)
+
+
+__all__ = ['ResultsFileError', 'read_results', 'read_pickle']

@@ -71,7 +71,8 @@ def save_gallery(records: Sequence[dict], ranked: Dict[str, List[Ranked]], out_d
         ranked: :func:`rank_predictions` of them.
         out_dir: output root; ``success/`` and ``fail/`` are created (even when empty).
         topk: how many of each list to draw (the first ones).
-        load_image: record -> ``(RGB (H, W, 3) uint8 image, its path or None)``.
+        load_image: record -> ``(RGB (H, W, 3) uint8 image, its path or None)``, or None for
+            an image to skip (one that cannot be decoded; the next ranked one takes its place).
         classes: class names for the captions.
         rescale_factor: scale the image by this factor (``mmcv.imrescale``) and draw it at
             that size; None enlarges small images to a 224 px short edge instead.
@@ -88,11 +89,18 @@ def save_gallery(records: Sequence[dict], ranked: Dict[str, List[Ranked]], out_d
     for folder in FOLDERS:
         os.makedirs(osp.join(out_dir, folder), exist_ok=True)
         written[folder] = []
-        chosen = ranked[folder][:topk]
-        width = len(str(len(chosen)))
-        for rank, item in enumerate(chosen, start=1):
+        chosen = ranked[folder]
+        width = len(str(min(topk, len(chosen))))
+        rank = 0
+        for item in chosen:
+            if rank == topk:
+                break
             record = records[item.index]
-            image, path = load_image(record)
+            loaded = load_image(record)
+            if loaded is None:  # an image that cannot be decoded: the loader warned, skip it
+                continue
+            image, path = loaded
+            rank += 1
             if rescale_factor is not None:
                 image = mmcv.imrescale(image, rescale_factor)
             sample = DataSample().set_gt_label(item.gt).set_pred_score(

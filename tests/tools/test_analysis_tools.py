@@ -72,7 +72,7 @@ def test_confusion_matrix_png(tmp_path, capsys):
     assert tool.main([str(cfg), str(tmp_path / 'run' / 'epoch_1.pth'), '--out', str(out),
                       '--work-dir', str(tmp_path / 'cm')]) == 0
     assert out.read_bytes()[:4] == b'\x89PNG'
-    assert 'Confusion matrix (3 classes, 12 images)' in capsys.readouterr().out
+    assert 'Confusion matrix of 3 classes, 12 images' in capsys.readouterr().out
 
 
 def test_print_config(tmp_path, capsys):
@@ -91,7 +91,7 @@ def test_confusion_matrix_from_predictions_pkl(tmp_path, capsys):
     tool = load_tool('analysis_tools/confusion_matrix.py')
     assert tool.main([str(cfg), str(tmp_path / 'preds.pkl'), '--out', str(tmp_path / 'cm.png'),
                       '--include-values']) == 0
-    assert 'Confusion matrix (3 classes, 4 images)' in capsys.readouterr().out
+    assert 'Confusion matrix of 3 classes, 4 images' in capsys.readouterr().out
     (tmp_path / 'cut.pkl').write_bytes((tmp_path / 'preds.pkl').read_bytes()[:40])
     with pytest.raises(ValueError, match=r'cut\.pkl \(40 bytes\) as a results pickle'):
         tool.main([str(cfg), str(tmp_path / 'cut.pkl')])

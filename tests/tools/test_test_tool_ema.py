@@ -99,7 +99,7 @@ def test_confusion_matrix_tool_with_ema_leaves_the_run_alone(tmp_path):
     out = tmp_path / 'cm.png'
     proc = ok(run_tool('analysis_tools/confusion_matrix.py', str(tmp_path / 'run.py'),
                        str(work / 'epoch_1.pth'), '--work-dir', str(work), '--out', str(out)))
-    assert 'Confusion matrix (3 classes, 12 images)' in proc.stdout and out.is_file()
+    assert 'Confusion matrix of 3 classes, 12 images' in proc.stdout and out.is_file()
     after = {p: p.read_bytes() for p in work.rglob('*') if p.is_file() and 'test' not in p.parts}
     assert after == before
     assert list((work / 'test').glob('*/run.py'))

@@ -133,6 +133,11 @@ def test_cli_on_a_convnext_stage(tmp_path):
                            str(out)])
     assert result['category'] == 3 and 0 < result['score'] < 1
     assert result['cam'].shape == (64, 64)
-    assert cv2.imread(str(out)).shape == (224, 224, 3)
+    picture = cv2.imread(str(out))[..., ::-1]  # RGB
+    band = picture.shape[0] - 224  # caption band above the 224 x 224 overlay
+    assert 12 < band < 40 and picture.shape[1] > 224 + 12
+    bar = picture[band:, 224 + 6 + 2]  # a column of the colour bar right of the overlay
+    assert bar[2, 0] > 100 and bar[2, 2] < 60  # 1.0 at the top: JET red
+    assert bar[-3, 2] > 100 and bar[-3, 0] < 60  # 0.0 at the bottom: JET blue
     with pytest.raises(FileNotFoundError, match='Image /no/img.png does not exist'):
         _tool().main(['/no/img.png', str(config)])

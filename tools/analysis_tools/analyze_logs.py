@@ -64,6 +64,9 @@ def plot_curve(args: argparse.Namespace) -> None:
     from mmcls_convnext.visualization.curves import parse_window_size, plot_curves
     names = unique_run_names(args.json_logs)
     logs = {name: load_log_records(path) for name, path in zip(names, args.json_logs)}
+    for path in args.json_logs:  # MMPretrain's lines: which log, which key
+        for key in args.keys:
+            print(f'plot curve of {path}, metric is {key}')
     size = parse_window_size(args.window_size) if args.window_size else None
     options = dict(title=args.title, legend=args.legend, style=args.style, figsize=size,
                    smooth_window=args.smooth)
@@ -77,7 +80,7 @@ def plot_curve(args: argparse.Namespace) -> None:
         out = 'curves.png'
         print('No --out and no display to show the figure on: saving it instead.')
     plot_curves(logs, args.keys, **options).savefig(out, dpi=100)
-    print(f'Saved {out}')
+    print(f'save curve to: {out}')
 
 
 def cal_train_time(args: argparse.Namespace) -> None:
@@ -85,14 +88,16 @@ def cal_train_time(args: argparse.Namespace) -> None:
         stats = train_time_stats(load_log_records(path), args.include_outliers)
         print(f'-----Analyze train time of {path}-----')
         if 'slowest_epoch' in stats:
+            # MMPretrain's lines, word for word (seconds per iteration)
             print(f'slowest epoch {stats["slowest_epoch"]}, average time is '
-                  f'{stats["slowest_epoch_time"]:.4f} s/iter')
+                  f'{stats["slowest_epoch_time"]:.4f}')
             print(f'fastest epoch {stats["fastest_epoch"]}, average time is '
-                  f'{stats["fastest_epoch_time"]:.4f} s/iter')
+                  f'{stats["fastest_epoch_time"]:.4f}')
             print(f'time std over epochs is {stats["epoch_std"]:.4f}')
-        print(f'average iter time: {stats["mean"]:.4f} s/iter ({stats["iters"]} logged '
-              f'iterations; slowest {stats["max"]:.4f}, fastest {stats["min"]:.4f}, '
-              f'std {stats["std"]:.4f})')
+        print(f'average iter time: {stats["mean"]:.4f} s/iter')
+        print(f'({stats["iters"]} logged iterations; slowest {stats["max"]:.4f}, fastest '
+              f'{stats["min"]:.4f}, std {stats["std"]:.4f} s/iter)')
+        print()
 
 
 def main(argv=None) -> int:

@@ -4,16 +4,20 @@ Usage: python tools/analysis_tools/analyze_results.py CONFIG RESULTS.pkl --out-d
        [--topk 20] [--rescale-factor F] [--cfg-options k=v ...]
 RESULTS.pkl comes from ``tools/test.py CONFIG CHECKPOINT --out RESULTS.pkl``; the images are
 read from the config's test dataset. Writes DIR/success/ and DIR/fail/, most confident first.
+An image that cannot be decoded (or is missing) is skipped with a warning naming it, and the
+next ranked prediction takes its place.
 """
 import argparse
 import os.path as osp
 import sys
+import warnings
 from typing import Any, Callable, Optional, Tuple
 
 import numpy as np
 from mmengine.config import DictAction
 
 from mmcls_convnext.config import load_config
+from mmcls_convnext.datasets.transforms.decode_error import ImageDecodeError
 from mmcls_convnext.datasets.verify import build_listing, loading_step
 from mmcls_convnext.engine.entrypoints.common import run_cli
 from mmcls_convnext.engine.registration import import_registering_modules
@@ -40,10 +44,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def image_loader(dataset: Any, load: Callable, source: str
-                 ) -> Callable[[dict], Tuple[np.ndarray, Optional[str]]]:
+def image_loader(dataset: Any, load: Callable, source: str, skipped: Optional[list] = None
+                 ) -> Callable[[dict], Optional[Tuple[np.ndarray, Optional[str]]]]:
     """record -> (RGB image, path): the test set's image at the record's ``sample_idx``
-    (checked against the record's ``img_path``), else the record's ``img_path``."""
+    (checked against the record's ``img_path``), else the record's ``img_path``; None (and a
+    warning; the path appended to ``skipped``) for an image that cannot be read."""
+    skipped = [] if skipped is None else skipped
 
     def load_image(record: dict) -> Tuple[np.ndarray, Optional[str]]:
         path = record.get('img_path')
@@ -62,7 +68,13 @@ def image_loader(dataset: Any, load: Callable, source: str
         if path is None:
             raise KeyError(f'{source}: a prediction has neither sample_idx nor img_path, so '
                            'its image cannot be found.')
-        image = load(dict(img_path=path))['img']  # BGR (or grey with color_type='grayscale')
+        try:
+            image = load(dict(img_path=path))['img']  # BGR (or grey: color_type='grayscale')
+        except (ImageDecodeError, OSError) as err:
+            warnings.warn(f'Skipped {path}: it cannot be read ({type(err).__name__}: {err}).',
+                          stacklevel=1)
+            skipped.append(path)
+            return None
         return np.ascontiguousarray(image[..., ::-1] if image.ndim == 3 else image), path
 
     return load_image
@@ -79,14 +91,18 @@ def main(argv=None) -> int:
     dataset_cfg = cfg.test_dataloader.dataset
     dataset = build_listing(dataset_cfg)
     load = TRANSFORMS.build(loading_step(dataset_cfg.get('pipeline')))
+    skipped: list = []
     written = save_gallery(records, ranked, args.out_dir, args.topk,
-                           image_loader(dataset, load, args.result),
+                           image_loader(dataset, load, args.result, skipped),
                            classes=dataset.metainfo.get('classes'),
                            rescale_factor=args.rescale_factor)
     print(f'{len(records)} predictions, {len(ranked["success"])} correct and '
           f'{len(ranked["fail"])} wrong: the {len(written["success"])} most confident correct '
           f'ones in {osp.join(args.out_dir, "success")}, the {len(written["fail"])} most '
           f'confident wrong ones in {osp.join(args.out_dir, "fail")}.')
+    if skipped:
+        print(f'{len(skipped)} image(s) could not be read and were skipped: '
+              f'{", ".join(skipped)}')
     return 0
 
 

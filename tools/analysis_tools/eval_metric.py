@@ -3,6 +3,8 @@
 Usage: python tools/analysis_tools/eval_metric.py RESULTS.pkl --metric type=Accuracy topk=1,5
        [--metric type=ConfusionMatrix ...] [--metric type=SingleLabelMetric items=precision,recall]
 Each --metric builds one metric from its key=value pairs (1,5 -> a tuple, numbers -> numbers).
+Per-class values (``average=None``) print one line per class, 4 decimals, named by
+``--classes a b c`` or by the test dataset of ``--config CONFIG`` (else by index).
 A results pickle is read without running code (only tensors, numpy arrays and plain values);
 see docs/training.md (Analysis tools).
 """
@@ -18,6 +20,21 @@ from mmcls_convnext.evaluation.offline import (
 )
 
 
+def _config_classes(path: str):
+    """The class names of ``path``'s test dataset (listed, no image read)."""
+    from mmcls_convnext.datasets.verify import build_listing
+    from mmcls_convnext.config import load_config
+    from mmcls_convnext.engine.registration import import_registering_modules
+    cfg = load_config(path, {})
+    dataset_cfg = (cfg.get('test_dataloader') or {}).get('dataset')
+    if dataset_cfg is None:
+        raise KeyError(f'--config {path} has no test_dataloader.dataset to name the classes; '
+                       'pass --classes NAME ... instead.')
+    import_registering_modules()
+    classes = build_listing(dataset_cfg).metainfo.get('classes')
+    return list(classes) if classes else None
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description='Evaluate the per-image predictions saved by tools/test.py --out FILE.pkl. '
@@ -29,12 +46,19 @@ def main(argv=None) -> int:
                         metavar='KEY=VALUE',
                         help='one metric config as key=value pairs, e.g. --metric '
                         'type=Accuracy topk=1,5; give --metric again for more metrics')
+    parser.add_argument('--classes', nargs='+', default=None,
+                        help='class names for per-class values, in class-index order')
+    parser.add_argument('--config', default=None,
+                        help='take the class names from this config\'s test dataset')
     args = parser.parse_args(argv)
     configs = parse_metric_options(args.metric_options)  # before reading a large file
     records = read_results(args.pkl_results)
     metrics = evaluate_results(records, configs)
+    classes = args.classes
+    if classes is None and args.config is not None:
+        classes = _config_classes(args.config)
     print(f'Metrics of {len(records)} predictions in {args.pkl_results}:')
-    print(format_metrics(metrics))
+    print(format_metrics(metrics, classes))
     return 0
 
 

@@ -2,7 +2,12 @@
 
 Usage: python tools/misc/verify_dataset.py CONFIG [--out-path brokenfiles.log]
        [--phase train|val|test] [--num-process N] [--cfg-options k=v ...]
-Writes one line per broken file, ``PATH<TAB>REASON``; exit status 1 when any file is broken.
+As MMPretrain's tool: the ``--out-path`` file lists one broken image path per line, and each
+broken file is printed as ``PATH cannot be read correctly, please check it.`` (followed here by
+the reason on the next line). The summary line is ``N broken files found, name list save in
+file:PATH`` or ``There is no broken file found.``. Where this tool differs on purpose: the list
+file is kept (empty) when nothing is broken (MMPretrain deletes it), and the exit status is 1
+when any file is broken, so scripts can stop on it.
 """
 import argparse
 import os
@@ -26,12 +31,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Run every image of a dataset through the loading step of its pipeline '
         "(the config's LoadImageFromFile, decoding the whole file) and write the files that "
-        'fail, one "PATH<TAB>REASON" line each. Exit status: 0 when every image loads, 1 when '
-        'broken files were found (and for a bad config or argument).')
+        'fail to --out-path, one path per line (as MMPretrain). Exit status: 0 when every image '
+        'loads, 1 when broken files were found (and for a bad config or argument).')
     parser.add_argument('config', help='config file path')
     parser.add_argument('--out-path', default='brokenfiles.log',
-                        help='where the list of broken files goes (default: brokenfiles.log; '
-                        'written, empty, also when none is broken)')
+                        help='where the list of broken files goes, one path per line (default: '
+                        'brokenfiles.log; written, empty, also when none is broken)')
     parser.add_argument('--phase', default='train', choices=['train', 'val', 'test'],
                         help='which dataloader\'s dataset to check (default: train)')
     parser.add_argument('--num-process', type=int, default=1,
@@ -59,15 +64,14 @@ def main(argv=None) -> int:
     folder = osp.dirname(osp.abspath(args.out_path))
     os.makedirs(folder, exist_ok=True)
     with open(args.out_path, 'w', encoding='utf-8') as f:
-        f.writelines(f'{b.path}\t{b.reason}\n' for b in broken)
+        f.writelines(f'{b.path}\n' for b in broken)
+    for item in broken:  # MMPretrain's line, then why
+        print(f'{item.path} cannot be read correctly, please check it.\n    {item.reason}')
     if not broken:
-        print(f'All {len(paths)} images load; {args.out_path} is empty.')
+        print(f'There is no broken file found. (All {len(paths)} images load; {args.out_path} '
+              'is left empty.)')
         return 0
-    for item in broken[:10]:
-        print(f'  {item.path}: {item.reason}')
-    more = ' (first 10 above)' if len(broken) > 10 else ''
-    print(f'{len(broken)} of {len(paths)} images failed to load{more}; the list is in '
-          f'{args.out_path}.')
+    print(f'{len(broken)} broken files found, name list save in file:{args.out_path}')
     return 1
 
 

@@ -2,6 +2,7 @@
 
 Usage:
     python tools/model_converters/publish_model.py IN.pth OUT_NAME[.pth] [--keep ema|raw]
+        [--no-ema] [--dataset-type ImageNet]
 
 Writes ``OUT_NAME_<YYYYMMDD>-<first 8 hex of sha256>.pth`` (atomically) holding
 ``{'state_dict': ..., 'meta': {'dataset_meta': {'classes': [...]}, 'config': str, ...}}``:
@@ -13,6 +14,10 @@ checkpoints of plain mmengine through inert stand-ins), so publishing never runs
 
 ``--keep ema`` (default) keeps ``state_dict`` as saved: with mmengine's EMAHook that is the EMA
 (evaluated) weights. ``--keep raw`` takes the raw training weights from ``ema_state_dict``.
+MMPretrain's ``--no-ema`` is the same as ``--keep raw``; the tool says which weights it kept
+(``The input checkpoint has EMA weights, and drop the EMA weights.`` / ``... and use the EMA
+weights.``). ``--dataset-type NAME`` (MMPretrain's) stores the class names of that registered
+dataset (e.g. ``ImageNet``: its 1000 names) when the checkpoint carries none.
 """
 import argparse
 import datetime
@@ -45,12 +50,39 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def dataset_type_classes(dataset_type: str) -> List[str]:
+    """The fixed class names of the registered dataset ``dataset_type`` (``--dataset-type``)."""
+    import difflib
+
+    from mmcls_convnext.registry import DATASETS
+    from mmcls_convnext.utils import register_all_modules
+    register_all_modules()
+    dataset_cls = DATASETS.get(dataset_type)
+    if dataset_cls is None:
+        names = sorted(DATASETS.module_dict)
+        close = difflib.get_close_matches(dataset_type, names, n=1)
+        hint = f' Did you mean {close[0]!r}?' if close else ''
+        raise ValueError(f'--dataset-type {dataset_type!r} is not a registered dataset '
+                         f'(registered: {", ".join(names)}).{hint}')
+    classes = (getattr(dataset_cls, 'METAINFO', None) or {}).get('classes')
+    if not classes and hasattr(dataset_cls, 'default_classes'):
+        classes = dataset_cls.default_classes(dataset_cls.__new__(dataset_cls))
+    if not classes:
+        raise ValueError(f'--dataset-type {dataset_type}: this dataset has no fixed class names '
+                         '(they come from its folders or annotation file); publish a checkpoint '
+                         'trained on it instead, whose meta holds them.')
+    return [str(c) for c in classes]
+
+
 def select_weights(checkpoint: Dict, keep: str) -> 'OrderedDict[str, torch.Tensor]':
     """The state dict to publish (see module doc for ``keep``)."""
     if 'state_dict' not in checkpoint:
         raise KeyError(f'The checkpoint has no "state_dict" (keys: {sorted(checkpoint)}); is it '
                        'an mmcls_convnext training checkpoint?')
     ema = checkpoint.get('ema_state_dict')
+    if ema is not None:  # MMPretrain's line
+        print('The input checkpoint has EMA weights, '
+              + ('and drop the EMA weights.' if keep == 'raw' else 'and use the EMA weights.'))
     if keep == 'raw' and ema is not None:
         # mmengine's EMAHook swaps on save: ema_state_dict holds the raw weights, 'module.'-prefixed
         return OrderedDict((k[len('module.'):], v) for k, v in ema.items()
@@ -65,9 +97,23 @@ def select_weights(checkpoint: Dict, keep: str) -> 'OrderedDict[str, torch.Tenso
                        for k, v in checkpoint['state_dict'].items())
 
 
-def build_meta(checkpoint: Dict, keep: str) -> Dict[str, Any]:
+def build_meta(checkpoint: Dict, keep: str,
+               dataset_type: Optional[str] = None) -> Dict[str, Any]:
     meta = checkpoint.get('meta') or {}
     classes = (meta.get('dataset_meta') or {}).get('classes') or meta.get('CLASSES')
+    if dataset_type is not None:
+        named = dataset_type_classes(dataset_type)
+        if classes and list(classes) != named:
+            print(f'note: the checkpoint already names its {len(classes)} classes; they are kept '
+                  f'(--dataset-type {dataset_type} is used only for a checkpoint without them).',
+                  file=sys.stderr)
+        elif not classes:
+            classes = named
+            print(f'Stored the {len(named)} class names of {dataset_type} in '
+                  'meta.dataset_meta.classes.')
+    if not classes:
+        print('warning: missing dataset meta information: the published file names no classes '
+              '(pass --dataset-type NAME, e.g. ImageNet).', file=sys.stderr)
     out: Dict[str, Any] = dict(
         dataset_meta=dict(classes=_plain(list(classes))) if classes else {},
         config=meta.get('cfg') if isinstance(meta.get('cfg'), str) else None,
@@ -79,13 +125,14 @@ def build_meta(checkpoint: Dict, keep: str) -> Dict[str, Any]:
     return _plain(out)
 
 
-def publish(in_file: str, out_name: str, keep: str = 'ema') -> str:
+def publish(in_file: str, out_name: str, keep: str = 'ema',
+            dataset_type: Optional[str] = None) -> str:
     """Write the published file and return its path."""
     if keep not in ('ema', 'raw'):
         raise ValueError(f'keep must be "ema" or "raw"; got {keep!r}.')
     checkpoint = read_checkpoint(in_file)
     published = dict(state_dict=select_weights(checkpoint, keep),
-                     meta=build_meta(checkpoint, keep))
+                     meta=build_meta(checkpoint, keep, dataset_type))
     data = torch_bytes(published)
     sha = hashlib.sha256(data).hexdigest()
     stem = out_name[:-4] if out_name.endswith('.pth') else out_name
@@ -100,10 +147,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('in_file', help='training checkpoint (e.g. work_dirs/x/epoch_300.pth)')
     parser.add_argument('out_name', help='output path without date/hash, e.g. out/convnext-t')
-    parser.add_argument('--keep', choices=('ema', 'raw'), default='ema',
+    parser.add_argument('--keep', choices=('ema', 'raw'), default=None,
                         help='which weights to publish (default: ema = state_dict as saved)')
+    parser.add_argument('--no-ema', action='store_true',
+                        help="MMPretrain's flag: drop the EMA weights, publish the raw training "
+                        'weights (the same as --keep raw)')
+    parser.add_argument('--dataset-type', default=None,
+                        help='store the class names of this registered dataset (e.g. ImageNet) '
+                        'when the checkpoint names none')
     args = parser.parse_args(argv)
-    path = publish(args.in_file, args.out_name, args.keep)
+    if args.no_ema and args.keep == 'ema':
+        parser.error('--no-ema contradicts --keep ema; give one of them.')
+    keep = 'raw' if args.no_ema else (args.keep or 'ema')
+    path = publish(args.in_file, args.out_name, keep, args.dataset_type)
+    print(f'Successfully generated the publish-ckpt as {path}.')
     print(f'published {path} ({osp.getsize(path) / 1e6:.1f} MB)')
     return 0
 

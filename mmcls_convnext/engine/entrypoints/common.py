@@ -45,6 +45,20 @@ def export_local_rank(local_rank: int) -> None:
     os.environ.setdefault('LOCAL_RANK', str(local_rank))
 
 
+def config_file_of(spec: str) -> str:
+    """A config path, or the config file of a model-zoo name (``convnext-tiny_32xb128_in1k``).
+
+    Raises:
+        FileNotFoundError: a ``.py`` path that does not exist.
+        ModelNotFoundError: neither a file nor a zoo name (with the closest names).
+    """
+    if osp.isfile(spec) or spec.endswith('.py'):
+        return spec
+    from ...zoo import get_model_info
+    from ...zoo.model_index import resolve_config_path
+    return resolve_config_path(get_model_info(spec).config)
+
+
 def set_work_dir(cfg: Config, work_dir: Optional[str], config_path: str) -> None:
     """``--work-dir`` > ``cfg.work_dir`` > ``work_dirs/<config stem>``."""
     if work_dir is not None:
@@ -69,5 +83,5 @@ def build_runner(cfg: Config, hold_work_dir: Optional[bool] = None):
     return RUNNERS.build(cfg)
 
 
-__all__ = ['LAUNCHERS', 'add_common_args', 'export_local_rank', 'set_work_dir', 'build_runner',
-           'run_cli', 'user_errors']
+__all__ = ['LAUNCHERS', 'add_common_args', 'config_file_of', 'export_local_rank',
+           'set_work_dir', 'build_runner', 'run_cli', 'user_errors']

@@ -39,8 +39,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--show-dir', help='save images with their predictions drawn to this '
                         'directory (a relative path is inside the test run\'s folder '
                         '<work_dir>/test/<timestamp>/)')
+    parser.add_argument('--interval', type=int, default=1,
+                        help='with --show / --show-dir: draw every N-th test image (1: all)')
     parser.add_argument('--wait-time', type=float, default=2.0,
                         help='seconds each image is shown with --show')
+    parser.add_argument('--no-pin-memory', action='store_true',
+                        help='pin_memory=False on the test dataloader')
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation: average the scores of the image and its '
                         'horizontal flip (cfg.tta_model / cfg.tta_pipeline if set)')
@@ -91,8 +95,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             raise ValueError('--show needs a display (DISPLAY is not set); use --show-dir DIR '
                              'to save the drawn predictions instead.')
         hook = dict(type='ClsVisualizationHook', show=args.show, out_dir=show_dir,
-                    wait_time=args.wait_time)
+                    wait_time=args.wait_time, interval=args.interval)
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [hook]
+    if args.no_pin_memory:
+        cfg.test_dataloader.pin_memory = False
     if args.out and args.out_item == 'pred':
         evaluators = cfg.test_evaluator
         evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]

@@ -9,6 +9,7 @@ from mmengine.config import Config
 from mmcls_convnext.config import load_config
 
 from ..optimizers.cpu_amp_optim_wrapper import amp_optim_wrapper_cfg, training_precision
+from ..schedule_check import check_schedule_fits
 from ..summaries import log_train_summary
 from .common import (
     add_common_args,
@@ -78,6 +79,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     export_local_rank(args.local_rank)
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
+    check_schedule_fits(cfg)  # one line naming the scheduler keys, not mmengine's begin/end
     runner = build_runner(cfg)
     precision = training_precision(cfg.optim_wrapper, torch.cuda.is_available())
     if precision:  # CPUAmpOptimWrapper logs its own line when it is built

@@ -146,25 +146,38 @@ class ClsVisualizationHook(Hook):
         show: also display each image (needs a display).
         wait_time: seconds each image is displayed.
         min_size: short edge, in pixels, that small images are enlarged to.
+        interval: draw the test images 0, interval, 2 * interval, ... of each test run
+            (``tools/test.py --interval``, MMPretrain's flag; default 1: every image).
     """
 
     def __init__(self, out_dir: Optional[str] = None, show: bool = False,
-                 wait_time: float = 2.0, min_size: int = 224) -> None:
+                 wait_time: float = 2.0, min_size: int = 224, interval: int = 1) -> None:
         if out_dir is None and not show:
             raise ValueError('ClsVisualizationHook needs out_dir or show=True.')
         if not isinstance(min_size, int) or min_size < 1:
             raise ValueError(f'ClsVisualizationHook min_size must be an int >= 1; got '
                              f'{min_size!r}.')
+        if not isinstance(interval, int) or interval < 1:
+            raise ValueError(f'ClsVisualizationHook interval must be an int >= 1; got '
+                             f'{interval!r}.')
         self.out_dir = out_dir
         self.show = show
         self.wait_time = wait_time
         self.min_size = min_size
+        self.interval = interval
+        self._seen = 0
+
+    def before_test_epoch(self, runner) -> None:
+        self._seen = 0
 
     def after_test_iter(self, runner, batch_idx: int, data_batch=None,
                         outputs: Optional[Sequence] = None) -> None:
         from mmcls_convnext.visualization.draw import draw_prediction, save_prediction
         classes = (runner.test_dataloader.dataset.metainfo or {}).get('classes')
         for sample in outputs or []:
+            self._seen += 1
+            if (self._seen - 1) % self.interval != 0:
+                continue
             path = sample.metainfo.get('img_path')
             index = sample.metainfo.get('sample_idx', 0)
             if path is not None:

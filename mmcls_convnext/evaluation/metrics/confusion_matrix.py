@@ -133,7 +133,9 @@ class ConfusionMatrix(BaseMetric):
         if normalize:
             matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
         include_values = num <= 30 if include_values is None else include_values
-        size = max(4., 0.45 * num + 2)
+        # readable: ~0.5 inch per class (names up to ~15 characters fit), never below 5 inches
+        longest = max(len(str(c)) for c in classes)
+        size = max(5., 0.5 * num + 2 + 0.07 * min(longest, 30))
         figsize = (size + (1.5 if colorbar else 0), size)
         if show:
             import matplotlib.pyplot as plt
@@ -144,16 +146,18 @@ class ConfusionMatrix(BaseMetric):
         image = ax.imshow(matrix, cmap=cmap, interpolation='nearest')
         if colorbar:
             fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-        ax.set(xticks=np.arange(num), yticks=np.arange(num), xlabel='Predicted label',
-               ylabel='True label', title=title)
-        ax.set_xticklabels(classes, rotation=45, ha='right')
-        ax.set_yticklabels(classes)
+        ax.set(xticks=np.arange(num), yticks=np.arange(num), title=title)
+        ax.set_xlabel('Predicted label', fontsize=11)
+        ax.set_ylabel('True label', fontsize=11)
+        ticks = 10 if num <= 30 else 8
+        ax.set_xticklabels(classes, rotation=45, ha='right', fontsize=ticks)
+        ax.set_yticklabels(classes, fontsize=ticks)
         if include_values:
             threshold = (matrix.max() + matrix.min()) / 2
             for t in range(num):
                 for p in range(num):
                     text = f'{matrix[t, p]:.2f}' if normalize else f'{int(matrix[t, p])}'
-                    ax.text(p, t, text, ha='center', va='center', fontsize=8,
+                    ax.text(p, t, text, ha='center', va='center', fontsize=9,
                             color='black' if matrix[t, p] > threshold else 'white')
         fig.tight_layout()
         if show:
