@@ -1,4 +1,5 @@
 """Datasets and transforms; importing this module registers all of them."""
+from .base_dataset import BaseDataset
 from .class_maps import check_class_maps
 from .custom import BAD_IMAGE_ERRORS, CustomDataset, TooManyBadImagesError
 from .decoded_cache import CachedCustomDataset
@@ -10,8 +11,10 @@ from .errors import (
     NoImagesFoundError,
 )
 from .imagenet import ImageNet, ImageNet21k, imagenet_categories
+from .multi_label import MultiLabelDataset
 from .scan import IMG_EXTENSIONS
 from .transforms import *  # noqa: F401,F403
+from .voc import VOC
 
 __all__ = [
     'check_class_maps', 'BAD_IMAGE_ERRORS', 'CustomDataset', 'TooManyBadImagesError',
@@ -19,4 +22,5 @@ __all__ = [
     'NoImagesFoundError',
     'ImageNet', 'ImageNet21k', 'imagenet_categories', 'IMG_EXTENSIONS',
     'CachedCustomDataset',
+    'BaseDataset', 'MultiLabelDataset', 'VOC',
 ]
