@@ -11,6 +11,9 @@ from mmcls_convnext.registry import MODELS
 from ..errors import ModelConfigError
 from .cls_head import ClsHead
 
+#: The activation after each hidden layer unless ``act_cfg`` says otherwise (None: none).
+DEFAULT_ACT = {'type': 'ReLU'}
+
 
 class LinearBlock(BaseModule):
     """``fc`` -> optional norm -> optional activation -> optional dropout."""
@@ -20,8 +23,9 @@ class LinearBlock(BaseModule):
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.fc = nn.Linear(in_channels, out_channels)
-        self.norm = None if norm_cfg is None else build_norm_layer(norm_cfg, out_channels)[1]
-        self.act = None if act_cfg is None else build_activation_layer(act_cfg)
+        self.norm = (None if norm_cfg is None
+                     else build_norm_layer(dict(norm_cfg), out_channels)[1])
+        self.act = None if act_cfg is None else build_activation_layer(dict(act_cfg))
         self.dropout = nn.Dropout(p=dropout_rate) if dropout_rate > 0 else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -50,7 +54,7 @@ class StackedLinearClsHead(ClsHead):
 
     def __init__(self, num_classes: int, in_channels: int, mid_channels: Sequence[int],
                  dropout_rate: float = 0., norm_cfg: Optional[dict] = None,
-                 act_cfg: Optional[dict] = dict(type='ReLU'), loss: Optional[dict] = None,
+                 act_cfg: Optional[dict] = DEFAULT_ACT, loss: Optional[dict] = None,
                  topk=(1,), cal_acc: bool = False, init_cfg: Optional[dict] = None):
         if init_cfg is None:
             init_cfg = dict(type='Normal', layer='Linear', std=0.01)
