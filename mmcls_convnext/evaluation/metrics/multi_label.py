@@ -129,9 +129,18 @@ def average_precision(pred: torch.Tensor, target: torch.Tensor) -> float:
     return float((recall_step * precision).sum())
 
 
+def is_multi_hot(label: torch.Tensor, num_classes: int) -> bool:
+    """Whether a saved ``gt_label`` is a multi-hot vector rather than an index list: it has
+    ``num_classes`` (> 2) entries, all 0 or 1 -- as an index list it would repeat classes. With
+    two classes ``[0, 1]`` stays an index list (both classes), as MMPretrain reads it."""
+    return (num_classes > 2 and label.numel() == num_classes
+            and bool(((label == 0) | (label == 1)).all()))
+
+
 def multi_label_record(sample, owner: str) -> dict:
     """``pred_score`` (C,) and the multi-hot ``gt_score`` (C,) of one sample (dict or DataSample):
-    its ``gt_score`` if it has one, else its ``gt_label`` index list as multi-hot."""
+    its ``gt_score`` if it has one, else its ``gt_label`` -- an index list, or a multi-hot
+    vector as some saved results hold (see :func:`is_multi_hot`) -- as multi-hot."""
     sample = as_dict(sample)
     if sample.get('pred_score') is None:
         raise MetricInputError(f'{owner} needs pred_score in every sample (keys: '
@@ -144,8 +153,12 @@ def multi_label_record(sample, owner: str) -> dict:
             raise MetricInputError(f'{owner}: gt_score has {len(gt)} classes but pred_score '
                                    f'{num_classes}.')
     elif sample.get('gt_label') is not None:
+        label = torch.as_tensor(sample['gt_label']).detach().cpu().reshape(-1)
+        if is_multi_hot(label, num_classes):
+            return dict(pred_score=score, gt_score=label.long().clone())
         try:
-            gt = label_to_onehot(torch.as_tensor(sample['gt_label']).cpu(), num_classes)
+            gt = label_to_onehot(label.long() if label.is_floating_point() else label,
+                                 num_classes)
         except DataSampleError as err:
             where = sample.get('img_path', 'a sample')
             raise MetricInputError(f'{owner}: the multi-label annotation of {where}: {err}'
