@@ -33,7 +33,8 @@ def format_label(value: LabelType) -> torch.Tensor:
     if isinstance(value, np.ndarray):
         value = torch.from_numpy(value)
     elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        value = torch.tensor(value)
+        # an empty list is a multi-label sample without labels
+        value = torch.tensor(value, dtype=torch.long) if len(value) == 0 else torch.tensor(value)
     elif isinstance(value, Integral) and not isinstance(value, (bool, np.bool_)):
         value = torch.tensor([int(value)])
     elif not isinstance(value, torch.Tensor):

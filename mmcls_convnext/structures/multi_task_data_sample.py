@@ -15,5 +15,5 @@ class MultiTaskDataSample(BaseDataElement):
 
     @property
     def tasks(self) -> List[str]:
-        """The names of the tasks this sample carries."""
-        return list(self._data_fields)
+        """The names of the tasks this sample carries, sorted."""
+        return sorted(self._data_fields)
