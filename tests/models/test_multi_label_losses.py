@@ -54,8 +54,7 @@ def test_weight_and_reduction():
     weight = torch.tensor([[0.5], [2.0]])
     assert weight_reduce_loss(loss, weight, 'sum').item() == 1.5 + 14
     assert weight_reduce_loss(loss, weight, 'mean', avg_factor=2).item() == 15.5 / 2
-    with pytest.raises(ModelConfigError, match='avg_factor can not be used'):
-        weight_reduce_loss(loss, None, 'sum', avg_factor=2)
+    assert weight_reduce_loss(loss, None, 'sum', avg_factor=2).item() == 10  # sums
     assert convert_to_one_hot(torch.tensor([[2], [0]]), 3).tolist() == [[0, 0, 1], [1, 0, 0]]
     with pytest.raises(TargetError, match='3 classes'):
         convert_to_one_hot(torch.tensor([3]), 3)

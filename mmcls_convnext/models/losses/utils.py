@@ -2,7 +2,8 @@
 
 MMPretrain's reduction semantics: the element-wise loss is multiplied by ``weight`` (per sample,
 broadcast over classes), then ``'mean'`` averages every element -- or divides the sum by
-``avg_factor`` when given --, ``'sum'`` adds them and ``'none'`` returns them as they are.
+``avg_factor`` when given --, ``'sum'`` adds them and ``'none'`` returns them as they are
+(``'sum'`` with ``avg_factor`` sums, as our CrossEntropyLoss does; MMPretrain raises).
 """
 from typing import Optional
 
@@ -34,20 +35,14 @@ def weight_reduce_loss(loss: torch.Tensor, weight: Optional[torch.Tensor] = None
                        avg_factor: Optional[float] = None) -> torch.Tensor:
     """Multiply the element-wise ``loss`` by ``weight`` (if any), then reduce it.
 
-    Raises:
-        ModelConfigError: ``avg_factor`` with ``reduction='sum'`` (the two contradict).
+    ``avg_factor`` replaces the element count of ``'mean'``; ``'sum'`` and ``'none'`` ignore it
+    (the heads always pass the batch size), as :class:`CrossEntropyLoss` does here.
     """
     if weight is not None:
         loss = loss * weight
-    if avg_factor is None:
-        return reduce_loss(loss, reduction)
-    check_reduction(reduction)
-    if reduction == 'mean':
+    if avg_factor is not None and reduction == 'mean':
         return loss.sum() / avg_factor
-    if reduction == 'sum':
-        raise ModelConfigError('avg_factor can not be used with reduction="sum"; use '
-                               'reduction="mean" or drop avg_factor.')
-    return loss
+    return reduce_loss(loss, reduction)
 
 
 def convert_to_one_hot(targets: torch.Tensor, classes: int) -> torch.Tensor:
