@@ -7,6 +7,7 @@ location, batch sizes, epochs and the pretrained-weights init (none offline) cha
 ``--cfg-options``. The reported mAP / CP / CR / CF1 / OP / OR / OF1 are checked against
 scikit-learn and numpy counts computed from the per-image predictions test.py saves.
 """
+import colorsys
 import json
 import pickle
 import sys
@@ -37,9 +38,7 @@ SIZE = 48
 
 def _colour(c: int) -> np.ndarray:
     """A distinct RGB colour per class (hue steps of 18 degrees)."""
-    hsv = np.uint8([[[int(c * 180 / NUM_CLASSES), 255, 255]]])
-    import cv2
-    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0]
+    return np.uint8([round(255 * v) for v in colorsys.hsv_to_rgb(c / NUM_CLASSES, 1., 1.)])
 
 
 def make_voc_tree(root: Path, n_train: int = 60, n_test: int = 20, seed: int = 0) -> dict:
@@ -87,12 +86,14 @@ def shrink(data_root: Path, epochs: int = 30) -> list:
         f'model.head.in_channels={TINY_CHANNELS[-1]}',
         'train_dataloader.dataset.split=train',  # the tree has train/test lists only
         'train_dataloader.dataset.pipeline.1.scale=40',
+        # the squares sit in fixed quadrants: crops that keep most of the image keep them
+        'train_dataloader.dataset.pipeline.1.crop_ratio_range=(0.8,1.0)',
         'val_dataloader.dataset.pipeline.1.scale=48',
         'val_dataloader.dataset.pipeline.2.crop_size=40',
         'test_dataloader.dataset.pipeline.1.scale=48',
         'test_dataloader.dataset.pipeline.2.crop_size=40',
         f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
-        'optim_wrapper.optimizer.lr=0.01',  # a fresh tiny net, not a fine-tune:
+        'optim_wrapper.optimizer.lr=0.005',  # a fresh tiny net, not a fine-tune:
         'optim_wrapper.paramwise_cfg.layer_decay_rate=1.0',  # every layer learns at full lr
         'default_hooks.logger.interval=5', 'randomness.seed=0',
         'default_hooks.checkpoint.interval=1000',  # only the best (the last val)
