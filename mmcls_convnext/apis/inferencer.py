@@ -54,6 +54,8 @@ class ImageClassificationInferencer(BaseInferencer):
                 and len(self.classes) != num_classes:
             raise ValueError(f'{len(self.classes)} class names given for a head with '
                              f'{num_classes} classes.')
+        from mmcls_convnext.models.heads import MultiLabelClsHead
+        self.multi_label = isinstance(self.model.head, MultiLabelClsHead)
         self.visualizer = None
         self.num_visualized_imgs = 0
 
@@ -87,7 +89,11 @@ class ImageClassificationInferencer(BaseInferencer):
         Returns:
             One result per image, in input order: ``dict(pred_label=int, pred_score=float,
             pred_class=str, pred_scores=np.ndarray (num_classes,))`` (``pred_class`` is the
-            index as a string when the model has no class names).
+            index as a string when the model has no class names). For a multi-label head
+            (``MultiLabelClsHead`` and its subclasses) ``pred_scores`` holds the sigmoid score
+            of every class and ``pred_label`` / ``pred_score`` / ``pred_class`` are lists: the
+            classes the head predicts (score ``>= thr``, or its ``topk``), best first; empty
+            lists when no class passes the threshold.
         """
         split_batches([], batch_size)  # validate the arguments before reading any input
         if show and not os.environ.get('DISPLAY'):
@@ -102,6 +108,8 @@ class ImageClassificationInferencer(BaseInferencer):
             result = self._to_dict(pred)
             if self.classes is not None:
                 pred.set_metainfo(dict(pred_class=result['pred_class']))
+            if self.multi_label:  # the visualizer then lists every predicted label
+                pred.set_metainfo(dict(multi_label=True))
             if show or show_dir is not None:
                 self._visualize(item, original, pred, show_dir, show, wait_time, resize,
                                 rescale_factor, draw_score)
@@ -134,6 +142,11 @@ class ImageClassificationInferencer(BaseInferencer):
 
     def _to_dict(self, pred: DataSample) -> Dict[str, Any]:
         scores = pred.pred_score.detach().float().cpu().numpy()
+        if self.multi_label:
+            labels = sorted(pred.pred_label.reshape(-1).tolist(), key=lambda i: -scores[i])
+            names = [self.classes[i] if self.classes is not None else str(i) for i in labels]
+            return dict(pred_label=labels, pred_score=[float(scores[i]) for i in labels],
+                        pred_class=names, pred_scores=scores)
         label = int(pred.pred_label.reshape(-1)[0].item())
         name = self.classes[label] if self.classes is not None else str(label)
         return dict(pred_label=label, pred_score=float(scores[label]), pred_class=name,
@@ -172,7 +185,9 @@ def inference_model(model: ModelArg, img: Union[str, os.PathLike, np.ndarray],
             (``show_dir``, ``show``, ``resize``, ``rescale_factor``, ``draw_score``, ...).
 
     Returns:
-        ``dict(pred_label=int, pred_score=float, pred_class=str, pred_scores=np.ndarray)``.
+        ``dict(pred_label=int, pred_score=float, pred_class=str, pred_scores=np.ndarray)``;
+        for a multi-label model ``pred_label`` / ``pred_score`` / ``pred_class`` are lists
+        (the predicted classes, best first; see :meth:`ImageClassificationInferencer.__call__`).
     """
     if not isinstance(img, (str, os.PathLike, np.ndarray)):
         raise TypeError(f'inference_model takes one image (path, URL or array); got '

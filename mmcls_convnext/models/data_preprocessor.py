@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseDataPreprocessor, stack_batch
 
 from mmcls_convnext.registry import MODELS
-from mmcls_convnext.structures import DataSample
+from mmcls_convnext.structures import DataSample, batch_label_to_onehot, cat_batch_labels
 
 from .utils.batch_augments import RandomBatchAugment
 
@@ -113,12 +113,18 @@ class ClsDataPreprocessor(BaseDataPreprocessor):
         if num_classes is None:
             raise ValueError('One-hot targets (to_onehot or batch_augments) need num_classes: '
                              'set data_preprocessor=dict(num_classes=...) in the config.')
-        labels = torch.cat([s.gt_label[:1] for s in data_samples]).to(self.device)
+        # every label of a sample: one-hot for single-label samples, multi-hot for multi-label
+        labels, splits = cat_batch_labels([s.gt_label for s in data_samples])
         if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
+            bad = next(s for s in data_samples
+                       if s.gt_label.numel() and (int(s.gt_label.min()) < 0
+                                                  or int(s.gt_label.max()) >= num_classes))
+            where = bad.metainfo.get('img_path', 'a sample of the batch')
             raise ValueError(f'Labels must be in 0..{num_classes - 1} (num_classes='
                              f'{num_classes}); got labels in {int(labels.min())}..'
-                             f'{int(labels.max())}.')
-        return F.one_hot(labels, num_classes).float()
+                             f'{int(labels.max())} (e.g. gt_label={bad.gt_label.tolist()} of '
+                             f'{where}).')
+        return batch_label_to_onehot(labels, splits, num_classes).float().to(self.device)
 
     def forward(self, data: dict, training: bool = False) -> dict:
         data = self.cast_data(data)

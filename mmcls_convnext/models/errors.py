@@ -16,3 +16,7 @@ class ModelConfigTypeError(TypeError, AssertionError):
 
 class InvalidModeError(ValueError, RuntimeError):
     """``forward(mode=...)`` got an unknown mode (also the ``RuntimeError`` MMPretrain raises)."""
+
+
+class TargetError(ValueError, AssertionError):
+    """A loss or head got targets that do not fit its scores (also an ``AssertionError``)."""

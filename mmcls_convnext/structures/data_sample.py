@@ -33,7 +33,8 @@ def format_label(value: LabelType) -> torch.Tensor:
     if isinstance(value, np.ndarray):
         value = torch.from_numpy(value)
     elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        value = torch.tensor(value)
+        # an empty list is a multi-label sample without labels
+        value = torch.tensor(value, dtype=torch.long) if len(value) == 0 else torch.tensor(value)
     elif isinstance(value, Integral) and not isinstance(value, (bool, np.bool_)):
         value = torch.tensor([int(value)])
     elif not isinstance(value, torch.Tensor):
@@ -98,7 +99,9 @@ class DataSample(BaseDataElement):
     def _checked_score(self, value: ScoreType, name: str) -> torch.Tensor:
         """``value`` as a 1-D score whose length agrees with the sample's ``num_classes``."""
         score = format_score(value)
-        if 'num_classes' not in self.metainfo_keys():
+        # ``DataSample(num_classes=4)`` makes num_classes a data field; the setters honour it
+        # like one in the metainfo (as MMPretrain's do).
+        if 'num_classes' not in self:
             self.set_metainfo(dict(num_classes=len(score)))
         elif self.num_classes != len(score):
             raise DataSampleError(f'The length of {name} ({len(score)}) should be equal to the '

@@ -36,7 +36,9 @@ def format_prediction_lines(data_sample: DataSample,
         draw_gt, draw_pred, draw_score: which parts to include.
 
     Returns:
-        e.g. ``['Ground truth: 3 (cat)', 'Prediction:', '1. 3 (cat) 0.91', ...]``.
+        e.g. ``['Ground truth: 3 (cat)', 'Prediction:', '1. 3 (cat) 0.91', ...]``. A sample
+        whose metainfo has ``multi_label=True`` lists every label of ``pred_label`` with its
+        score instead: ``['Prediction (2 labels):', '- 14 (person) 0.93', '- 11 (dog) 0.71']``.
     """
     if topk < 1:
         raise ValueError(f'topk must be >= 1; got {topk}.')
@@ -44,7 +46,9 @@ def format_prediction_lines(data_sample: DataSample,
     if draw_gt and 'gt_label' in data_sample:
         labels = data_sample.gt_label.tolist()
         lines.append('Ground truth: ' + ', '.join(_class_name(i, classes) for i in labels))
-    if draw_pred and 'pred_score' in data_sample:
+    if draw_pred and data_sample.metainfo.get('multi_label') and 'pred_label' in data_sample:
+        lines += _multi_label_lines(data_sample, classes, draw_score)
+    elif draw_pred and 'pred_score' in data_sample:
         scores = data_sample.pred_score.detach().float().cpu()
         values, indices = scores.topk(min(topk, scores.numel()))
         lines.append('Prediction:')
@@ -54,6 +58,28 @@ def format_prediction_lines(data_sample: DataSample,
     elif draw_pred and 'pred_label' in data_sample:
         labels = data_sample.pred_label.tolist()
         lines.append('Prediction: ' + ', '.join(_class_name(i, classes) for i in labels))
+    return lines
+
+
+def _multi_label_lines(data_sample: DataSample, classes: Optional[Sequence[str]],
+                       draw_score: bool) -> List[str]:
+    """Every predicted label of a multi-label sample (metainfo ``multi_label=True``), best
+    score first; the best class is named when none passed the threshold."""
+    labels = data_sample.pred_label.reshape(-1).tolist()
+    scores = (data_sample.pred_score.detach().float().cpu()
+              if 'pred_score' in data_sample else None)
+    if scores is not None:
+        labels.sort(key=lambda i: -float(scores[i]))
+    if not labels:
+        line = 'Prediction: no class above the threshold'
+        if scores is not None and scores.numel():
+            best = int(scores.argmax())
+            line += f' (best: {_class_name(best, classes)} {float(scores[best]):.2f})'
+        return [line]
+    lines = [f'Prediction ({len(labels)} label{"s" if len(labels) > 1 else ""}):']
+    for idx in labels:
+        score = f' {float(scores[idx]):.2f}' if draw_score and scores is not None else ''
+        lines.append(f'- {_class_name(idx, classes)}{score}')
     return lines
 
 

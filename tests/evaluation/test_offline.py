@@ -37,7 +37,7 @@ def test_values_are_parsed():
     ([['type=Acuracy']], ConfigCompatError,
      r"--metric type='Acuracy' is not a metric registered in mmcls_convnext or mmengine; "
      r"did you mean 'Accuracy'\?"),
-    ([['type=SingleLabelMetrix']], ConfigCompatError, r"did you mean 'SingleLabelMetric'\?"),
+    ([['type=SingleLabelMetrix']], ConfigCompatError, r"did you mean 'SingleLabelMetric'"),
 ])
 def test_bad_options(options, error, message):
     with pytest.raises(error, match=message):

@@ -2,6 +2,7 @@
 
 Usage: python tools/analysis_tools/eval_metric.py RESULTS.pkl --metric type=Accuracy topk=1,5
        [--metric type=ConfusionMatrix ...] [--metric type=SingleLabelMetric items=precision,recall]
+       multi-label results: --metric type=AveragePrecision --metric type=MultiLabelMetric thr=0.3
 Each --metric builds one metric from its key=value pairs (1,5 -> a tuple, numbers -> numbers).
 Per-class values (``average=None``) print one line per class, 4 decimals, named by
 ``--classes a b c`` or by the test dataset of ``--config CONFIG`` (else by index).

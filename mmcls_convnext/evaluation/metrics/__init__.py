@@ -1,8 +1,11 @@
 """Metrics, registered in ``mmcls_convnext.registry.METRICS``."""
 from .accuracy import Accuracy
 from .confusion_matrix import ConfusionMatrix, plot_confusion_matrix
+from .multi_label import AveragePrecision, MultiLabelMetric
 from .single_label import SingleLabelMetric
 from .utils import MetricInputError
+from .voc_multi_label import VOCAveragePrecision, VOCMultiLabelMetric
 
-__all__ = ['Accuracy', 'ConfusionMatrix', 'MetricInputError', 'SingleLabelMetric',
+__all__ = ['Accuracy', 'AveragePrecision', 'ConfusionMatrix', 'MetricInputError',
+           'MultiLabelMetric', 'SingleLabelMetric', 'VOCAveragePrecision', 'VOCMultiLabelMetric',
            'plot_confusion_matrix']

@@ -9,7 +9,7 @@ from mmengine.model import BaseModule
 from mmcls_convnext.registry import MODELS
 from mmcls_convnext.structures import DataSample
 
-from ..errors import ModelConfigError
+from ..errors import ModelConfigError, TargetError
 
 
 def stack_targets(data_samples: Sequence[DataSample]) -> torch.Tensor:
@@ -21,7 +21,17 @@ def stack_targets(data_samples: Sequence[DataSample]) -> torch.Tensor:
     missing = [i for i, s in enumerate(data_samples) if 'gt_label' not in s]
     if missing:
         raise ValueError(f'Data samples {missing[:5]} have no gt_label; a loss needs labels.')
-    return torch.cat([s.gt_label[:1] for s in data_samples])
+    for i, sample in enumerate(data_samples):
+        if sample.gt_label.numel() != 1:
+            label = sample.gt_label.tolist()
+            kind = ('a one-hot/multi-hot vector' if label and set(label) <= {0, 1}
+                    else 'several class indices')
+            where = sample.metainfo.get('img_path', f'sample {i} of the batch')
+            raise TargetError(
+                f'A single-label head got gt_label={label[:10]} ({kind}) for {where}: it needs '
+                f'one class index per image. For multi-label data use MultiLabelLinearClsHead; '
+                f'for one-hot targets pass the class index (or set_gt_score for soft targets).')
+    return torch.cat([s.gt_label for s in data_samples])
 
 
 def topk_accuracy(logits: torch.Tensor, labels: torch.Tensor,
