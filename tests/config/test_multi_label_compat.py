@@ -2,7 +2,7 @@
 import torch
 from mmengine.config import Config
 
-from mmcls_convnext.engine.config_compat import EQUIVALENTS, translate_config
+from mmcls_convnext.config import EQUIVALENTS, translate_config
 from mmcls_convnext.registry import METRICS, MODELS
 
 TYPES = ('MultiLabelClsHead', 'MultiLabelLinearClsHead', 'CSRAHead', 'StackedLinearClsHead',
