@@ -185,9 +185,10 @@ def test_their_evaluators_translate_unchanged():
     (dict(runner_type='FlexibleRunner2'), r"runner_type='FlexibleRunner2' is not a runner .*did "
      r"you mean 'FlexibleRunner'"),
     (dict(train_dataloader=dict(dataset=dict(type='ImageNet1k'), sampler=dict(
-        type='RepeatAugSampler'))),
+        type='RepeatAugSampler2'))),
      r"train_dataloader\.dataset\.type='ImageNet1k' is not a dataset .*did you mean "
-     r".*'ImageNet'\?; train_dataloader\.sampler\.type='RepeatAugSampler' is not a data sampler"),
+     r".*'ImageNet'\?; train_dataloader\.sampler\.type='RepeatAugSampler2' is not a data "
+     r"sampler .*did you mean 'RepeatAugSampler'"),
     (dict(model=dict(type='ImageClassifier', init_cfg=dict(type='TruncNormall')),
           train_cfg=dict(type='EpochBasedTrainLoop2'), visualizer=dict(
               type='ClsVisualizer', vis_backends=[dict(type='WandBVisBackend')])),
