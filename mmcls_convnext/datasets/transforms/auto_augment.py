@@ -37,7 +37,8 @@ from mmcv.transforms import BaseTransform
 from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError, DataConfigTypeError
-from .aug_base import BACKENDS, BaseAugTransform
+from .aug_base import BaseAugTransform
+from .backends import OP_BACKENDS
 
 #: Named policy sets (tuples of op configs; RandAugment copies them).
 POLICIES: Dict[str, Tuple[dict, ...]] = {
@@ -114,9 +115,9 @@ def _check_backends(backends: Optional[Dict[str, str]], policies) -> Dict[str, s
             raise DataConfigError(f'RandAugment backends: {name!r} is not an op type of the '
                                   f'policies {sorted(set(types))}.'
                                   + _did_you_mean(name, set(types)))
-        if backend not in BACKENDS:
+        if backend not in OP_BACKENDS:
             raise DataConfigError(f'RandAugment backends: {name}={backend!r}; the backends are '
-                                  f'{BACKENDS}.')
+                                  f'{OP_BACKENDS}.')
     return dict(backends)
 
 

@@ -23,8 +23,9 @@ from PIL import Image
 from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError, DataConfigTypeError
+from .backends import PIL_FILTERS, RESIZE_INTERPOLATIONS, check_interpolation
 from .lazy_image import EncodedImage, as_array, image_hw
-from .torch_resize import TORCH_INTERPOLATIONS, resize_hwc, resize_lazy
+from .torch_resize import resize_hwc, resize_lazy
 
 PIL_FLIPS = {'horizontal': Image.FLIP_LEFT_RIGHT, 'vertical': Image.FLIP_TOP_BOTTOM,
              'diagonal': Image.ROTATE_180}
@@ -76,23 +77,10 @@ class RandomFlip(MMCVRandomFlip):
             img = img.decode()[0]
         results['img'] = img.transpose(PIL_FLIPS[results['flip_direction']])
 
-BACKENDS = ('cv2', 'pillow', 'torch')
-PIL_INTERPOLATION = {
-    'nearest': Image.NEAREST, 'bilinear': Image.BILINEAR, 'bicubic': Image.BICUBIC,
-    'box': Image.BOX, 'lanczos': Image.LANCZOS, 'hamming': Image.HAMMING,
-}
-CV2_INTERPOLATION = ('nearest', 'bilinear', 'bicubic', 'area', 'lanczos')
-
-
-def check_backend(backend: str, interpolation: str) -> None:
-    """Raise ValueError for an unknown backend or an interpolation the backend lacks."""
-    if backend not in BACKENDS:
-        raise DataConfigError(f'backend must be one of {BACKENDS}; got {backend!r}.')
-    allowed = dict(pillow=tuple(PIL_INTERPOLATION), cv2=CV2_INTERPOLATION,
-                   torch=TORCH_INTERPOLATIONS)[backend]
-    if interpolation not in allowed:
-        raise DataConfigError(f'interpolation {interpolation!r} is not available with backend '
-                              f'{backend!r}; choose one of {allowed}.')
+def check_backend(backend: str, interpolation: str, op: str = '') -> None:
+    """Raise DataConfigError for an unknown backend or an interpolation it lacks (the table
+    of :mod:`.backends`)."""
+    check_interpolation(interpolation, backend, op, RESIZE_INTERPOLATIONS)
 
 
 def resize_image(img, size: Tuple[int, int], backend: str, interpolation: str,
@@ -117,14 +105,14 @@ def resize_image(img, size: Tuple[int, int], backend: str, interpolation: str,
         if isinstance(img, EncodedImage):
             img, box = img.decode(box, size if reduced_decode else None)
         img, box = _crop_pil(img, box)
-        return img.resize(size, PIL_INTERPOLATION[interpolation], box=box)
+        return img.resize(size, PIL_FILTERS[interpolation], box=box)
     img = as_array(img)
     if box is not None:
         img = img[box[1]:box[3], box[0]:box[2]]
     if backend == 'pillow':
         squeeze = img.ndim == 3 and img.shape[2] == 1
         pil = Image.fromarray(img[..., 0] if squeeze else img)
-        out = np.asarray(pil.resize(size, PIL_INTERPOLATION[interpolation]))
+        out = np.asarray(pil.resize(size, PIL_FILTERS[interpolation]))
         return out[..., None] if squeeze else out
     return mmcv.imresize(img, size, interpolation=interpolation, backend='cv2')
 
