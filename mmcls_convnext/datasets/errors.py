@@ -27,3 +27,7 @@ class DatasetMismatchError(DatasetError, AssertionError):
 
 class NoImagesFoundError(DatasetError, RuntimeError):
     """A folder scan found no image with an accepted extension."""
+
+
+class MissingInputError(KeyError, AssertionError):
+    """A transform's input key (e.g. ``results['img']``) is missing (MMPretrain asserts)."""

@@ -18,6 +18,10 @@ backend     kernels                                          interpolations
             within 2 grey levels of ``pillow``, ~4x faster)
 ==========  ===============================================  ==================================
 
+The ``torchvision/*`` wrappers take torchvision's ``interpolation`` by the ``pillow`` names
+(``'bilinear'`` -> ``InterpolationMode.BILINEAR``...). ColorJitter and the RandAugment ops take
+``cv2`` or ``pillow`` (mmcv's colour functions, PIL's ``ImageEnhance``).
+
 Images are decoded by OpenCV (``LoadImageFromFile``, BGR) whatever the backend; a backend
 only says which library resamples them.
 """
@@ -51,6 +55,10 @@ RESIZE_INTERPOLATIONS: Dict[str, Tuple[str, ...]] = {
 WARP_INTERPOLATIONS: Dict[str, Tuple[str, ...]] = {
     'cv2': CV2_INTERPOLATIONS, 'pillow': PIL_WARP_INTERPOLATIONS}
 
+#: interpolation names of the ``torchvision/*`` wrappers -> torchvision's ``InterpolationMode``
+#: values (the same filters as ``PIL_FILTERS``: torchvision resizes PIL images with Pillow)
+TORCHVISION_INTERPOLATIONS: Tuple[str, ...] = tuple(PIL_FILTERS)
+
 
 def _prefix(op: str) -> str:
     return f'{op}: ' if op else ''
@@ -78,4 +86,5 @@ def check_interpolation(interpolation: str, backend: str, op: str = '',
 
 __all__ = ['RESIZE_BACKENDS', 'OP_BACKENDS', 'CV2_INTERPOLATIONS', 'PIL_FILTERS',
            'PIL_WARP_INTERPOLATIONS', 'TORCH_INTERPOLATIONS', 'RESIZE_INTERPOLATIONS',
-           'WARP_INTERPOLATIONS', 'check_backend', 'check_interpolation']
+           'WARP_INTERPOLATIONS', 'TORCHVISION_INTERPOLATIONS', 'check_backend',
+           'check_interpolation']
