@@ -1,21 +1,17 @@
 """CustomDataset: folder-per-class trees or ``path label`` lists, with opt-in bad-image skipping."""
-import copy
 import os.path as osp
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Union
 
-import numpy as np
 import torch
-from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
-from mmcls_convnext.registry import DATASETS, TRANSFORMS
+from mmcls_convnext.registry import DATASETS
 
-from .errors import DataConfigError
+from .base_dataset import BaseDataset, merge_classes
 from .scan import (
     IMG_EXTENSIONS,
     normalize_extensions,
     read_annotation_file,
-    read_class_names,
     scan_class_folders,
     scan_unlabeled,
 )
@@ -79,20 +75,14 @@ class CustomDataset(BaseDataset):
         if not isinstance(ann_file, str):
             raise TypeError(f'ann_file must be a path string (expected str, got '
                             f'{type(ann_file).__name__}: {ann_file!r}).')
-        metainfo = dict(metainfo or {})
-        if metainfo.get('classes') is None and classes is not None:
-            metainfo['classes'] = classes
-        if metainfo.get('classes') is not None:
-            metainfo['classes'] = _class_names(metainfo['classes'], data_root)
+        metainfo = merge_classes(metainfo, classes, data_root)
         self.extensions = normalize_extensions(extensions)
         self.with_label = with_label
         self.skip_bad_images = skip_bad_images
         self.max_bad_fraction = float(max_bad_fraction)
         self._bad_flags: Optional[torch.Tensor] = None
-        transforms = [TRANSFORMS.build(copy.deepcopy(t)) if isinstance(t, dict) else t
-                      for t in pipeline]
         super().__init__(ann_file=ann_file, metainfo=metainfo, data_root=data_root,
-                         data_prefix=data_prefix, pipeline=transforms, test_mode=test_mode,
+                         data_prefix=data_prefix, pipeline=pipeline, test_mode=test_mode,
                          lazy_init=lazy_init, **kwargs)
 
     @property
@@ -100,18 +90,6 @@ class CustomDataset(BaseDataset):
         """The image folder, joined with ``data_root`` (no trailing separator)."""
         prefix = self.data_prefix['img_path']
         return prefix.rstrip('/\\') or prefix
-
-    @property
-    def CLASSES(self) -> Optional[tuple]:  # noqa: N802 - the 0.x spelling users know
-        return self._metainfo.get('classes')
-
-    @property
-    def class_to_idx(self) -> Dict[str, int]:
-        """``{class name: index}``."""
-        if self.CLASSES is None:
-            raise ValueError(f'{type(self).__name__} has no class names (none given and none '
-                             'read from class folders); pass classes=[...] to name them.')
-        return {name: i for i, name in enumerate(self.CLASSES)}
 
     def load_data_list(self) -> List[dict]:
         """List the samples as dicts with ``img_path`` (and ``gt_label``)."""
@@ -143,13 +121,6 @@ class CustomDataset(BaseDataset):
         if self.skip_bad_images:
             # One flag per sample in shared memory, so dataloader workers agree on the count.
             self._bad_flags = torch.zeros(len(self), dtype=torch.uint8).share_memory_()
-
-    def get_gt_labels(self) -> np.ndarray:
-        """Ground-truth label of every sample, shape (N,)."""
-        return np.array([self.get_data_info(i)['gt_label'] for i in range(len(self))])
-
-    def get_cat_ids(self, idx: int) -> List[int]:
-        return [int(self.get_data_info(idx)['gt_label'])]
 
     # ---------------------------------------------------------------- bad images
     @property
@@ -198,35 +169,3 @@ class CustomDataset(BaseDataset):
             idx = (idx + 1) % len(self) if self.test_mode else self._rand_another()
         raise TooManyBadImagesError(f'No loadable image after {self.max_refetch + 1} attempts in '
                                     f'{self.img_prefix}.')
-
-    # ---------------------------------------------------------------- repr (read in logs)
-    def __repr__(self) -> str:
-        body = [f'Number of samples: \t{len(self)}' if self._fully_initialized
-                else "Haven't been initialized"]
-        if self.CLASSES is not None:
-            body.append(f'Number of categories: \t{len(self.CLASSES)}')
-        body.extend(self.extra_repr())
-        if self.pipeline.transforms:
-            body.append('With transforms:')
-            body.extend(f'    {t}' for t in self.pipeline.transforms)
-        return '\n'.join([f'Dataset {type(self).__name__}'] + ['    ' + line for line in body])
-
-    def extra_repr(self) -> List[str]:
-        """Lines about where the data is, for :meth:`__repr__`."""
-        return [f'Annotation file: \t{self.ann_file}', f'Prefix of images: \t{self.img_prefix}']
-
-
-def _class_names(classes, data_root: str) -> tuple:
-    """Class names from a sequence or a text file (as given, else under ``data_root``)."""
-    if isinstance(classes, str):
-        path = osp.expanduser(classes)
-        if not osp.isfile(path) and data_root and not osp.isabs(path):
-            path = osp.join(data_root, path)
-        classes = read_class_names(path)
-    elif not isinstance(classes, (list, tuple)):
-        raise DataConfigError(f'Unsupported type {type(classes)} of classes: give a list of '
-                              f'names or a text file with one name per line; got {classes!r}.')
-    if not all(isinstance(c, str) for c in classes) or len(set(classes)) != len(classes):
-        raise DataConfigError('classes must be unique strings; got '
-                              f'{list(classes)[:10]}{"..." if len(classes) > 10 else ""}.')
-    return tuple(classes)

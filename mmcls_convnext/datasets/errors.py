@@ -29,5 +29,9 @@ class NoImagesFoundError(DatasetError, RuntimeError):
     """A folder scan found no image with an accepted extension."""
 
 
+class DatasetFormatError(DatasetError, AssertionError):
+    """An annotation entry of the wrong form (MMPretrain asserts here)."""
+
+
 class MissingInputError(KeyError, AssertionError):
     """A transform's input key (e.g. ``results['img']``) is missing (MMPretrain asserts)."""
