@@ -592,7 +592,9 @@ class ColorJitter(BaseTransform):
                     warnings.filterwarnings('ignore', message="Only use 'alpha' for pillow")
                     img = mmcv.adjust_color(img, alpha=saturation, backend=self.backend)
             elif index == 3 and hue is not None:
-                img = mmcv.adjust_hue(img, hue, backend=self.backend)
+                # a numpy scalar: mmcv computes np.uint8(hue * 255), which numpy 2 refuses for
+                # a negative Python float but casts modulo 256 (the hue wrap) for a numpy one
+                img = mmcv.adjust_hue(img, np.float64(hue), backend=self.backend)
         results['img'] = img
         return results
 

@@ -209,3 +209,14 @@ def test_lighting_errors():
         build(type='Lighting', eigval=EIGVAL, eigvec=EIGVEC[:2])
     with pytest.raises(KeyError, match='No `img` field'):
         build(type='Lighting', eigval=EIGVAL, eigvec=EIGVEC)(dict())
+
+
+@pytest.mark.parametrize('hue', [-0.21, -0.03, 0.1])  # hue * 255 not an integer
+def test_color_jitter_hue_is_a_modular_shift_of_pils_hue(hue):
+    transform = build(type='ColorJitter', hue=(hue, hue + 1e-9))
+    out = transform(dict(img=IMG.copy()))['img']
+    h, s, v = Image.fromarray(np.ascontiguousarray(IMG[..., ::-1])).convert('HSV').split()
+    shift = int(hue * 255) % 256  # truncated toward zero, then wrapped round the circle
+    h = Image.fromarray(((np.asarray(h).astype(np.int32) + shift) % 256).astype(np.uint8))
+    expected = np.asarray(Image.merge('HSV', (h, s, v)).convert('RGB'))[..., ::-1]
+    np.testing.assert_array_equal(out, expected)
