@@ -13,6 +13,7 @@
 import copy
 import difflib
 import inspect
+import os
 from enum import EnumMeta
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
@@ -28,10 +29,17 @@ from ..errors import DataConfigError, DataConfigTypeError, MissingInputError
 from .backends import TORCHVISION_INTERPOLATIONS
 from .lazy_image import EncodedImage
 
-try:
-    import albumentations
-except ImportError:  # optional: only Albumentations needs it
-    albumentations = None
+
+def _import_albumentations():
+    """The albumentations module, imported on first use (it is optional and slow to import);
+    its import-time update check (a request to PyPI) is switched off: runs stay offline."""
+    os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+    try:
+        import albumentations
+    except ImportError as err:
+        raise RuntimeError('Albumentations needs the albumentations package: pip install '
+                           'albumentations.') from err
+    return albumentations
 
 
 def _build_pipeline(transforms, where: str) -> Compose:
@@ -102,10 +110,11 @@ class Albumentations(BaseTransform):
 
     The image is passed as it is (BGR arrays: albumentations' colour-order-free ops behave
     the same; ones that assume RGB, like ``ToGray``, weigh the channels in reverse).
-    ``img_shape`` is updated. Randomness: albumentations 1.x draws from the global ``random``
-    / ``np.random``; 2.x gives each Compose its own generator, seeded from the OS unless told,
-    so here every call reseeds it from ``np.random`` (one draw; mmengine seeds ``np.random``
-    per worker), and a seeded run is reproducible with either version.
+    ``img_shape`` is updated. Randomness: albumentations 1.x (the tests' pinned 1.4.18, as
+    MMPretrain's tests expect) draws from the global ``random`` / ``np.random``, which mmengine
+    seeds per worker; 2.x gives each Compose its own generator, seeded from the OS unless told,
+    so with 2.x every call reseeds it from ``np.random`` (one draw) and a seeded run stays
+    reproducible.
 
     Args:
         transforms: list of configs ``dict(type='ChannelShuffle', p=1)``; ``type`` names an
@@ -115,9 +124,7 @@ class Albumentations(BaseTransform):
     """
 
     def __init__(self, transforms: List[dict], keymap: Optional[Dict[str, str]] = None) -> None:
-        if albumentations is None:
-            raise RuntimeError('Albumentations needs the albumentations package: pip install '
-                               'albumentations.')
+        self._albu = _import_albumentations()
         if not isinstance(transforms, list):
             raise DataConfigTypeError(f'Albumentations transforms must be a list of dicts; got '
                                       f'{transforms!r}.')
@@ -125,7 +132,7 @@ class Albumentations(BaseTransform):
             raise DataConfigTypeError(f'Albumentations keymap must be None or a dict like '
                                       f"dict(img='image'); got {keymap!r}.")
         self.transforms = transforms
-        self.aug = albumentations.Compose([self.albu_builder(t) for t in transforms])
+        self.aug = self._albu.Compose([self.albu_builder(t) for t in transforms])
         self.keymap_to_albu = dict(keymap) if keymap else dict(img='image')
         self.keymap_back = {v: k for k, v in self.keymap_to_albu.items()}
 
@@ -137,9 +144,9 @@ class Albumentations(BaseTransform):
         args = dict(cfg)
         obj_type = args.pop('type')
         if isinstance(obj_type, str):
-            obj_cls = getattr(albumentations, obj_type, None)
+            obj_cls = getattr(self._albu, obj_type, None)
             if not inspect.isclass(obj_cls):
-                close = difflib.get_close_matches(obj_type, dir(albumentations), n=3)
+                close = difflib.get_close_matches(obj_type, dir(self._albu), n=3)
                 raise DataConfigError(f'Albumentations: albumentations has no transform '
                                       f'{obj_type!r}.' + (f' Did you mean {close}?' if close
                                                           else ''))
