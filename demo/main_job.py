@@ -1,20 +1,20 @@
 """The main job (``make demo``): the Fashion-MNIST CPU quickstart from raw files to a prediction.
 
 Steps, each with the project's own tools (nothing is installed here; ``make demo`` makes sure
-Debian's ``dataset-fashion-mnist`` package is present):
+Debian's ``dataset-fashion-mnist`` package is present). The config's ``FashionMNIST`` dataset
+reads the four idx files where Debian installs them (``--data-root``), decoded once in memory:
 
-1. export the idx files to class folders   tools/dataset_converters/fashion_mnist.py
-2. train the quickstart config             tools/train.py
-3. evaluate the checkpoint on 10k images   tools/test.py --out test_predictions.pkl
-4. the same with flip test-time averaging  tools/test.py --tta (reported apart, labelled)
-5. classify one test image                 mmcls_convnext.apis.inference_model
-6. write the report                        mmcls_convnext.visualization.report
+1. train the quickstart config             tools/train.py
+2. evaluate the checkpoint on 10k images   tools/test.py --out test_predictions.pkl
+3. the same with flip test-time averaging  tools/test.py --tta (reported apart, labelled)
+4. classify one test image                 mmcls_convnext.apis.inference_model
+5. write the report                        mmcls_convnext.visualization.report
 
 The report, ``<work-dir>/report.png``, is the page to open first: loss and accuracy curves, the
 10x10 confusion matrix and test images with their true and predicted classes, mistakes in red.
 ``--report-only`` redraws it from a finished run without training again.
 
-Usage: python demo/main_job.py [--epochs N] [--work-dir DIR] [--data-root DIR] [--src DIR]
+Usage: python demo/main_job.py [--epochs N] [--work-dir DIR] [--data-root DIR]
        python demo/main_job.py --report-only [--work-dir DIR] [--data-root DIR]
 """
 import argparse
@@ -44,15 +44,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='training epochs (default: the config\'s train_cfg.max_epochs)')
     parser.add_argument('--work-dir', default='work_dirs/quickstart',
                         help='where checkpoints, logs and plots go')
-    parser.add_argument('--data-root', default='data/fashion_mnist',
-                        help='where the exported class folders go')
-    parser.add_argument('--src', default=DEFAULT_SRC,
-                        help='folder holding the four Fashion-MNIST idx files (.gz or not)')
+    parser.add_argument('--data-root', '--src', dest='data_root', default=DEFAULT_SRC,
+                        help='folder holding the four Fashion-MNIST idx files (.gz or not; '
+                        f'default: where Debian installs them, {DEFAULT_SRC})')
+    parser.add_argument('--subset', type=int, default=None, metavar='N',
+                        help='a quick check: train and test on the first N images of each '
+                        'split only (the figures are then not the quickstart\'s)')
     parser.add_argument('--report-only', action='store_true',
                         help='only redraw <work-dir>/report.png from a finished run')
     args = parser.parse_args(argv)
     if args.epochs is not None and args.epochs < 1:
         parser.error(f'--epochs must be at least 1; got {args.epochs}.')
+    if args.subset is not None and args.subset < 1:
+        parser.error(f'--subset must be at least 1; got {args.subset}.')
     return args
 
 
@@ -161,11 +165,43 @@ def save_test_metrics(work_dir: str) -> dict:
     return metrics
 
 
-def save_report_info(work_dir: str, data_root: str, train_seconds: float, model) -> None:
+#: the idx files of the Fashion-MNIST test split, as published (``.gz``) or extracted
+TEST_FILES = ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
+TRAIN_LABELS = 'train-labels-idx1-ubyte'
+
+
+def idx_file(data_root: str, name: str) -> str:
+    """``data_root/name`` if extracted, else ``data_root/name.gz``; a clear exit if neither."""
+    for path in (osp.join(data_root, name), osp.join(data_root, name + '.gz')):
+        if osp.isfile(path):
+            return path
+    raise SystemExit(f'main job: {name}.gz (or {name}) is missing in {data_root}. Install '
+                     'the Fashion-MNIST idx files with `apt-get install -y '
+                     'dataset-fashion-mnist` (what `make demo` does) or pass --data-root DIR '
+                     'holding train-images-idx3-ubyte(.gz) and friends.')
+
+
+def check_data_root(data_root: str) -> None:
+    """Exit with the install command unless the four idx files are in ``data_root``."""
+    for name in (TRAIN_LABELS, 'train-images-idx3-ubyte') + TEST_FILES:
+        idx_file(data_root, name)
+
+
+def test_images(data_root: str) -> 'tuple':
+    """The 10k test images (N, 28, 28) and labels (N,), read from the idx files."""
+    from mmcls_convnext.datasets.utils import read_image_file, read_label_file
+    return (read_image_file(idx_file(data_root, TEST_FILES[0])),
+            read_label_file(idx_file(data_root, TEST_FILES[1])))
+
+
+def save_report_info(work_dir: str, data_root: str, train_seconds: float, model,
+                     subset: Optional[int] = None) -> None:
     """Write the report's subtitle (model size, data, epochs, training time) to a json file."""
+    from mmcls_convnext.datasets.utils import read_label_file
     from mmcls_convnext.engine.summaries import format_duration
-    with open(osp.join(data_root, 'meta', 'train.txt')) as f:
-        train_images = sum(1 for line in f if line.strip())
+    train_images = len(read_label_file(idx_file(data_root, TRAIN_LABELS)))
+    if subset is not None:
+        train_images = min(train_images, subset)
     epochs = max((r.get('epoch', 0) for r in _records(work_dir)), default=0)
     params = sum(p.numel() for p in model.parameters())
     subtitle = (f'ConvNeXt with {params / 1e6:.2f} M parameters, trained from scratch for '
@@ -186,8 +222,9 @@ def _records(work_dir: str) -> List[dict]:
 
 def make_report(work_dir: str, data_root: str) -> str:
     """Draw ``<work_dir>/report.png`` from the newest run's scalar log, the test predictions
-    and the class names of ``data_root``; return its path. Re-run it on a finished run with
+    and the test images of ``data_root``; return its path. Re-run it on a finished run with
     ``python demo/main_job.py --report-only``."""
+    from mmcls_convnext.datasets.categories import FASHIONMNIST_CATEGORIES
     from mmcls_convnext.visualization.report import read_predictions, write_report
     records = _records(work_dir)
     info_file = osp.join(work_dir, REPORT_INFO)
@@ -195,29 +232,30 @@ def make_report(work_dir: str, data_root: str) -> str:
     if osp.isfile(info_file):
         with open(info_file) as f:
             info.update(json.load(f))
-    with open(osp.join(data_root, 'meta', 'classes.txt')) as f:
-        classes = [line.strip() for line in f if line.strip()]
+    images, _ = test_images(data_root)
+    # the predictions name test images by their index in the test split (sample_idx)
     return write_report(osp.join(work_dir, 'report.png'), records,
-                        read_predictions(osp.join(work_dir, PREDICTIONS)), classes,
-                        info['title'], info['subtitle'])
+                        read_predictions(osp.join(work_dir, PREDICTIONS)),
+                        FASHIONMNIST_CATEGORIES, info['title'], info['subtitle'],
+                        read_image=lambda index: images[int(index)])
 
 
-def first_test_image(data_root: str) -> 'tuple[str, str]':
-    """The first image listed in ``meta/val.txt`` and its true class name."""
-    with open(osp.join(data_root, 'meta', 'val.txt')) as f:
-        rel = f.readline().split()[0]
-    return osp.join(data_root, 'val', rel), rel.split('/')[0]
+def first_test_image(data_root: str) -> 'tuple':
+    """The first test image (28x28 grey array) and its true class name."""
+    from mmcls_convnext.datasets.categories import FASHIONMNIST_CATEGORIES
+    images, labels = test_images(data_root)
+    return images[0], FASHIONMNIST_CATEGORIES[int(labels[0])]
 
 
 def test_checkpoint(py: str, checkpoint: str, work_dir: str, data_opts: List[str],
-                    env: dict) -> dict:
-    """Steps 3 and 4: ``tools/test.py`` on the 10k test images, once as trained (the headline
+                    env: dict, images: str = '10,000') -> dict:
+    """Steps 2 and 3: ``tools/test.py`` on the 10k test images, once as trained (the headline
     figure) and once with flip test-time augmentation (``--tta``, reported apart)."""
-    run_step('3/6 test the checkpoint on the 10,000 test images',
+    run_step(f'2/5 test the checkpoint on the {images} test images',
              [py, 'tools/test.py', CONFIG, checkpoint, '--work-dir', work_dir, '--out',
               osp.join(work_dir, PREDICTIONS), '--cfg-options', *data_opts],
              osp.join(work_dir, 'test.log'), env)
-    run_step('4/6 test again, averaging each image with its mirror image (--tta)',
+    run_step('3/5 test again, averaging each image with its mirror image (--tta)',
              [py, 'tools/test.py', CONFIG, checkpoint, '--work-dir', work_dir, '--tta', '--out',
               osp.join(work_dir, TTA_PREDICTIONS), '--cfg-options', *data_opts],
              osp.join(work_dir, 'test_flip_tta.log'), env)
@@ -230,10 +268,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.report_only:
         print(f'report: {make_report(osp.abspath(args.work_dir), args.data_root)}')
         return 0
-    if not osp.isdir(args.src):
-        raise SystemExit(f'main job: no Fashion-MNIST idx files in {args.src}. Install them with '
-                         '`apt-get install -y dataset-fashion-mnist` (what `make demo` does) or '
-                         'pass --src DIR holding train-images-idx3-ubyte(.gz) and friends.')
+    check_data_root(args.data_root)
     work_dir = osp.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
     py = sys.executable
@@ -245,36 +280,37 @@ def main(argv: Optional[List[str]] = None) -> int:
           f'busy over the last second, load average {os.getloadavg()[0]:.2f}; PASSIVE unless '
           f'fewer than {IDLE_LOAD} cores are busy, or set by you)', flush=True)
 
-    run_step('1/6 export Fashion-MNIST to class folders',
-             [py, 'tools/dataset_converters/fashion_mnist.py', args.data_root, '--src', args.src,
-              '--size', '32'], osp.join(work_dir, 'export.log'), env)
-
-    data_opts = [f'{loader}.dataset.data_root={args.data_root}'
+    data_root = osp.abspath(args.data_root)
+    data_opts = [f'{loader}.dataset.data_root={data_root}'
                  for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+    if args.subset is not None:
+        data_opts += [f'{loader}.dataset.indices={args.subset}'
+                      for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
     train_opts = list(data_opts)
     if args.epochs is not None:
         train_opts.append(f'train_cfg.max_epochs={args.epochs}')
     load_before = os.getloadavg()[0]
     train_start = time.time()
-    run_step('2/6 train the quickstart ConvNeXt',
+    run_step('1/5 train the quickstart ConvNeXt',
              [py, 'tools/train.py', CONFIG, '--work-dir', work_dir, '--cfg-options', *train_opts],
              osp.join(work_dir, 'train.log'), env)
     train_seconds = time.time() - train_start
     load_after = os.getloadavg()[0]
     checkpoint = last_checkpoint(work_dir)
-    metrics = test_checkpoint(py, checkpoint, work_dir, data_opts, env)
+    metrics = test_checkpoint(py, checkpoint, work_dir, data_opts, env,
+                              f'first {args.subset:,}' if args.subset else '10,000')
 
-    print('\n==> 5/6 classify one test image with inference_model', flush=True)
+    print('\n==> 4/5 classify one test image with inference_model', flush=True)
     from mmcls_convnext.apis import get_model, inference_model
     model = get_model(CONFIG, pretrained=checkpoint)
-    img, true_class = first_test_image(args.data_root)
+    img, true_class = first_test_image(data_root)
     result = inference_model(model, img)
-    print(f'    {img}: predicted {result["pred_class"]!r} ({result["pred_score"]:.3f}), '
+    print(f'    test image 0: predicted {result["pred_class"]!r} ({result["pred_score"]:.3f}), '
           f'true class {true_class!r}', flush=True)
 
-    print('\n==> 6/6 write the report', flush=True)
-    save_report_info(work_dir, args.data_root, train_seconds, model)
-    report = make_report(work_dir, args.data_root)
+    print('\n==> 5/5 write the report', flush=True)
+    save_report_info(work_dir, data_root, train_seconds, model, args.subset)
+    report = make_report(work_dir, data_root)
 
     top1 = metrics['accuracy/top1']
     print('\n' + '=' * 72)

@@ -1,6 +1,6 @@
 """The main job's helpers: argument checks, finding the checkpoint, the log and a test image.
 
-The full job (export, 3 training epochs, test) takes minutes; it is run by ``make demo``, and
+The full job (training, test) takes minutes; it is run by ``make demo``, and
 tools/train.py / tools/test.py have their own smoke tests. Here only the glue is tested.
 """
 import importlib.util
@@ -57,12 +57,34 @@ def test_newest_json_log_picks_the_latest_run(main_job, tmp_path):
         '20261124_010000/vis_data/20261124_010000.json')
 
 
-def test_first_test_image_comes_from_the_val_list(main_job, tmp_path):
-    (tmp_path / 'meta').mkdir()
-    (tmp_path / 'meta' / 'val.txt').write_text('Bag/00007.png 1\nCoat/00003.png 2\n')
-    path, true_class = main_job.first_test_image(str(tmp_path))
-    assert path == str(tmp_path / 'val' / 'Bag' / '00007.png')
-    assert true_class == 'Bag'
+def _idx(array):
+    head = bytes([0, 0, 8, array.ndim]) + b''.join(int(d).to_bytes(4, 'big')
+                                                   for d in array.shape)
+    return head + array.astype('uint8').tobytes()
+
+
+def test_first_test_image_comes_from_the_idx_test_split(main_job, tmp_path):
+    import gzip
+
+    import numpy as np
+    images = np.arange(3 * 28 * 28).reshape(3, 28, 28) % 251
+    (tmp_path / 't10k-images-idx3-ubyte.gz').write_bytes(gzip.compress(_idx(images)))
+    (tmp_path / 't10k-labels-idx1-ubyte').write_bytes(_idx(np.array([8, 0, 1])))  # extracted
+    img, true_class = main_job.first_test_image(str(tmp_path))
+    np.testing.assert_array_equal(img, images[0])
+    assert true_class == 'Bag'  # label 8 of Fashion-MNIST
+    # the job stops before training when an idx file is missing, naming it and the install
+    with pytest.raises(SystemExit, match=r'train-labels-idx1-ubyte\.gz \(or train-labels-idx1-'
+                       r'ubyte\) is missing.*apt-get install -y dataset-fashion-mnist'):
+        main_job.check_data_root(str(tmp_path))
+
+
+def test_subset_must_be_positive(main_job, capsys):
+    with pytest.raises(SystemExit):
+        main_job.parse_args(['--subset', '0'])
+    assert '--subset must be at least 1; got 0' in capsys.readouterr().err
+    args = main_job.parse_args(['--src', '/x'])  # the former option name still works
+    assert args.data_root == '/x' and args.subset is None
 
 
 def test_failed_step_names_the_step_and_the_log(main_job, tmp_path):

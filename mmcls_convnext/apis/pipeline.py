@@ -136,7 +136,12 @@ class InferencePipeline:
             raise ValueError(f'The test pipeline must start with an image loader ({LOADERS}); '
                              f'got {pipeline_cfg[:1]}.')
         import mmcls_convnext.datasets  # noqa: F401 - registers the transforms
-        self.loader = self._build(pipeline_cfg[0])
+        loader_cfg = pipeline_cfg[0]
+        if loader_cfg.get('type') == 'LoadImageFromNDArray':
+            # an in-memory dataset's pipeline (CIFAR10, FashionMNIST...): files are decoded
+            # as LoadImageFromFile does (arrays skip the loader, see load())
+            loader_cfg = dict(type='LoadImageFromFile')
+        self.loader = self._build(loader_cfg)
         self.transforms: List[Callable] = [self._build(t) for t in pipeline_cfg[1:]]
 
     @staticmethod

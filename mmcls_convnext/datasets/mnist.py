@@ -1,5 +1,5 @@
 """MNIST and Fashion-MNIST from their idx files (plain or ``.gz``), decoded once into memory."""
-from typing import List, Optional
+from typing import List, Optional, Union
 
 import numpy as np
 from mmengine import dist
@@ -9,6 +9,7 @@ from mmcls_convnext.registry import DATASETS
 
 from .base_dataset import BaseDataset, check_split, expanduser, warn_train_in_test_mode
 from .categories import FASHIONMNIST_CATEGORIES, MNIST_CATEGORIES
+from .decoded_cache import DecodedCacheMixin
 from .errors import DataConfigError
 from .utils import (
     DatasetFileError,
@@ -21,7 +22,7 @@ from .utils import (
 
 
 @DATASETS.register_module()
-class MNIST(BaseDataset):
+class MNIST(DecodedCacheMixin, BaseDataset):
     """MNIST: 60,000 train and 10,000 test 28x28 grey digits, 10 classes.
 
     Layout: the four idx files in ``data_root`` (``data_prefix`` joined to it), each either
@@ -44,6 +45,11 @@ class MNIST(BaseDataset):
         download: fetch missing files.
         data_prefix: sub-folder of ``data_root`` holding the files.
         test_mode: evaluation mode (a warning if used with the train split).
+        cache_steps: off (None, MMPretrain's behaviour) or the leading pipeline steps to run
+            once per image when the dataset is built (``'auto'``: the leading deterministic
+            steps, e.g. ``LoadImageFromNDArray`` and ``Resize``; see ``CachedCustomDataset``);
+            per sample only the rest (flip, packing...) then runs.
+        max_cache_bytes: upper bound of the cache memory (default 2 GiB).
         **kwargs: other arguments of :class:`BaseDataset`.
     """
 
@@ -60,7 +66,10 @@ class MNIST(BaseDataset):
 
     def __init__(self, data_root: str = '', split: str = 'train',
                  metainfo: Optional[dict] = None, download: bool = True,
-                 data_prefix: str = '', test_mode: bool = False, **kwargs) -> None:
+                 data_prefix: str = '', test_mode: bool = False,
+                 cache_steps: Union[int, str, None] = None, max_cache_bytes: int = 2 * 1024**3,
+                 **kwargs) -> None:
+        self._init_cache(cache_steps, max_cache_bytes)
         check_split(split, ('train', 'test'), type(self).__name__)
         self.split = split
         warn_train_in_test_mode(split, test_mode)
@@ -74,6 +83,7 @@ class MNIST(BaseDataset):
         super().__init__(ann_file='', metainfo=metainfo, data_root=data_root,
                          data_prefix=dict(root=expanduser(data_prefix)), test_mode=test_mode,
                          **kwargs)
+        self._split_pipeline()  # validates cache_steps even when lazy
 
     def _find(self, filename: str) -> Optional[str]:
         """The extracted file, else the published (compressed) one, else None."""

@@ -63,14 +63,27 @@ def loading_only(dataset_cfg: dict) -> dict:
         cfg['type'] = 'CustomDataset'
         for key in _CACHE_ONLY_KEYS:
             cfg.pop(key, None)
+    elif cfg.get('cache_steps') is not None:  # an in-memory dataset's cache (FashionMNIST...)
+        cfg['cache_steps'] = None
     return cfg
 
 
 def dataset_paths(dataset: Any) -> List[str]:
-    """The image paths a built dataset lists, each once, in dataset order."""
+    """The image paths a built dataset lists, each once, in dataset order.
+
+    Raises:
+        ValueError: the dataset keeps its images in memory (CIFAR10, MNIST, FashionMNIST...):
+            there are no image files; its data files were read and checked when it was built.
+    """
     seen = {}
     for index in range(len(dataset)):
-        seen.setdefault(dataset.get_data_info(index)['img_path'], None)
+        info = dataset.get_data_info(index)
+        if 'img_path' not in info:
+            raise ValueError(f'{type(dataset).__name__} keeps its {len(dataset)} images in '
+                             'memory, read from its data files when it was built (a truncated '
+                             'or damaged file fails there, naming it): there are no image '
+                             'files to verify.')
+        seen.setdefault(info['img_path'], None)
     return list(seen)
 
 

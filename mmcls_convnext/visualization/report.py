@@ -26,7 +26,8 @@ RIGHT, WRONG = '#1b5e20', '#b71c1c'
 
 @dataclass
 class Predictions:
-    """Per-image test results: ``scores`` (N, C) softmax, ``gt`` (N,), ``paths`` (N,)."""
+    """Per-image test results: ``scores`` (N, C) softmax, ``gt`` (N,), ``paths`` (N,): the
+    image files, or for in-memory datasets (CIFAR10, FashionMNIST...) the ``sample_idx``."""
     scores: np.ndarray
     gt: np.ndarray
     paths: List[str]
@@ -40,14 +41,17 @@ class Predictions:
         """From ``tools/test.py --out results.pkl`` (mmengine ``DumpResults`` dicts)."""
         if not results:
             raise ValueError('No predictions: the results file is empty.')
-        missing = [k for k in ('pred_score', 'gt_label', 'img_path') if k not in results[0]]
+        missing = [k for k in ('pred_score', 'gt_label') if k not in results[0]]
+        if 'img_path' not in results[0] and 'sample_idx' not in results[0]:
+            missing.append('img_path (or sample_idx)')
         if missing:
             raise KeyError(f'Prediction records lack {missing}; write them with tools/test.py '
                            '--out FILE.pkl (--out-item pred, the default).')
         scores = np.stack([np.asarray(torch.as_tensor(r['pred_score']).float())
                            for r in results])
         gt = np.array([int(torch.as_tensor(r['gt_label']).reshape(-1)[0]) for r in results])
-        return cls(scores, gt, [r['img_path'] for r in results])
+        return cls(scores, gt, [r['img_path'] if r.get('img_path') else r['sample_idx']
+                                for r in results])
 
     def topk_accuracy(self, k: int) -> float:
         """Percent of images whose true class is among the ``k`` highest scores."""
@@ -171,10 +175,11 @@ def _draw_image_grid(fig, preds: Predictions, classes: Sequence[str], wrong_rows
 
 def write_report(out_file: str, records: List[dict], preds: Predictions,
                  classes: Sequence[str], title: str, subtitle: str = '',
-                 dpi: int = 80) -> str:
-    """Render :func:`report_figure` to a palette PNG (small: ~200 KB) and return its path."""
+                 dpi: int = 80, read_image: Callable[[str], np.ndarray] = _read_rgb) -> str:
+    """Render :func:`report_figure` to a palette PNG (small: ~200 KB) and return its path
+    (``read_image``: ``preds.paths[i]`` -> image, e.g. an in-memory test set's array)."""
     from PIL import Image
-    fig = report_figure(records, preds, classes, title, subtitle)
+    fig = report_figure(records, preds, classes, title, subtitle, read_image=read_image)
     fig.set_dpi(dpi)
     canvas = fig.canvas
     canvas.draw()

@@ -287,3 +287,56 @@ def test_check_integrity_against_hashlib(tmp_path):
     assert check_integrity(str(path), md5_of(path))
     assert check_integrity(str(path)) and not check_integrity(str(tmp_path / 'missing'))
     assert not check_integrity(str(path), '0' * 32)
+
+
+# ----------------------------------------------------------------------------- in memory
+def test_in_memory_cache_gives_what_the_plain_pipeline_gives(mnist_root):
+    root, imgs, _ = mnist_root
+    pipeline = [dict(type='LoadImageFromNDArray'),
+                dict(type='Resize', scale=(32, 32), interpolation='bicubic'),
+                dict(type='PackInputs')]
+    plain = MNIST(data_root=str(root), split='test', download=False, pipeline=pipeline)
+    cached = MNIST(data_root=str(root), split='test', download=False, pipeline=pipeline,
+                   cache_steps='auto')
+    assert cached.cache_summary() == (5, 5 * 32 * 32 * 3)
+    import cv2
+    for i in range(5):
+        a, b = plain[i], cached[i]
+        assert a['data_samples'].gt_label.tolist() == b['data_samples'].gt_label.tolist()
+        assert b['inputs'].shape == (3, 32, 32) and bool((a['inputs'] == b['inputs']).all())
+        # independent: OpenCV's bicubic resize of the grey image, in all 3 channels
+        ref = cv2.resize(imgs[i], (32, 32), interpolation=cv2.INTER_CUBIC)
+        for c in range(3):
+            np.testing.assert_array_equal(b['inputs'][c].numpy(), ref)
+    with pytest.raises(ValueError, match='would cache the random transform'):
+        MNIST(data_root=str(root), split='test', download=False, cache_steps=2,
+              pipeline=[dict(type='RandomFlip', prob=0.5), dict(type='PackInputs')])
+
+
+def test_load_image_from_ndarray():
+    from mmcls_convnext.registry import TRANSFORMS
+    load = TRANSFORMS.build(dict(type='LoadImageFromNDArray'))
+    grey = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    out = load(dict(img=grey))
+    assert out['img'].shape == (3, 4, 3) and out['img_shape'] == (3, 4) == out['ori_shape']
+    assert all((out['img'][..., c] == grey).all() for c in range(3))
+    rgba = np.zeros((2, 2, 4), np.uint8)
+    rgba[..., 3] = 255
+    assert load(dict(img=rgba))['img'].shape == (2, 2, 3)
+    with pytest.raises(ValueError, match=r'uint8 image array .*float32'):
+        load(dict(img=np.zeros((2, 2), np.float32)))
+    with pytest.raises(ValueError, match='got NoneType'):
+        load(dict(img_path='a.png'))
+
+
+def test_inference_pipeline_reads_files_for_in_memory_configs(tmp_path):
+    import cv2
+
+    from mmcls_convnext.apis.pipeline import InferencePipeline
+    pipe = InferencePipeline([dict(type='LoadImageFromNDArray'),
+                              dict(type='Resize', scale=(8, 8)), dict(type='PackInputs')])
+    img = np.full((5, 6), 77, np.uint8)
+    cv2.imwrite(str(tmp_path / 'g.png'), img)
+    from_file = pipe(str(tmp_path / 'g.png'))['inputs']
+    from_array = pipe(img)['inputs']
+    assert from_file.shape == (3, 8, 8) and bool((from_file == from_array).all())

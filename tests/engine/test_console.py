@@ -1,8 +1,10 @@
 """What a person sees: a short console before training, summary blocks after train and test.
 
 The end-to-end tests run the shipped Fashion-MNIST quickstart config through tools/train.py and
-tools/test.py (subprocesses, as users run them) on 20 synthetic 28 px grey images.
+tools/test.py (subprocesses, as users run them) on 20 synthetic 28 px grey images, written as
+the idx files the config's FashionMNIST dataset reads.
 """
+import gzip
 import io
 import logging
 import re
@@ -20,8 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tiny_run import run_tool  # noqa: E402
 
 CONFIG = 'configs/convnext/convnext-quickstart_1xb128_fashion-mnist.py'
-CLASSES = ['Ankle_boot', 'Bag', 'Coat', 'Dress', 'Pullover', 'Sandal', 'Shirt', 'Sneaker',
-           'T-shirt_top', 'Trouser']
 ENV_MESSAGE = ('\n' + '-' * 60 + '\nSystem environment:\n    sys.platform: linux\n    Python: '
                '3.11.7 (main)\n    CUDA available: False\n    PyTorch: 2.14.1\n    PyTorch '
                'compiling details: lots\n    MMEngine: 0.10.7\n\nRuntime environment:\n    '
@@ -90,16 +90,23 @@ def test_block_and_duration_formats():
     assert block[2:4] == ['a       1', 'longer  2']
 
 
+def _idx(array: np.ndarray) -> bytes:
+    """An idx file (the MNIST format): 0, 0, type 0x08 (uint8), the dims, the big-endian sizes."""
+    head = bytes([0, 0, 8, array.ndim]) + b''.join(int(d).to_bytes(4, 'big')
+                                                   for d in array.shape)
+    return head + array.astype(np.uint8).tobytes()
+
+
 def _fashion_like(root: Path) -> Path:
-    """``root/{train,val}/<class>/<i>.png``: 10 classes x 2 grey 28 px images per split."""
+    """The four Fashion-MNIST idx files (.gz, as published) of 10 classes x 2 grey 28 px images
+    per split."""
     rng = np.random.default_rng(0)
-    for split in ('train', 'val'):
-        for label, name in enumerate(CLASSES):
-            folder = root / split / name
-            folder.mkdir(parents=True)
-            for i in range(2):
-                img = np.clip(rng.normal(20 * label, 30, (28, 28)), 0, 255).astype(np.uint8)
-                Image.fromarray(img, mode='L').save(folder / f'{i}.png')
+    root.mkdir(parents=True)
+    labels = np.repeat(np.arange(10), 2)
+    for prefix in ('train', 't10k'):
+        imgs = np.clip(rng.normal(20 * labels[:, None, None], 30, (20, 28, 28)), 0, 255)
+        (root / f'{prefix}-images-idx3-ubyte.gz').write_bytes(gzip.compress(_idx(imgs)))
+        (root / f'{prefix}-labels-idx1-ubyte.gz').write_bytes(gzip.compress(_idx(labels)))
     return root
 
 

@@ -64,7 +64,7 @@ def test_quick_run_writes_complete_json(tmp_path):
     assert 'data/500x375: ours' in proc.stdout and 'ms per image, timm: decode' in proc.stdout
     quick_loop = res['loop']['quickstart']
     assert quick_loop['num_workers'] == 0 and quick_loop['batch'] == 32
-    assert quick_loop['data'].startswith('synthetic 32 px PNGs')  # no idx files given
+    assert quick_loop['data'].startswith('synthetic 28 px idx files')  # no idx files given
     assert 0 < quick_loop['loop_over_bare'] and 0 < quick_loop['cpu_loop_over_bare']
     assert quick_loop['iters_timed'] == 6
     jpeg_loop = res['loop']['convnext_atto_64_jpeg']

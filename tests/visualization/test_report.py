@@ -115,11 +115,30 @@ def test_write_report_is_a_small_png(tmp_path):
     assert (tmp_path / 'out' / 'report.png').stat().st_size < 400_000
 
 
+def test_in_memory_test_sets_are_drawn_by_sample_index(tmp_path):
+    # records of an in-memory dataset (FashionMNIST...) carry sample_idx instead of img_path
+    preds = _predictions()
+    records = [dict(pred_score=torch.as_tensor(s), gt_label=torch.tensor([g]), sample_idx=i)
+               for i, (s, g) in enumerate(zip(preds.scores, preds.gt))]
+    loaded = Predictions.from_results(records)
+    assert loaded.paths == list(range(len(records)))
+    images = np.stack([_read(p) for p in preds.paths])
+    asked = []
+
+    def by_index(index):
+        asked.append(index)
+        return images[index]
+    out = write_report(str(tmp_path / 'r.png'), _records(), loaded, CLASSES, 'T',
+                       read_image=by_index)
+    assert (tmp_path / 'r.png').is_file() and out.endswith('r.png')
+    assert asked and all(isinstance(i, int) for i in asked)
+
+
 def test_bad_inputs_are_explained():
     with pytest.raises(ValueError, match='9 class names for predictions over 10 classes'):
         report_figure(_records(), _predictions(), CLASSES[:9], 'T', read_image=_read)
-    with pytest.raises(KeyError, match=r"lack \['gt_label', 'img_path'\]; write them with "
-                       'tools/test.py --out'):
+    with pytest.raises(KeyError, match=r"lack \['gt_label', 'img_path \(or sample_idx\)'\]; "
+                       'write them with tools/test.py --out'):
         Predictions.from_results([dict(pred_score=torch.zeros(3))])
     with pytest.raises(ValueError, match='the results file is empty'):
         Predictions.from_results([])

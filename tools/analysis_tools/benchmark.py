@@ -11,7 +11,6 @@ meaningful. See docs/benchmark.md for what every number means.
 """
 import argparse
 import copy
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -256,37 +255,31 @@ def bench_data_section(args, tmp: str) -> dict:
 
 
 # --------------------------------------------------------------------------- training loop
-def _converter():
-    spec = importlib.util.spec_from_file_location(
-        'fashion_mnist_converter', osp.join(REPO, 'tools', 'dataset_converters',
-                                            'fashion_mnist.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def quickstart_data(root: str, images: int, src: str) -> 'tuple[str, str]':
+    """The quickstart's data (its ``FashionMNIST`` dataset reads idx files): ``(data_root,
+    where it came from)``.
 
-
-def quickstart_data(root: str, images: int, src: str) -> str:
-    """Class folders of 32 px PNGs for the quickstart config; returns where they came from.
-
-    Real Fashion-MNIST (the first ``images / 10`` of each class, exported by
-    tools/dataset_converters/fashion_mnist.py) when its idx files are in ``src``, else random
-    grey 32 px PNGs in the same layout (the loop's cost does not depend on the pixels).
+    Real Fashion-MNIST when its four idx files are in ``src`` (the loop reads the first
+    ``images`` training images); else random grey 28 px images written as idx files in
+    ``root`` (the loop's cost does not depend on the pixels).
     """
-    per_class = -(-images // 10)
-    try:
-        _converter().convert(root, src, size=32, train_per_class=per_class, val_per_class=1)
-        return f'Fashion-MNIST from {src}'
-    except FileNotFoundError:
-        import cv2
-        import numpy as np
-        rng = np.random.default_rng(0)
-        for label in range(10):
-            folder = osp.join(root, 'train', f'class{label}')
-            os.makedirs(folder, exist_ok=True)
-            for i in range(per_class):
-                cv2.imwrite(osp.join(folder, f'{i:05d}.png'),
-                            rng.integers(0, 256, (32, 32), dtype=np.uint8))
-        return f'synthetic 32 px PNGs (no Fashion-MNIST idx files in {src})'
+    import gzip
+
+    import numpy as np
+    names = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
+             't10k-labels-idx1-ubyte')
+    if all(osp.isfile(osp.join(src, n)) or osp.isfile(osp.join(src, n + '.gz')) for n in names):
+        return src, f'Fashion-MNIST from {src}'
+    rng = np.random.default_rng(0)
+    os.makedirs(root, exist_ok=True)
+    arrays = (rng.integers(0, 256, (images, 28, 28)), np.arange(images) % 10,
+              rng.integers(0, 256, (10, 28, 28)), np.arange(10))
+    for name, array in zip(names, arrays):
+        head = bytes([0, 0, 8, array.ndim]) + b''.join(int(d).to_bytes(4, 'big')
+                                                       for d in array.shape)
+        with gzip.open(osp.join(root, name + '.gz'), 'wb') as f:
+            f.write(head + array.astype(np.uint8).tobytes())
+    return root, f'synthetic 28 px idx files (no Fashion-MNIST idx files in {src})'
 
 
 def imagenet_jpegs(root: str, images: int) -> None:
@@ -306,8 +299,8 @@ def bench_loop_section(args, device: torch.device, tmp: str) -> dict:
     out = {}
     batch, warm, timed = (32, 2, 6) if args.quick else (128, 5, 60)
     images = (warm + timed) * batch
-    root = osp.join(tmp, 'fashion_mnist')
-    source = quickstart_data(root, images, args.fashion_mnist_src)
+    root, source = quickstart_data(osp.join(tmp, 'fashion_mnist'), images,
+                                   args.fashion_mnist_src)
     PROGRESS(f'loop/quickstart: {images} images ({source}), batch {batch}, {rounds} rounds')
     out['quickstart'] = compare_loop(
         'quickstart', QUICKSTART_CFG,

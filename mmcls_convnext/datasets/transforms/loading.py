@@ -4,6 +4,7 @@ from typing import Optional
 
 import mmcv
 import numpy as np
+from mmcv.transforms import BaseTransform
 from mmcv.transforms import LoadImageFromFile as MMCVLoadImageFromFile
 from mmengine import fileio
 
@@ -113,3 +114,53 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
         if img.dtype != np.uint8 and not self.to_float32:
             img = (img >> 8).astype(np.uint8) if img.dtype == np.uint16 else img
         return img
+
+
+@TRANSFORMS.register_module()
+class LoadImageFromNDArray(BaseTransform):
+    """Take an in-memory image (``results['img']``, e.g. from CIFAR10 / MNIST / FashionMNIST)
+    as :class:`LoadImageFromFile` gives a file: (H, W, 3) uint8, ``img_shape``/``ori_shape``.
+
+    A grey image ((H, W) or (H, W, 1)) becomes 3 equal channels, as ``LoadImageFromFile``
+    decodes a grey PNG; a 4-channel image loses its alpha; a 3-channel image keeps its channel
+    order (CIFAR's arrays are RGB, so its configs set ``to_rgb=False``). The input array is not
+    modified. At inference (``inference_model`` with a file path) a pipeline starting with this
+    step reads the file with ``LoadImageFromFile``.
+
+    Args:
+        to_float32: return float32 instead of uint8.
+
+    Raises:
+        ValueError: ``results`` has no ``img``, or it is not a 2-D / 3-D uint8 image array.
+    """
+
+    def __init__(self, to_float32: bool = False) -> None:
+        if not isinstance(to_float32, bool):
+            raise DataConfigError(f'LoadImageFromNDArray to_float32 must be True or False; got '
+                                  f'{to_float32!r}.')
+        self.to_float32 = to_float32
+
+    def transform(self, results: dict) -> dict:
+        img = results.get('img')
+        if not isinstance(img, np.ndarray) or img.ndim not in (2, 3) or \
+                (img.ndim == 3 and img.shape[2] not in (1, 3, 4)) or img.dtype != np.uint8:
+            what = (f'{type(img).__name__} of shape {img.shape} and dtype {img.dtype}'
+                    if isinstance(img, np.ndarray) else type(img).__name__)
+            raise ValueError(f'LoadImageFromNDArray expects results["img"] to be a uint8 image '
+                             f'array (H, W) or (H, W, 1|3|4); got {what}. Use it with in-memory '
+                             'datasets (CIFAR10, MNIST, ...); files need LoadImageFromFile.')
+        if img.ndim == 2:
+            img = np.repeat(img[..., None], 3, axis=2)
+        elif img.shape[2] == 1:
+            img = np.repeat(img, 3, axis=2)
+        elif img.shape[2] == 4:
+            img = np.ascontiguousarray(img[..., :3])
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(to_float32={self.to_float32})'

@@ -10,6 +10,7 @@ import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
 import mmcv
+import numpy as np
 import torch
 from mmengine.hooks import Hook
 
@@ -165,11 +166,16 @@ class ClsVisualizationHook(Hook):
         classes = (runner.test_dataloader.dataset.metainfo or {}).get('classes')
         for sample in outputs or []:
             path = sample.metainfo.get('img_path')
-            if path is None:
-                continue
+            index = sample.metainfo.get('sample_idx', 0)
+            if path is not None:
+                image = mmcv.imread(path)
+                stem = f'{osp.splitext(osp.basename(path))[0]}_{index}'
+            else:
+                image = _in_memory_image(runner.test_dataloader.dataset, index)
+                if image is None:
+                    continue
+                stem = f'test_{index:05d}'
             lines, correct = _caption(sample, classes)
-            image = mmcv.imread(path)
-            stem = f'{osp.splitext(osp.basename(path))[0]}_{sample.metainfo.get("sample_idx", 0)}'
             if self.out_dir is not None:
                 save_prediction(image, lines, self.out_dir, stem, min_size=self.min_size,
                                 correct=correct)
@@ -181,6 +187,19 @@ class ClsVisualizationHook(Hook):
                 plt.axis('off')
                 plt.pause(self.wait_time)
                 plt.clf()
+
+
+def _in_memory_image(dataset, index: int) -> Optional[np.ndarray]:
+    """The original image of sample ``index`` of an in-memory dataset (CIFAR10, MNIST...) as a
+    3-channel BGR array, as ``mmcv.imread`` gives a file (their colour arrays are RGB), or
+    None if it has none."""
+    info = dataset.get_data_info(index) if hasattr(dataset, 'get_data_info') else {}
+    img = info.get('img')
+    if not isinstance(img, np.ndarray) or img.ndim not in (2, 3):
+        return None
+    if img.ndim == 2 or img.shape[2] == 1:
+        return np.repeat(img.reshape(img.shape[:2] + (1, )), 3, axis=2)
+    return np.ascontiguousarray(img[..., 2::-1])
 
 
 def _caption(sample, classes: Optional[Sequence[str]]) -> Tuple[List[str], Optional[bool]]:
