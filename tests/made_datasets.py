@@ -1,11 +1,13 @@
 """Tiny datasets written in their publishers' formats, for the tests that run configs through
 the tools: CIFAR-10/100 ("python version" pickled batches), CUB-200-2011 (images + the three
-id lists) and ImageNet-21k (the ImageNet layout, via :func:`tool_runs.make_tiny_imagenet`).
+id lists), (Fashion-)MNIST (gzipped idx files) and ImageNet-21k (the ImageNet layout, via
+:func:`tool_runs.make_tiny_imagenet`).
 
 The CIFAR classes check each batch against the published md5; test-made batches cannot have
 it, so a run on them imports :mod:`made_cifar_md5` (``custom_imports``), which replaces the
 published md5s by those of the files written here (read from ``MMCLS_TEST_CIFAR_MD5``).
 """
+import gzip
 import hashlib
 import json
 import pickle
@@ -83,4 +85,23 @@ def make_cub(root: Path, classes: int = 3, train_per_class: int = 1, test_per_cl
     for fname, lines in (('images.txt', images), ('image_class_labels.txt', labels),
                          ('train_test_split.txt', split)):
         (root / fname).write_text('\n'.join(lines) + '\n')
+    return root
+
+
+def _idx(array: np.ndarray) -> bytes:
+    """An idx file of a uint8 array: magic 0x0000 08 <ndim>, big-endian sizes, the bytes."""
+    header = bytes([0, 0, 8, array.ndim]) + b''.join(int(d).to_bytes(4, 'big')
+                                                      for d in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def make_mnist(root: Path, train: int = 4, test: int = 4, seed: int = 0) -> Path:
+    """The four published ``.gz`` idx files of (Fashion-)MNIST in ``root``."""
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    for prefix, count in (('train', train), ('t10k', test)):
+        labels = np.arange(count) % 10
+        imgs = np.clip(labels[:, None, None] * 25 + rng.normal(0, 20, (count, 28, 28)), 0, 255)
+        (root / f'{prefix}-images-idx3-ubyte.gz').write_bytes(gzip.compress(_idx(imgs)))
+        (root / f'{prefix}-labels-idx1-ubyte.gz').write_bytes(gzip.compress(_idx(labels)))
     return root

@@ -2,7 +2,7 @@
 
 Each config runs with only the model shrunk (a 4-stage ConvNeXt of width 8-64, head to match)
 and the data pointed at one shared tiny folder in its dataset's format (the ImageNet layout;
-CIFAR-100 batches and the CUB tree for the fine-tunes, ``tests/made_datasets.py``), with 2
+CIFAR-100 batches, the CUB tree, Fashion-MNIST idx files: ``tests/made_datasets.py``), with 2
 images per batch and no worker processes (``tests/tool_runs.py: shrink_options``). Everything
 else is the config's own: its hooks (EMA), schedulers (warmup + cosine), optimizer wrapper and
 constructor (layer-wise lr decay, no decay on norms), batch augments (Mixup/CutMix), pipelines
@@ -34,7 +34,7 @@ import torch
 from mmengine.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from made_datasets import cifar_md5_env, make_cifar, make_cub  # noqa: E402
+from made_datasets import cifar_md5_env, make_cifar, make_cub, make_mnist  # noqa: E402
 from tool_runs import (  # noqa: E402
     ALL_CONFIGS,
     REPO,
@@ -108,7 +108,8 @@ def runs(tiny_imagenet, tmp_path_factory):
     # 4 training images each, as the tiny ImageNet folder: 2 iterations per epoch
     env = cifar_md5_env({'CIFAR100': make_cifar(base / 'cifar100', 'CIFAR100', per_file=4)})
     data_roots = {'ImageNet': tiny_imagenet, 'CIFAR100': base / 'cifar100',
-                  'CUB': make_cub(base / 'CUB_200_2011', classes=4)}
+                  'CUB': make_cub(base / 'CUB_200_2011', classes=4),
+                  'FashionMNIST': make_mnist(base / 'fashion-mnist')}
     info, phases = {}, {'train': [], 'test': [], 'resume': []}
     for config in ALL_CONFIGS:
         cid, work = config_id(config), base / config.stem
