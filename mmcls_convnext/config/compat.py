@@ -41,8 +41,6 @@ EQUIVALENTS: Dict[str, str] = {
                        "--src timm and use type='ImageClassifier'"),
     'HuggingFaceClassifier': ('convert the weights with tools/model_converters/'
                               "convnext_to_mmcls.py --src hf and use type='ImageClassifier'"),
-    'EfficientNetRandomCrop': "use type='RandomResizedCrop'",
-    'EfficientNetCenterCrop': "use type='ResizeEdge' + type='CenterCrop'",
 }
 _BACKBONE_HINT = ("ConvNeXt backbones only: use type='ConvNeXt' with arch='atto'...'huge'; V2: "
                   "use_grn=True, layer_scale_init_value=0.")

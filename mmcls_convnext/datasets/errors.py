@@ -31,3 +31,7 @@ class NoImagesFoundError(DatasetError, RuntimeError):
 
 class DatasetFormatError(DatasetError, AssertionError):
     """An annotation entry of the wrong form (MMPretrain asserts here)."""
+
+
+class MissingInputError(KeyError, AssertionError):
+    """A transform's input key (e.g. ``results['img']``) is missing (MMPretrain asserts)."""

@@ -168,9 +168,9 @@ def test_their_evaluators_translate_unchanged():
     (dict(val_evaluator=dict(type='SingleLabelMetrics')),
      r"val_evaluator\.type='SingleLabelMetrics' is not a metric registered in mmcls_convnext or "
      r"mmengine; did you mean 'SingleLabelMetric'( or '\w+')*\?$"),
-    (dict(train_pipeline=[dict(type='EfficientNetRandomCrop', scale=224)]),
-     r"train_pipeline\.0\.type='EfficientNetRandomCrop' is not a transform registered in "
-     r"mmcls_convnext or mmengine \(use type='RandomResizedCrop'\)$"),
+    (dict(train_pipeline=[dict(type='EfficientNetRandomCrp', scale=224)]),
+     r"train_pipeline\.0\.type='EfficientNetRandomCrp' is not a transform registered in "
+     r"mmcls_convnext or mmengine; did you mean 'EfficientNetRandomCrop'"),
     (dict(model=dict(type='TimmClassifier', model_name='convnext_tiny')),
      r"model\.type='TimmClassifier' is not a model .*convnext_to_mmcls\.py --src timm and use "
      r"type='ImageClassifier'\)$"),

@@ -1,10 +1,12 @@
 """Every config under configs/ through the real tools: train, test the checkpoint, resume.
 
 Each config runs with only the model shrunk (a 4-stage ConvNeXt of width 8-64, head to match)
-and the data pointed at one shared tiny ImageNet-layout folder, with 2 images per batch and no
-worker processes (``tests/tool_runs.py: shrink_options``). Everything else is the config's own:
-its hooks (EMA), schedulers (warmup + cosine), optimizer wrapper and constructor (layer-wise lr
-decay, no decay on norms), batch augments (Mixup/CutMix), pipelines and resolution.
+and the data pointed at one shared tiny folder in its dataset's format (the ImageNet layout;
+CIFAR-100 batches, the CUB tree, Fashion-MNIST idx files: ``tests/made_datasets.py``), with 2
+images per batch and no worker processes (``tests/tool_runs.py: shrink_options``). Everything
+else is the config's own: its hooks (EMA), schedulers (warmup + cosine), optimizer wrapper and
+constructor (layer-wise lr decay, no decay on norms), batch augments (Mixup/CutMix), pipelines
+and resolution.
 
 - **train**: ``tools/train.py`` for 2 iterations (one epoch of 4 images). The recipes' schedules
   are hundreds of epochs long and a shorter ``max_epochs`` would end before their warmup, so
@@ -32,6 +34,7 @@ import torch
 from mmengine.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from made_datasets import cifar_md5_env, make_cifar, make_cub, make_mnist  # noqa: E402
 from tool_runs import (  # noqa: E402
     ALL_CONFIGS,
     REPO,
@@ -59,9 +62,14 @@ def _write_tiny_backbone(path: Path) -> Path:
     return path
 
 
-def _options(config: Path, data_root: Path, backbone: Path) -> list:
-    options = shrink_options(data_root) + STOP_AFTER_FIRST_VAL
-    init_cfg = Config.fromfile(str(config)).model.backbone.get('init_cfg') or {}
+def _options(config: Path, data_roots: dict, backbone: Path) -> list:
+    cfg = Config.fromfile(str(config))
+    dataset_type = cfg.train_dataloader.dataset.type
+    options = shrink_options(data_roots.get(dataset_type, data_roots['ImageNet']))
+    options += STOP_AFTER_FIRST_VAL
+    if dataset_type == 'CIFAR100':  # test-made batches: their own md5s (made_datasets.py)
+        options.append('custom_imports.imports=[tests.made_cifar_md5]')
+    init_cfg = cfg.model.backbone.get('init_cfg') or {}
     if init_cfg.get('type') == 'Pretrained':  # offline: the local file, as docs/finetune.md says
         options.append(f'model.backbone.init_cfg.checkpoint={backbone}')
     return options
@@ -73,7 +81,7 @@ def _fingerprint(work: Path) -> dict:
             for p in sorted(work.rglob('*')) if p.is_file() and 'test' not in p.parts}
 
 
-def _run_phase(name: str, entries: list, folder: Path) -> dict:
+def _run_phase(name: str, entries: list, folder: Path, env: dict) -> dict:
     """Run ``entries`` split over ``WORKERS`` parallel batch processes; returns the results."""
     procs, result_files = [], []
     for w in range(WORKERS):
@@ -82,7 +90,7 @@ def _run_phase(name: str, entries: list, folder: Path) -> dict:
         result_files.append(results)
         procs.append(subprocess.Popen([sys.executable, str(REPO / 'tests' / 'tool_batch.py'),
                                        str(plan), str(results)], cwd=str(REPO),
-                                      env=tool_env(), stdout=subprocess.DEVNULL,
+                                      env=tool_env(env), stdout=subprocess.DEVNULL,
                                       stderr=subprocess.PIPE, text=True))
     merged = {}
     for proc, results in zip(procs, result_files):
@@ -97,10 +105,15 @@ def runs(tiny_imagenet, tmp_path_factory):
     """Train, test and resume every config; returns what the checks need per config."""
     base = tmp_path_factory.mktemp('all_configs')
     backbone = _write_tiny_backbone(base / 'tiny_backbone.pth')
+    # 4 training images each, as the tiny ImageNet folder: 2 iterations per epoch
+    env = cifar_md5_env({'CIFAR100': make_cifar(base / 'cifar100', 'CIFAR100', per_file=4)})
+    data_roots = {'ImageNet': tiny_imagenet, 'CIFAR100': base / 'cifar100',
+                  'CUB': make_cub(base / 'CUB_200_2011', classes=4),
+                  'FashionMNIST': make_mnist(base / 'fashion-mnist')}
     info, phases = {}, {'train': [], 'test': [], 'resume': []}
     for config in ALL_CONFIGS:
         cid, work = config_id(config), base / config.stem
-        options = _options(config, tiny_imagenet, backbone)
+        options = _options(config, data_roots, backbone)
         info[cid] = dict(work=work, metrics=base / f'{config.stem}_metrics.json')
         common = ['--work-dir', str(work), *cfg_args(options)]
         logs = {phase: str(base / f'{config.stem}_{phase}.log') for phase in phases}
@@ -115,7 +128,7 @@ def runs(tiny_imagenet, tmp_path_factory):
     started = time.perf_counter()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     for name, entries in phases.items():
-        results = _run_phase(name, entries, base)
+        results = _run_phase(name, entries, base, env)
         for entry in entries:
             record = info[entry['id']]
             record[name] = dict(results.get(entry['id'], dict(rc=None)), log=entry['log'])

@@ -43,6 +43,14 @@ NUM_CLASSES = {'in1k': 1000, 'in21k': 21841}
 NAME_RE = re.compile(r'^convnext(?P<v2>-v2)?-(?P<arch>[a-z]+)_(?P<gpus>\d+)xb(?P<batch>\d+)_'
                      r'(?P<data>in1k|in21k)(?:-(?P<px>\d+)px)?$')
 RECIPE_LEAVES = [p for p in LEAVES if NAME_RE.match(p.stem)]
+# fine-tunes, MMPretrain's naming: convnext-<arch>_<pretraining data>-pre_<gpus>xb<batch>_<data>
+FINETUNE_RE = re.compile(r'^convnext-(?P<arch>[a-z]+)_(?P<pre>in1k|in21k)-pre_(?P<gpus>\d+)xb'
+                         r'(?P<batch>\d+)_(?P<data>cifar100|cub)$')
+FINETUNE_LEAVES = [p for p in LEAVES if FINETUNE_RE.match(p.stem)]
+# classes, dataset type, input of the pipeline (CIFAR: the 32x32 RGB array of a sample; CUB: a
+# photo), the training resolution (the pretraining 224 for upsampled CIFAR, CUB's 448)
+FINETUNE_DATA = {'cifar100': (100, 'CIFAR100', (32, 32), 224),
+                 'cub': (200, 'CUB', (300, 400), 448)}
 
 # which registry a dict's ``type`` belongs to, by the key that holds the dict
 ROLE = {
@@ -179,6 +187,59 @@ def test_recipe_pipelines_produce_the_named_resolution(path):
         assert 'RandAugment' not in train_types and 'RandomErasing' not in train_types
         test_types = [s['type'] for s in cfg.test_dataloader.dataset.pipeline]
         assert 'CenterCrop' not in test_types
+
+
+def test_the_finetune_recipes_are_there():
+    assert {p.stem for p in FINETUNE_LEAVES} >= {'convnext-tiny_in1k-pre_8xb16_cifar100',
+                                                 'convnext-tiny_in1k-pre_8xb8_cub'}
+
+
+@pytest.mark.parametrize('path', FINETUNE_LEAVES, ids=lambda p: p.stem)
+def test_finetune_recipe_builds_what_its_name_says(path):
+    from mmcls_convnext.zoo.metafile import MODELS as ZOO
+    name = FINETUNE_RE.match(path.stem).groupdict()
+    cfg = _load(path)
+    num_classes, dataset_type, input_hw, px = FINETUNE_DATA[name['data']]
+    gpus, batch = int(name['gpus']), int(name['batch'])
+
+    model = _build_model(cfg)
+    depths, channels = ARCHS[name['arch']]
+    assert list(model.backbone.depths) == depths and list(model.backbone.channels) == channels
+    assert model.head.fc.out_features == num_classes == cfg.data_preprocessor.num_classes
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[loader].dataset.type == dataset_type
+    assert cfg.train_dataloader.batch_size == batch
+    assert cfg.auto_scale_lr.base_batch_size == gpus * batch
+
+    # backbone weights from the zoo's ImageNet model of the named pretraining, head fresh
+    init = cfg.model.backbone.init_cfg
+    assert (init.type, init.prefix) == ('Pretrained', 'backbone')
+    zoo = [m for m in ZOO if getattr(m, 'weights', None) == init.checkpoint]
+    assert len(zoo) == 1, init.checkpoint
+    assert zoo[0].name.startswith(f"convnext-{name['arch']}_")
+    assert ('in21k' in zoo[0].name) == (name['pre'] == 'in21k')
+
+    # the official ConvNeXt fine-tuning recipe: AdamW 5e-5 at batch 512 (scaled linearly),
+    # weight decay 1e-8, layer-wise lr decay 0.8, no warmup, cosine to 0.02x, no Mixup/CutMix,
+    # label smoothing 0.1, EMA
+    optimizer = cfg.optim_wrapper.optimizer
+    assert optimizer.type == 'AdamW' and optimizer.weight_decay == 1e-8
+    assert np.isclose(optimizer.lr, 5e-5 * gpus * batch / 512)
+    assert cfg.optim_wrapper.constructor == 'LearningRateDecayOptimWrapperConstructor'
+    assert cfg.optim_wrapper.paramwise_cfg.layer_decay_rate == 0.8
+    [cosine] = cfg.param_scheduler
+    assert cosine.type == 'CosineAnnealingLR' and np.isclose(cosine.eta_min_ratio, 0.02)
+    assert cfg.model.train_cfg is None
+    assert cfg.model.head.loss.label_smooth_val == 0.1
+    [ema] = [h for h in cfg.custom_hooks if h['type'] == 'EMAHook']
+    steps = cfg.train_cfg.max_epochs * {'cifar100': 50000, 'cub': 5994}[name['data']] / (
+        gpus * batch)
+    assert 0.05 < 1 / ema['momentum'] / steps < 0.15  # averages the last ~10 % of the run
+
+    # the pipelines give the resolution of the name's dataset
+    for loader in ('train_dataloader', 'test_dataloader'):
+        out = _run_pipeline(cfg[loader].dataset.pipeline, size_hw=input_hw)
+        assert tuple(out.shape) == (3, px, px), (loader, out.shape)
 
 
 @pytest.mark.parametrize('path', [p for p in RECIPE_LEAVES if p.stem.startswith('convnext-')

@@ -17,7 +17,8 @@ train_pipeline = [
     # smallest JPEG scale that still covers it at full output size (same crop region)
     dict(type='LoadImageFromFile', lazy_decode=True),
     # backend='torch': Pillow's antialiased bicubic on torch's uint8 kernel (within 2 grey
-    # levels of Pillow's resize, ~4x faster; decode by torchvision, the same pixels as PIL)
+    # levels of Pillow's resize, ~4x faster); OpenCV decodes (the pixels of Pillow's decoder).
+    # The backends and their interpolations: mmcls_convnext/datasets/transforms/backends.py
     dict(type='RandomResizedCrop', scale=224, backend='torch', interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(

@@ -6,23 +6,40 @@ from .aug_photometric import (
     Brightness,
     ColorTransform,
     Contrast,
+    Cutout,
     Equalize,
+    GaussianBlur,
     Invert,
     Posterize,
     Sharpness,
     Solarize,
     SolarizeAdd,
 )
-from .auto_augment import POLICIES, RandAugment
+from .auto_augment import AUTOAUG_POLICIES, POLICIES, AutoAugment, RandAugment
 from .erasing import RandomErasing
-from .formatting import PackInputs
+from .formatting import Collect, NumpyToPIL, PackInputs, PILToNumpy, Transpose
 from .loading import ImageDecodeError, LoadImageFromFile
-from .processing import CenterCrop, RandomFlip, RandomResizedCrop, Resize, ResizeEdge
+from .processing import (
+    CenterCrop,
+    ColorJitter,
+    EfficientNetCenterCrop,
+    EfficientNetRandomCrop,
+    Lighting,
+    RandomCrop,
+    RandomFlip,
+    RandomResizedCrop,
+    Resize,
+    ResizeEdge,
+)
+from .wrappers import VISION_TRANSFORMS, Albumentations, MultiView, TorchVisionWrapper
 
 __all__ = [
     'BaseAugTransform', 'Rotate', 'Shear', 'Translate', 'AutoContrast', 'Brightness',
     'ColorTransform', 'Contrast', 'Equalize', 'Invert', 'Posterize', 'Sharpness', 'Solarize',
     'SolarizeAdd', 'POLICIES', 'RandAugment', 'RandomErasing', 'PackInputs',
     'ImageDecodeError', 'LoadImageFromFile', 'CenterCrop', 'RandomFlip', 'RandomResizedCrop',
-    'Resize', 'ResizeEdge'
+    'Resize', 'ResizeEdge', 'Cutout', 'GaussianBlur', 'AUTOAUG_POLICIES', 'AutoAugment',
+    'Collect', 'NumpyToPIL', 'PILToNumpy', 'Transpose', 'ColorJitter', 'EfficientNetCenterCrop',
+    'EfficientNetRandomCrop', 'Lighting', 'RandomCrop', 'VISION_TRANSFORMS', 'Albumentations',
+    'MultiView', 'TorchVisionWrapper'
 ]

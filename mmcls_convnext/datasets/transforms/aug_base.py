@@ -34,11 +34,10 @@ from mmcv.transforms import BaseTransform
 from PIL import Image
 
 from ..errors import DataConfigError, DataConfigTypeError
+from .backends import OP_BACKENDS, WARP_INTERPOLATIONS, check_backend
+from .backends import check_interpolation as _check_interpolation
 from .lazy_image import as_array, as_pil, swap_rb
 
-BACKENDS = ('cv2', 'pillow')
-CV2_INTERPOLATIONS = ('nearest', 'bilinear', 'bicubic', 'area', 'lanczos')
-PIL_RESAMPLE = {'nearest': Image.NEAREST, 'bilinear': Image.BILINEAR, 'bicubic': Image.BICUBIC}
 PadVal = Union[int, float, Sequence[Union[int, float]]]
 
 
@@ -54,12 +53,9 @@ def check_probability(value: float, name: str, op: str) -> float:
 
 
 def check_interpolation(interpolation: str, backend: str, op: str) -> str:
-    """``interpolation`` if the backend has it, else DataConfigError listing what it has."""
-    allowed = tuple(PIL_RESAMPLE) if backend == 'pillow' else CV2_INTERPOLATIONS
-    if interpolation not in allowed:
-        raise DataConfigError(f'{op}: interpolation {interpolation!r} is not available with '
-                              f'backend={backend!r}; choose one of {allowed}.')
-    return interpolation
+    """``interpolation`` if the backend warps with it (:mod:`.backends`), else
+    DataConfigError listing what it has."""
+    return _check_interpolation(interpolation, backend, op, WARP_INTERPOLATIONS)
 
 
 def check_pad_val(pad_val: PadVal, op: str) -> Union[int, float, Tuple[float, ...]]:
@@ -157,8 +153,7 @@ class BaseAugTransform(BaseTransform):
                 and all(is_number(v) for v in magnitude_range)):
             raise DataConfigError(f'{op}: magnitude_range must be two numbers (the argument at '
                                   f'level 0 and at total_level); got {magnitude_range!r}.')
-        if backend not in BACKENDS:
-            raise DataConfigError(f'{op}: backend must be one of {BACKENDS}; got {backend!r}.')
+        check_backend(backend, op, OP_BACKENDS)
         self.magnitude_level = magnitude_level
         self.magnitude_range = None if magnitude_range is None else tuple(magnitude_range)
         self.magnitude_std = magnitude_std

@@ -19,7 +19,6 @@ from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError
 from .aug_base import (
-    PIL_RESAMPLE,
     BaseAugTransform,
     PadVal,
     check_interpolation,
@@ -27,6 +26,7 @@ from .aug_base import (
     is_number,
     pil_fill,
 )
+from .backends import PIL_FILTERS
 
 DIRECTIONS = ('horizontal', 'vertical')
 
@@ -63,7 +63,7 @@ class _AffineOp(BaseAugTransform):
 
     def _pil_affine(self, pil: Image.Image, matrix: Tuple[float, ...]) -> Image.Image:
         return pil.transform(pil.size, Image.AFFINE, matrix,
-                             resample=PIL_RESAMPLE[self.interpolation],
+                             resample=PIL_FILTERS[self.interpolation],
                              fillcolor=pil_fill(self.pad_val, pil))
 
     def __repr__(self) -> str:
@@ -183,7 +183,7 @@ class Rotate(BaseAugTransform):
     def _pil(self, pil: Image.Image, angle: float) -> Image.Image:
         # PIL measures from the top-left corner (pixel centres at +0.5), counter-clockwise.
         center = None if self.center is None else (self.center[0] + .5, self.center[1] + .5)
-        return pil.rotate(-angle, resample=PIL_RESAMPLE[self.interpolation], center=center,
+        return pil.rotate(-angle, resample=PIL_FILTERS[self.interpolation], center=center,
                           fillcolor=pil_fill(self.pad_val, pil))
 
     def __repr__(self) -> str:

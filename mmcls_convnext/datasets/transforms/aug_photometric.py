@@ -27,17 +27,19 @@ import cv2
 import mmcv
 import numpy as np
 from mmengine.logging import MMLogger
-from PIL import Image, ImageEnhance, ImageOps
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError, DataConfigTypeError
 from .aug_base import (
     BaseAugTransform,
+    check_pad_val,
     is_number,
     need_three_channels,
     refuse_negation,
 )
+from .lazy_image import as_array, as_pil
 
 #: timm keeps enhancement factors >= 0.1 (``_enhance_increasing_level_to_arg``).
 MIN_PIL_FACTOR = 0.1
@@ -305,5 +307,107 @@ class Sharpness(_EnhanceOp):
     ENHANCER, MMCV_FN = ImageEnhance.Sharpness, 'adjust_sharpness'
 
 
-__all__ = ['AutoContrast', 'Equalize', 'Invert', 'Solarize', 'SolarizeAdd', 'Posterize',
+@TRANSFORMS.register_module()
+class Cutout(BaseAugTransform):
+    """Fill one ``shape`` rectangle at a random centre with ``pad_val`` (``mmcv.cutout``).
+
+    The centre is uniform over the image (``np.random.uniform`` in mmcv); the rectangle is
+    clipped at the borders (DeVries & Taylor 2017).
+
+    Args:
+        shape: side of a square, or ``(h, w)``; None draws the side from ``magnitude_range``
+            (truncated to an int).
+        pad_val: fill, one value or one per channel (the image's BGR order).
+        prob: probability of applying it.
+        magnitude_level, magnitude_range, magnitude_std, total_level: see
+            :class:`BaseAugTransform`. The size has no sign: ``random_negative_prob`` is
+            refused.
+    """
+
+    MAGNITUDE_KEY = 'shape'
+    NEGATES = False
+
+    def __init__(self, shape: Optional[Union[int, Sequence[int]]] = None,
+                 pad_val: Union[int, Sequence[int]] = 128, prob: float = 0.5,
+                 magnitude_level: float = 10, magnitude_range: Optional[Sequence] = None,
+                 magnitude_std: Union[float, str] = 0., total_level: float = 10,
+                 **unsupported) -> None:
+        refuse_negation('Cutout', unsupported)
+        super().__init__(magnitude_level=magnitude_level, magnitude_range=magnitude_range,
+                         magnitude_std=magnitude_std, total_level=total_level, prob=prob,
+                         random_negative_prob=0.)
+        if (shape is None) == (self.magnitude_range is None):
+            raise DataConfigError('Cutout: please specify only one of `shape` and '
+                                  f'`magnitude_range`; got shape={shape!r}, magnitude_range='
+                                  f'{magnitude_range!r}.')
+        if shape is not None and not (
+                (isinstance(shape, int) and not isinstance(shape, bool) and shape > 0)
+                or (isinstance(shape, Sequence) and len(shape) == 2
+                    and all(isinstance(v, int) and v > 0 for v in shape))):
+            raise DataConfigError(f'Cutout: shape must be an int > 0 or (h, w) ints > 0; got '
+                                  f'{shape!r}.')
+        self.shape = tuple(shape) if isinstance(shape, Sequence) else shape
+        self.pad_val = check_pad_val(pad_val, 'Cutout')
+
+    def transform(self, results: dict) -> dict:
+        if self.random_disable():
+            return results
+        img = as_array(results['img'])
+        shape = self.shape if self.shape is not None else int(self.random_magnitude())
+        results['img'] = mmcv.cutout(img, shape, pad_val=self.pad_val).astype(img.dtype)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'Cutout(shape={self.shape}, pad_val={self.pad_val}, prob={self.prob}'
+                f'{self.extra_repr()})')
+
+
+@TRANSFORMS.register_module()
+class GaussianBlur(BaseAugTransform):
+    """Blur with Pillow's Gaussian filter of ``radius`` (its standard deviation, pixels).
+
+    Args:
+        radius: the blur radius; None draws it from ``magnitude_range`` (SimCLR / BYOL use
+            ``magnitude_range=(0.1, 2.0), magnitude_std='inf'``: uniform radii).
+        prob: probability of applying it.
+        magnitude_level, magnitude_range, magnitude_std, total_level: see
+            :class:`BaseAugTransform`; ``random_negative_prob`` is refused.
+    """
+
+    MAGNITUDE_KEY = 'radius'
+    NEGATES = False
+
+    def __init__(self, radius: Optional[float] = None, prob: float = 0.5,
+                 magnitude_level: float = 10, magnitude_range: Optional[Sequence] = None,
+                 magnitude_std: Union[float, str] = 0., total_level: float = 10,
+                 **unsupported) -> None:
+        refuse_negation('GaussianBlur', unsupported)
+        super().__init__(magnitude_level=magnitude_level, magnitude_range=magnitude_range,
+                         magnitude_std=magnitude_std, total_level=total_level, prob=prob,
+                         random_negative_prob=0.)
+        self.radius = self._given_or_range(radius, 'radius')
+        if radius is not None and radius < 0:
+            raise DataConfigError(f'GaussianBlur: radius must be >= 0; got {radius!r}.')
+
+    def transform(self, results: dict) -> dict:
+        if self.random_disable():
+            return results
+        img = results['img']
+        radius = self.radius if self.radius is not None else self.random_magnitude()
+        blur = ImageFilter.GaussianBlur(radius=radius)  # looked up per call (patchable)
+        if isinstance(img, np.ndarray):  # per channel: the channel order does not matter
+            squeeze = img.ndim == 3 and img.shape[2] == 1
+            pil = Image.fromarray(img[..., 0] if squeeze else img).filter(blur)
+            out = np.asarray(pil, dtype=img.dtype)
+            results['img'] = out[..., None] if squeeze else out
+        else:
+            results['img'] = as_pil(img).filter(blur)
+        return results
+
+    def __repr__(self) -> str:
+        return f'GaussianBlur(radius={self.radius}, prob={self.prob}{self.extra_repr()})'
+
+
+__all__ = ['Cutout', 'GaussianBlur', 'AutoContrast', 'Equalize', 'Invert', 'Solarize',
+           'SolarizeAdd', 'Posterize',
            'Contrast', 'ColorTransform', 'Brightness', 'Sharpness']

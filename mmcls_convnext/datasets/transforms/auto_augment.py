@@ -31,13 +31,14 @@ from numbers import Number
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-from mmcv.transforms import BaseTransform
+from mmcv.transforms import BaseTransform, RandomChoice
 
 from mmcls_convnext.registry import TRANSFORMS
 from mmcls_convnext.suggestions import did_you_mean
 
 from ..errors import DataConfigError, DataConfigTypeError
-from .aug_base import BACKENDS, BaseAugTransform
+from .aug_base import BaseAugTransform
+from .backends import OP_BACKENDS
 
 #: Named policy sets (tuples of op configs; RandAugment copies them).
 POLICIES: Dict[str, Tuple[dict, ...]] = {
@@ -58,6 +59,63 @@ POLICIES: Dict[str, Tuple[dict, ...]] = {
         dict(type='Translate', magnitude_range=(0, 0.45), direction='horizontal'),
         dict(type='Translate', magnitude_range=(0, 0.45), direction='vertical'),
     ),
+    # MMPretrain's reduced set (no colour ops)
+    'simple_increasing': (
+        dict(type='AutoContrast'),
+        dict(type='Equalize'),
+        dict(type='Rotate', magnitude_range=(0, 30)),
+        dict(type='Shear', magnitude_range=(0, 0.3), direction='horizontal'),
+        dict(type='Shear', magnitude_range=(0, 0.3), direction='vertical'),
+    ),
+}
+
+
+def _sub(first: dict, second: dict) -> Tuple[dict, dict]:
+    return (first, second)
+
+
+#: AutoAugment's learned ImageNet policy (Cubuk et al. 2019, the 25 sub-policies as
+#: MMPretrain writes them): magnitudes are the paper's level m of 0..9 mapped as
+#: Rotate 30 * m / 9 degrees, Solarize 256 * (9 - m) / 9 (as written: 256 / 9 * k), Shear
+#: 0.3 * m / 9, Color / Contrast / Sharpness factor - 1 = the value given.
+AUTOAUG_POLICIES: Dict[str, Tuple[Tuple[dict, ...], ...]] = {
+    'imagenet': (
+        _sub(dict(type='Posterize', bits=4, prob=0.4), dict(type='Rotate', angle=30., prob=0.6)),
+        _sub(dict(type='Solarize', thr=256 / 9 * 4, prob=0.6),
+             dict(type='AutoContrast', prob=0.6)),
+        _sub(dict(type='Equalize', prob=0.8), dict(type='Equalize', prob=0.6)),
+        _sub(dict(type='Posterize', bits=5, prob=0.6), dict(type='Posterize', bits=5, prob=0.6)),
+        _sub(dict(type='Equalize', prob=0.4), dict(type='Solarize', thr=256 / 9 * 5, prob=0.2)),
+        _sub(dict(type='Equalize', prob=0.4), dict(type='Rotate', angle=30 / 9 * 8, prob=0.8)),
+        _sub(dict(type='Solarize', thr=256 / 9 * 6, prob=0.6), dict(type='Equalize', prob=0.6)),
+        _sub(dict(type='Posterize', bits=6, prob=0.8), dict(type='Equalize', prob=1.)),
+        _sub(dict(type='Rotate', angle=10., prob=0.2),
+             dict(type='Solarize', thr=256 / 9, prob=0.6)),
+        _sub(dict(type='Equalize', prob=0.6), dict(type='Posterize', bits=5, prob=0.4)),
+        _sub(dict(type='Rotate', angle=30 / 9 * 8, prob=0.8),
+             dict(type='ColorTransform', magnitude=0., prob=0.4)),
+        _sub(dict(type='Rotate', angle=30., prob=0.4), dict(type='Equalize', prob=0.6)),
+        _sub(dict(type='Equalize', prob=0.0), dict(type='Equalize', prob=0.8)),
+        _sub(dict(type='Invert', prob=0.6), dict(type='Equalize', prob=1.)),
+        _sub(dict(type='ColorTransform', magnitude=0.4, prob=0.6),
+             dict(type='Contrast', magnitude=0.8, prob=1.)),
+        _sub(dict(type='Rotate', angle=30 / 9 * 8, prob=0.8),
+             dict(type='ColorTransform', magnitude=0.2, prob=1.)),
+        _sub(dict(type='ColorTransform', magnitude=0.8, prob=0.8),
+             dict(type='Solarize', thr=256 / 9 * 2, prob=0.8)),
+        _sub(dict(type='Sharpness', magnitude=0.7, prob=0.4), dict(type='Invert', prob=0.6)),
+        _sub(dict(type='Shear', magnitude=0.3 / 9 * 5, prob=0.6, direction='horizontal'),
+             dict(type='Equalize', prob=1.)),
+        _sub(dict(type='ColorTransform', magnitude=0., prob=0.4),
+             dict(type='Equalize', prob=0.6)),
+        _sub(dict(type='Equalize', prob=0.4), dict(type='Solarize', thr=256 / 9 * 5, prob=0.2)),
+        _sub(dict(type='Solarize', thr=256 / 9 * 4, prob=0.6),
+             dict(type='AutoContrast', prob=0.6)),
+        _sub(dict(type='Invert', prob=0.6), dict(type='Equalize', prob=1.)),
+        _sub(dict(type='ColorTransform', magnitude=0.4, prob=0.6),
+             dict(type='Contrast', magnitude=0.8, prob=1.)),
+        _sub(dict(type='Equalize', prob=0.8), dict(type='Equalize', prob=0.6)),
+    ),
 }
 
 def _aug_op_names() -> List[str]:
@@ -72,26 +130,26 @@ def _init_args(op_cls) -> set:
             and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
 
 
-def _op_class(policy, index: int):
+def _op_class(policy, index: int, where: str = 'RandAugment policy'):
     if not isinstance(policy, dict) or not isinstance(policy.get('type'), str):
         raise DataConfigTypeError(
-            f'RandAugment policy {index} must be a dict with a "type" key, like '
+            f'{where} {index} must be a dict with a "type" key, like '
             f"dict(type='Rotate', magnitude_range=(0, 30)); got {policy!r}.")
     op_cls = TRANSFORMS.get(policy['type'])
     if op_cls is None:
-        raise DataConfigError(f'RandAugment policy {index}: unknown op type {policy["type"]!r}; '
+        raise DataConfigError(f'{where} {index}: unknown op type {policy["type"]!r}; '
                               f'the ops are {_aug_op_names()}.'
                               + did_you_mean(policy['type'].rsplit('.', 1)[-1],  # 'x.Rotate'
                                              _aug_op_names()))
     return op_cls
 
 
-def _check_hparams(hparams: dict) -> None:
-    """A key that no RandAugment op takes is a typo (keys only some ops take are fine)."""
+def _check_hparams(hparams: dict, where: str = 'RandAugment') -> None:
+    """A key that no augmentation op takes is a typo (keys only some ops take are fine)."""
     known = set().union(*(_init_args(TRANSFORMS.get(name)) for name in _aug_op_names()))
     unknown = sorted(set(hparams) - known)
     if unknown:
-        raise DataConfigError(f'RandAugment hparams {unknown}: no op takes such an argument; '
+        raise DataConfigError(f'{where} hparams {unknown}: no op takes such an argument; '
                               f'the op arguments are {sorted(known)}.'
                               + did_you_mean(unknown[0], known))
 
@@ -109,9 +167,9 @@ def _check_backends(backends: Optional[Dict[str, str]], policies) -> Dict[str, s
             raise DataConfigError(f'RandAugment backends: {name!r} is not an op type of the '
                                   f'policies {sorted(set(types))}.'
                                   + did_you_mean(name, set(types)))
-        if backend not in BACKENDS:
+        if backend not in OP_BACKENDS:
             raise DataConfigError(f'RandAugment backends: {name}={backend!r}; the backends are '
-                                  f'{BACKENDS}.')
+                                  f'{OP_BACKENDS}.')
     return dict(backends)
 
 
@@ -240,3 +298,65 @@ class RandAugment(BaseTransform):
                 lines += f' ({low}, {high})'
         return (f'{type(self).__name__}(num_policies={self.num_policies}, magnitude_level='
                 f'{self.magnitude_level}, total_level={self.total_level}, policies:{lines}\n)')
+
+
+@TRANSFORMS.register_module()
+class AutoAugment(RandomChoice):
+    """AutoAugment (Cubuk et al. 2019): apply one sub-policy, drawn uniformly, per image.
+
+    A sub-policy is a list of op configs applied in order, each with its own ``prob`` and
+    fixed argument (``dict(type='Rotate', angle=30., prob=0.6)``); the draw is mmcv's
+    ``RandomChoice`` (``np.random.choice`` over the sub-policies, equal probabilities).
+
+    Args:
+        policies: ``'imagenet'`` (:data:`AUTOAUG_POLICIES`, the paper's ImageNet policy) or a
+            list of sub-policies (lists of op configs).
+        hparams: arguments given to every op that takes them and does not set them itself
+            (default ``dict(pad_val=128)``); a key no op takes is an error.
+
+    Attributes:
+        policies: the sub-policies as built (hparams merged).
+        transforms: one Compose per sub-policy.
+    """
+
+    def __init__(self, policies: Union[str, Sequence[Sequence[dict]]] = 'imagenet',
+                 hparams: Optional[dict] = None) -> None:
+        if isinstance(policies, str):
+            if policies not in AUTOAUG_POLICIES:
+                raise DataConfigError(
+                    f'Invalid AutoAugment policies {policies!r}, please choose from '
+                    f'{list(AUTOAUG_POLICIES)} or give a list of sub-policies (lists of op '
+                    'dicts).' + did_you_mean(policies, AUTOAUG_POLICIES))
+            policies = AUTOAUG_POLICIES[policies]
+        if (isinstance(policies, str) or not isinstance(policies, Sequence) or not policies
+                or not all(isinstance(sub, Sequence) and not isinstance(sub, (str, dict))
+                           for sub in policies)):
+            raise DataConfigTypeError(
+                'AutoAugment policies must be a policy name or a non-empty list of '
+                "sub-policies, each a list of op dicts like [dict(type='Rotate', angle=30., "
+                f'prob=0.6)]; got {policies!r}.')
+        self.hparams = dict(pad_val=128) if hparams is None else dict(hparams)
+        _check_hparams(self.hparams, 'AutoAugment')
+        self.policies: List[List[dict]] = []
+        for index, sub in enumerate(policies):
+            built = []
+            for policy in sub:
+                op_cls = _op_class(policy, index, 'AutoAugment sub-policy')
+                policy = copy.deepcopy(dict(policy))
+                accepted = _init_args(op_cls)
+                for key, value in self.hparams.items():
+                    if key in accepted:
+                        policy.setdefault(key, copy.deepcopy(value))
+                built.append(policy)
+            self.policies.append(built)
+        super().__init__(transforms=[[TRANSFORMS.build(copy.deepcopy(p)) for p in sub]
+                                     for sub in self.policies])
+
+    def __iter__(self):
+        """Iterate over the sub-policies (one Compose each)."""
+        return iter(self.transforms)
+
+    def __repr__(self) -> str:
+        lines = ''.join('\t' + ', \t'.join(p['type'] for p in sub) + '\n'
+                        for sub in self.policies)
+        return f'{type(self).__name__}(policies:\n{lines})'

@@ -1,5 +1,5 @@
 """PackInputs: the last pipeline step, producing the model's input contract."""
-from typing import Sequence, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -9,6 +9,7 @@ from PIL import Image
 from mmcls_convnext.registry import TRANSFORMS
 from mmcls_convnext.structures import DataSample
 
+from ..errors import DataConfigError, DataConfigTypeError
 from .lazy_image import EncodedImage
 
 GREY_PIL_MODES = ('1', 'L', 'I', 'I;16', 'F')
@@ -114,3 +115,132 @@ class PackInputs(BaseTransform):
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(input_key='{self.input_key}', "
                 f'algorithm_keys={self.algorithm_keys}, meta_keys={self.meta_keys})')
+
+
+def _key_list(keys, op: str) -> list:
+    if isinstance(keys, str) or not isinstance(keys, Sequence) or not all(
+            isinstance(k, str) for k in keys):
+        raise DataConfigTypeError(f'{op} keys must be a list of result keys (strings); got '
+                                  f'{keys!r}.')
+    return list(keys)
+
+
+@TRANSFORMS.register_module()
+class Transpose(BaseTransform):
+    """Permute the axes of the arrays ``results[key]`` (``ndarray.transpose(order)``).
+
+    Args:
+        keys: the result keys to transpose.
+        order: the new axis order, e.g. ``(2, 0, 1)`` for HWC -> CHW.
+    """
+
+    def __init__(self, keys: Sequence[str], order: Sequence[int]) -> None:
+        self.keys = _key_list(keys, 'Transpose')
+        if (isinstance(order, str) or not isinstance(order, Sequence)
+                or sorted(order) != list(range(len(order)))):
+            raise DataConfigError(f'Transpose order must be a permutation of 0..n-1; got '
+                                  f'{order!r}.')
+        self.order = order
+
+    def transform(self, results: dict) -> dict:
+        for key in self.keys:
+            value = results[key]
+            if value.ndim != len(self.order):
+                raise ValueError(f'Transpose: results[{key!r}] has {value.ndim} axes; order '
+                                 f'{self.order} needs {len(self.order)}.')
+            results[key] = value.transpose(self.order)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(keys={self.keys}, order={self.order})'
+
+
+@TRANSFORMS.register_module(['NumpyToPIL', 'ToPIL'])
+class NumpyToPIL(BaseTransform):
+    """The image array as a PIL image (for PIL / ``torchvision/*`` transforms after it).
+
+    Args:
+        to_rgb: reverse the channels (the BGR arrays of ``LoadImageFromFile`` become RGB
+            images, what PIL and torchvision expect). False keeps the array's order.
+    """
+
+    def __init__(self, to_rgb: bool = False) -> None:
+        if not isinstance(to_rgb, bool):
+            raise DataConfigTypeError(f'NumpyToPIL to_rgb must be True or False; got '
+                                      f'{to_rgb!r}.')
+        self.to_rgb = to_rgb
+
+    def transform(self, results: dict) -> dict:
+        img = results['img']
+        if isinstance(img, EncodedImage):  # lazily loaded: decoded straight to RGB PIL
+            img = img.decode()[0]
+            results['img'] = img if self.to_rgb else Image.fromarray(np.asarray(img)[..., ::-1])
+            return results
+        if isinstance(img, np.ndarray):
+            if self.to_rgb and img.ndim == 3 and img.shape[2] == 3:
+                img = np.ascontiguousarray(img[..., ::-1])
+            img = Image.fromarray(img[..., 0] if img.ndim == 3 and img.shape[2] == 1 else img)
+        results['img'] = img
+        return results
+
+    def __repr__(self) -> str:
+        return f'NumpyToPIL(to_rgb={self.to_rgb})'
+
+
+@TRANSFORMS.register_module(['PILToNumpy', 'ToNumpy'])
+class PILToNumpy(BaseTransform):
+    """The PIL image as an array.
+
+    Args:
+        to_bgr: reverse the channels of a 3-channel image (RGB -> the BGR order the rest of
+            the pipeline and the data preprocessor expect).
+        dtype: the array's dtype (e.g. ``'float32'``); None keeps PIL's (uint8).
+    """
+
+    def __init__(self, to_bgr: bool = False, dtype: Optional[str] = None) -> None:
+        if not isinstance(to_bgr, bool):
+            raise DataConfigTypeError(f'PILToNumpy to_bgr must be True or False; got '
+                                      f'{to_bgr!r}.')
+        if dtype is not None:
+            try:
+                np.dtype(dtype)
+            except TypeError as err:
+                raise DataConfigTypeError(f'PILToNumpy dtype {dtype!r} is not a numpy dtype '
+                                          f'(e.g. "uint8", "float32").') from err
+        self.to_bgr = to_bgr
+        self.dtype = dtype
+
+    def transform(self, results: dict) -> dict:
+        img = results['img']
+        if isinstance(img, EncodedImage):
+            img = img.decode()[0]
+        img = np.array(img, dtype=self.dtype)
+        if self.to_bgr and img.ndim == 3 and img.shape[2] == 3:
+            img = np.ascontiguousarray(img[..., ::-1])
+        results['img'] = img
+        return results
+
+    def __repr__(self) -> str:
+        return f'PILToNumpy(to_bgr={self.to_bgr}, dtype={self.dtype})'
+
+
+@TRANSFORMS.register_module()
+class Collect(BaseTransform):
+    """Keep only ``keys`` of the results (a missing key is an error naming it).
+
+    Args:
+        keys: the result keys to keep.
+    """
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = _key_list(keys, 'Collect')
+
+    def transform(self, results: dict) -> dict:
+        missing = [k for k in self.keys if k not in results]
+        if missing:
+            raise KeyError(f'Collect: keys {missing} are not in the results (they have '
+                           f'{sorted(results)}).')
+        return {key: results[key] for key in self.keys}
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(keys={self.keys})'

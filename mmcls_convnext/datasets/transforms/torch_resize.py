@@ -23,11 +23,10 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from .backends import PIL_FILTERS
 from .decode_error import ImageDecodeError
 from .lazy_image import EncodedImage, draft_scale
 
-#: interpolations the torch backend has (Pillow's antialiased filters that torch implements)
-TORCH_INTERPOLATIONS = ('bilinear', 'bicubic')
 Box = Tuple[int, int, int, int]
 #: the smallest JPEG scale (1/s) at which a reduced decode (and Pillow's resize) beats the full
 #: decode with torch's resize: at 1/2 the decode saves less than Pillow's slower resize costs
@@ -84,9 +83,6 @@ def resize_lazy(img, size: Tuple[int, int], interpolation: str, box: Optional[Bo
     if img.mode not in ('RGB', 'L'):
         img = img.convert('RGB')
     return Image.fromarray(resize_hwc(np.asarray(img), size, interpolation, box))
-
-
-PIL_FILTERS = {'bilinear': Image.BILINEAR, 'bicubic': Image.BICUBIC}
 
 
 def decode_for_crop(img: EncodedImage, box: Optional[Box], size: Tuple[int, int],

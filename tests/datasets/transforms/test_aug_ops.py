@@ -8,9 +8,10 @@ import pytest
 from PIL import Image, ImageOps
 
 from mmcls_convnext.datasets.errors import DataConfigError
+from mmcls_convnext.datasets.transforms.backends import OP_BACKENDS
 from mmcls_convnext.registry import TRANSFORMS
 
-BACKENDS = ['cv2', 'pillow']
+BACKENDS = list(OP_BACKENDS)
 
 
 @pytest.fixture

@@ -260,7 +260,8 @@ def test_repr_lists_the_policies():
 
 
 @pytest.mark.parametrize('kwargs,match', [
-    (dict(policies='timm_increasng'), r"choose from \['timm_increasing'\].*Did you mean"),
+    (dict(policies='timm_increasng'),
+     r"choose from \['timm_increasing', 'simple_increasing'\].*Did you mean"),
     (dict(policies=[]), 'non-empty list of op dicts'),
     (dict(policies=['Rotate']), 'policy 0 must be a dict with a "type" key'),
     (dict(policies=[dict(type='Rotat', magnitude_range=(0, 1))]),

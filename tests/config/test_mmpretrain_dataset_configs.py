@@ -1,0 +1,105 @@
+"""MMPretrain's dataset base configs with a ConvNeXt model, through tools/train.py and
+tools/test.py, on tiny datasets written in the publishers' formats.
+
+The configs under ``compat_configs/mmpretrain`` are a user's MMPretrain 1.2 tree: the dataset
+bases as MMPretrain ships them (``cifar10_bs16.py``, ``cifar100_bs16.py``, ``cub_bs8_448.py``,
+``imagenet21k_bs128.py``) and one leaf each adding ConvNeXt-T. The child written here changes
+only what a user changes to run it elsewhere: data roots, the model size, batch size / workers
+and the number of epochs. All runs of a phase share one interpreter (``tests/tool_batch.py``).
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from made_datasets import cifar_md5_env, make_cifar, make_cub  # noqa: E402
+from tool_runs import REPO, make_tiny_imagenet, tool_env  # noqa: E402
+
+TREE = Path(__file__).resolve().parent / 'compat_configs' / 'mmpretrain'
+# leaf, dataset folder maker, number of val/test samples, topk of the base's evaluator
+CASES = {
+    'cifar10': ('convnext-tiny_8xb16_cifar10.py', 1 * 2, (1, )),
+    'cifar100': ('convnext-tiny_8xb16_cifar100.py', 1 * 2, (1, )),
+    'cub': ('convnext-tiny_8xb8_cub.py', 3, (1, )),
+    'in21k': ('convnext-tiny_8xb128_in21k.py', 4, (1, 5)),
+}
+
+CHILD = '''_base_ = [{leaf!r}]
+{imports}
+model = dict(
+    backbone=dict(arch=dict(_delete_=True, depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])),
+    head=dict(in_channels=64))
+train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+                        dataset=dict(data_root={data!r}))
+val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root={data!r}))
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs=1)
+param_scheduler = [dict(type='LinearLR', start_factor=1e-3, by_epoch=True, end=1,
+                        convert_to_iter_based=True)]
+'''
+CIFAR_IMPORTS = "custom_imports = dict(imports=['tests.made_cifar_md5'])"
+
+
+def _batch(name: str, entries: list, folder: Path, env: dict) -> dict:
+    plan, results = folder / f'{name}.json', folder / f'{name}_results.json'
+    plan.write_text(json.dumps(entries))
+    proc = subprocess.run([sys.executable, str(REPO / 'tests' / 'tool_batch.py'), str(plan),
+                           str(results)], cwd=str(REPO), env=tool_env(env),
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(results.read_text())
+
+
+@pytest.fixture(scope='module')
+def runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp('mmpretrain_data')
+    md5s = {'CIFAR10': make_cifar(base / 'cifar10', 'CIFAR10'),
+            'CIFAR100': make_cifar(base / 'cifar100', 'CIFAR100')}
+    roots = {'cifar10': base / 'cifar10', 'cifar100': base / 'cifar100',
+             'cub': make_cub(base / 'CUB_200_2011'),
+             'in21k': make_tiny_imagenet(base / 'imagenet21k')}
+    train, test, info = [], [], {}
+    for key, (leaf, _, _) in CASES.items():
+        child = base / f'{key}_child.py'
+        imports = CIFAR_IMPORTS if key.startswith('cifar') else ''
+        child.write_text(CHILD.format(leaf=str(TREE / leaf), data=str(roots[key]),
+                                      imports=imports))
+        work, metrics = base / f'{key}_run', base / f'{key}_metrics.json'
+        info[key] = dict(work=work, metrics=metrics, logs={})
+        for phase, argv in (('train', [str(child), '--work-dir', str(work)]),
+                            ('test', [str(child), str(work / 'epoch_1.pth'), '--work-dir',
+                                      str(work), '--out', str(metrics), '--out-item',
+                                      'metrics'])):
+            log = str(base / f'{key}_{phase}.log')
+            info[key]['logs'][phase] = log
+            (train if phase == 'train' else test).append(
+                dict(id=key, tool=f'{phase}.py', argv=argv, log=log))
+    env = cifar_md5_env(md5s)
+    for key, result in _batch('train', train, base, env).items():
+        info[key]['train'] = result['rc']
+    for key, result in _batch('test', test, base, env).items():
+        info[key]['test'] = result['rc']
+    return info
+
+
+@pytest.mark.parametrize('key', list(CASES))
+def test_mmpretrain_dataset_base_trains_and_tests(runs, key):
+    record = runs[key]
+    for phase in ('train', 'test'):
+        log = Path(record['logs'][phase]).read_text()
+        assert record[phase] == 0, f'{phase}:\n{log[-5000:]}'
+    train_log = Path(record['logs']['train']).read_text()
+    assert "'mmpretrain' -> 'mmcls_convnext' (default_scope)" in train_log
+    ckpt = torch.load(record['work'] / 'epoch_1.pth', weights_only=True)
+    assert ckpt['meta']['epoch'] == 1
+    _, num_val, topk = CASES[key]
+    metrics = json.loads(record['metrics'].read_text())
+    assert set(metrics) == {f'accuracy/top{k}' for k in topk}
+    # accuracy is a multiple of 1 / (number of test samples): the whole test split was read
+    top1 = metrics['accuracy/top1']
+    assert abs(top1 * num_val / 100 - round(top1 * num_val / 100)) < 1e-6
