@@ -4,9 +4,14 @@ from mmcls_convnext.checkpoint import CheckpointSaveError, atomic_torch_save, at
 from .config_validation import ConfigKeyError, validate_cfg_options, validate_config
 from .hooks import (
                             AtomicCheckpointHook,
+                            ClassNumCheckHook,
                             EpochReseedHook,
                             FiniteLossHook,
                             NonFiniteLossError,
+                            PreciseBNHook,
+                            PrepareProtoBeforeValLoopHook,
+                            SetAdaptiveMarginsHook,
+                            SwitchRecipeHook,
                             seed_worker,
 )
 from .optimizers import (
@@ -32,5 +37,6 @@ __all__ = [
     'AtomicCheckpointHook', 'EpochReseedHook', 'FiniteLossHook', 'NonFiniteLossError',
     'seed_worker', 'CPUAmpOptimWrapper', 'EmulatedBF16Error', 'cpu_bf16_support',
     'LearningRateDecayOptimWrapperConstructor', 'amp_optim_wrapper_cfg', 'ClsRunner',
-    'AverageClsScoreTTA', 'default_tta_pipeline'
+    'AverageClsScoreTTA', 'default_tta_pipeline', 'ClassNumCheckHook', 'PreciseBNHook',
+    'PrepareProtoBeforeValLoopHook', 'SetAdaptiveMarginsHook', 'SwitchRecipeHook'
 ]
