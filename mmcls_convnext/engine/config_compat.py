@@ -33,7 +33,6 @@ FOREIGN_SCOPES: Dict[str, str] = {'mmpretrain': 'MMPretrain', 'mmcls': 'MMClassi
 #: Their type names that we register under another name (same arguments).
 RENAMED_TYPES: Dict[str, str] = {
     'PackClsInputs': 'PackInputs',  # MMClassification 1.x; MMPretrain renamed it too
-    'UniversalVisualizer': 'ClsVisualizer',  # MMPretrain 1.x visualizer of every task
 }
 
 #: Types they have and we do not, with what to use instead (named in the error).

@@ -103,7 +103,9 @@ class VisualizationHook(Hook):
             return
         batch_size = len(data_samples)
         images = data_batch['inputs']
-        start = batch_size * batch_idx
+        if batch_idx == 0:  # the loader's batch size (a last, smaller batch keeps the count)
+            self._full_batch_size = batch_size
+        start = batch_idx * (getattr(self, '_full_batch_size', None) or batch_size)
         first = math.ceil(start / self.interval) * self.interval
         for sample_id in range(first, start + batch_size, self.interval):
             image = images[sample_id - start]
