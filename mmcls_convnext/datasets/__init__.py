@@ -10,6 +10,7 @@ from .errors import (
     NoImagesFoundError,
 )
 from .imagenet import ImageNet, ImageNet21k, imagenet_categories
+from .retrieval_queries import RetrievalQueryDataset
 from .scan import IMG_EXTENSIONS
 from .transforms import *  # noqa: F401,F403
 
@@ -18,5 +19,5 @@ __all__ = [
     'DataConfigError', 'DataConfigTypeError', 'DatasetError', 'DatasetMismatchError',
     'NoImagesFoundError',
     'ImageNet', 'ImageNet21k', 'imagenet_categories', 'IMG_EXTENSIONS',
-    'CachedCustomDataset',
+    'CachedCustomDataset', 'RetrievalQueryDataset',
 ]

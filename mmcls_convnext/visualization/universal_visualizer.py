@@ -73,7 +73,7 @@ class UniversalVisualizer(ClsVisualizer):
                       draw_score: bool = True,
                       resize: Optional[int] = None,
                       rescale_factor: Optional[float] = None,
-                      text_cfg: dict = dict(),
+                      text_cfg: Optional[dict] = None,
                       show: bool = False,
                       wait_time: float = 0,
                       out_file: Optional[str] = None,
@@ -127,7 +127,7 @@ class UniversalVisualizer(ClsVisualizer):
 
         self.set_image(image)
         scale = get_adaptive_scale(image.shape[:2])
-        style = {**DEFAULT_TEXT_CFG, **text_cfg}
+        style = {**DEFAULT_TEXT_CFG, **(text_cfg or {})}
         self.draw_texts('\n'.join(texts), font_sizes=int(scale * 7),
                         positions=np.array([scale * 5, scale * 5]), **style)
         return self._send(self.get_image(), name, show, wait_time, out_file, step)
@@ -140,7 +140,7 @@ class UniversalVisualizer(ClsVisualizer):
                                   topk: int = 1,
                                   draw_score: bool = True,
                                   resize: int = 224,
-                                  text_cfg: dict = dict(),
+                                  text_cfg: Optional[dict] = None,
                                   show: bool = False,
                                   wait_time: float = 0,
                                   out_file: Optional[str] = None,
@@ -174,7 +174,7 @@ class UniversalVisualizer(ClsVisualizer):
         else:
             ranked = torch.argsort(scores, descending=True).tolist()
         ranked = ranked[:topk]
-        font_size = text_cfg.get('font_size')
+        font_size = (text_cfg or {}).get('font_size')
 
         def tile(picture: np.ndarray, caption: str) -> np.ndarray:
             h, w = picture.shape[:2]

@@ -1,4 +1,4 @@
-"""``ClassNumCheckHook``: the dataset's class names agree with every ``num_classes`` in the model."""
+"""``ClassNumCheckHook``: the dataset's class names agree with each ``num_classes`` of the model."""
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 

@@ -97,8 +97,9 @@ class ArcFaceClsHead(ClsHead):
                  scale: float = 64.,
                  margins: Union[float, Sequence[float], str] = 0.50,
                  easy_margin: bool = False,
-                 loss: Union[dict, nn.Module] = dict(type='CrossEntropyLoss', loss_weight=1.0),
+                 loss: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
+        # loss None: CrossEntropyLoss(loss_weight=1.0), MMPretrain's default
         super().__init__(loss=loss, init_cfg=init_cfg)
         for name, value, low in (('num_classes', num_classes, 0), ('in_channels', in_channels, 1),
                                  ('num_subcenters', num_subcenters, 1)):

@@ -47,7 +47,8 @@ class GeneralizedMeanPooling(nn.Module):
     def _pool(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4:
             raise ValueError(f'GeneralizedMeanPooling expects (N, C, H, W) features; got shape '
-                             f'{tuple(x.shape)}.')
+                             f'{tuple(x.shape)}. A ConvNeXt backbone must keep its feature map: '
+                             f'set gap_before_final_norm=False.')
         if self.clamp:
             x = x.clamp(min=self.eps)
         p = self.p.to(x.dtype)
