@@ -21,6 +21,7 @@ from .optimizers import (
                             amp_optim_wrapper_cfg,
                             cpu_bf16_support,
 )
+from .mmengine_loading import register_local_loader
 from .runner import ClsRunner, RunCheckpoint
 from .tta import AverageClsScoreTTA, default_tta_pipeline
 from .work_dir import (
@@ -29,6 +30,8 @@ from .work_dir import (
                             check_work_dir_writable,
                             find_latest_checkpoint,
 )
+
+register_local_loader()
 
 __all__ = [
     'CheckpointSaveError', 'atomic_torch_save', 'atomic_write_bytes',
