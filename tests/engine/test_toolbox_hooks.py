@@ -11,9 +11,13 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
-from mmcls_convnext.engine import (ClassNumCheckHook, PreciseBNHook,
-                                   PrepareProtoBeforeValLoopHook, SetAdaptiveMarginsHook,
-                                   SwitchRecipeHook)
+from mmcls_convnext.engine import (
+    ClassNumCheckHook,
+    PreciseBNHook,
+    PrepareProtoBeforeValLoopHook,
+    SetAdaptiveMarginsHook,
+    SwitchRecipeHook,
+)
 from mmcls_convnext.engine.hooks import adaptive_margins, update_bn_stats
 from mmcls_convnext.models.utils import RandomBatchAugment
 from mmcls_convnext.registry import MODELS

@@ -4,8 +4,11 @@ import pytest
 import torch
 from sklearn.metrics import average_precision_score
 
-from mmcls_convnext.evaluation.metrics import (MetricInputError, RetrievalAveragePrecision,
-                                               RetrievalRecall)
+from mmcls_convnext.evaluation.metrics import (
+    MetricInputError,
+    RetrievalAveragePrecision,
+    RetrievalRecall,
+)
 from mmcls_convnext.registry import METRICS
 from mmcls_convnext.structures import DataSample
 

@@ -186,7 +186,8 @@ class _Images(Dataset):
 
 
 def _collate(batch):
-    return dict(inputs=[b['inputs'] for b in batch], data_samples=[b['data_samples'] for b in batch])
+    return dict(inputs=[b['inputs'] for b in batch],
+                data_samples=[b['data_samples'] for b in batch])
 
 
 def test_retriever_ranks_the_gallery_by_cosine_similarity():
