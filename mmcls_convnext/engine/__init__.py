@@ -14,6 +14,7 @@ from .hooks import (
                             SwitchRecipeHook,
                             seed_worker,
 )
+from .mmengine_loading import register_local_loader
 from .optimizers import (
                             CPUAmpOptimWrapper,
                             EmulatedBF16Error,
@@ -21,7 +22,6 @@ from .optimizers import (
                             amp_optim_wrapper_cfg,
                             cpu_bf16_support,
 )
-from .mmengine_loading import register_local_loader
 from .runner import ClsRunner, RunCheckpoint
 from .tta import AverageClsScoreTTA, default_tta_pipeline
 from .work_dir import (
