@@ -23,8 +23,9 @@ EXPECTED_FAILURES: Dict[str, str] = {
     'test_apis/test_inference.py::TestInferenceAPIs::test_inference_model':
         'needs network: pretrained=True downloads the zoo weights',
     'test_apis/test_inference.py::TestImageClassificationInferencer::test_visualize':
-        'needs network (zoo weights); also asserts UniversalVisualizer.visualize_cls, which '
-        'mmcls_convnext.visualization does not provide (its ClsVisualizer draws)',
+        'needs network (zoo weights); also asserts that the inferencer draws through '
+        'UniversalVisualizer.visualize_cls, while it draws through add_datasample (caption '
+        'band, small images enlarged)',
     'test_apis/test_inference.py::TestImageClassificationInferencer::test_init':
         'needs network: mocks mmengine.runner.load_checkpoint, which we do not use (weights '
         'are sha256-checked and read weights_only by mmcls_convnext.weights), so the real '

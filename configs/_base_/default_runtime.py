@@ -21,8 +21,8 @@ env_cfg = dict(
 
 # scalars (loss, lr, accuracy) go to <work_dir>/<timestamp>/vis_data/scalars.json
 vis_backends = [dict(type='LocalVisBackend')]
-# ClsVisualizer also draws predictions (tools/test.py --show-dir, visualization hooks)
-visualizer = dict(type='ClsVisualizer', vis_backends=vis_backends)
+# UniversalVisualizer (MMPretrain's; a ClsVisualizer) also draws predictions (VisualizationHook)
+visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
 
 log_processor = dict(by_epoch=True, window_size=10)
 log_level = 'INFO'

@@ -31,8 +31,8 @@ class ImageClassificationInferencer(BaseInferencer):
 
     Attributes:
         config / cfg: the Config the model was built from (None for a hand-built model).
-        visualizer: the :class:`ClsVisualizer` that draws ``show``/``show_dir`` pictures;
-            None until the first call that draws.
+        visualizer: the :class:`UniversalVisualizer` (a ``ClsVisualizer``) that draws
+            ``show``/``show_dir`` pictures; None until the first call that draws.
 
     Example:
         >>> inferencer = ImageClassificationInferencer('convnext-tiny_32xb128_in1k')
@@ -126,8 +126,8 @@ class ImageClassificationInferencer(BaseInferencer):
                    draw_score: bool) -> None:
         """Draw one prediction with :attr:`visualizer` (built on first use)."""
         if self.visualizer is None:
-            from mmcls_convnext.visualization import ClsVisualizer
-            self.visualizer = ClsVisualizer(name=f'inferencer-{id(self)}')
+            from mmcls_convnext.visualization import UniversalVisualizer
+            self.visualizer = UniversalVisualizer(name=f'inferencer-{id(self)}')
         name = (osp.splitext(osp.basename(item))[0] if isinstance(item, str)
                 else str(self.num_visualized_imgs))
         image = rescale_picture(original, resize, rescale_factor)[..., ::-1]  # BGR -> RGB

@@ -32,7 +32,6 @@ FOREIGN_SCOPES: Dict[str, str] = {'mmpretrain': 'MMPretrain', 'mmcls': 'MMClassi
 #: Their type names that we register under another name (same arguments).
 RENAMED_TYPES: Dict[str, str] = {
     'PackClsInputs': 'PackInputs',  # MMClassification 1.x; MMPretrain renamed it too
-    'UniversalVisualizer': 'ClsVisualizer',  # MMPretrain 1.x visualizer of every task
 }
 
 #: Types they have and we do not, with what to use instead (named in the error).
@@ -113,6 +112,17 @@ def _translate_type(name: str, attr: Optional[str]) -> Tuple[str, Optional[str]]
     return bare, scope
 
 
+def _loader_registry(keys: List[str]) -> Optional[str]:
+    """The registry of a dict inside a dataloader config (``keys[0]`` is the loader)."""
+    if 'pipeline' in keys or 'transforms' in keys:
+        return 'TRANSFORMS'
+    if len(keys) > 1 and keys[1] in ('sampler', 'batch_sampler'):
+        return 'DATA_SAMPLERS'
+    if len(keys) > 1 and keys[1] == 'collate_fn':
+        return 'FUNCTIONS'
+    return 'DATASETS' if len(keys) > 1 and keys[1] == 'dataset' else None
+
+
 def _registry_for(path: Path) -> Optional[str]:
     """Which registry builds the dict at ``path`` (None: a place we do not check)."""
     keys = [p for p in path if isinstance(p, str)]
@@ -121,16 +131,14 @@ def _registry_for(path: Path) -> Optional[str]:
     top = keys[0]
     if 'init_cfg' in keys:
         return 'WEIGHT_INITIALIZERS'
+    if top == 'model' and 'prototype' in keys:  # a retriever's gallery: a dataloader config
+        return _loader_registry(keys[keys.index('prototype'):])
     if top in ('model', 'tta_model', 'data_preprocessor'):
         return 'BATCH_AUGMENTS' if 'augments' in keys or 'batch_augments' in keys else 'MODELS'
+    if top.endswith('_dataloader'):
+        return _loader_registry(keys)
     if 'pipeline' in keys or 'transforms' in keys or top.endswith('_pipeline'):
         return 'TRANSFORMS'
-    if top.endswith('_dataloader'):
-        if len(keys) > 1 and keys[1] in ('sampler', 'batch_sampler'):
-            return 'DATA_SAMPLERS'
-        if len(keys) > 1 and keys[1] == 'collate_fn':
-            return 'FUNCTIONS'
-        return 'DATASETS' if len(keys) > 1 and keys[1] == 'dataset' else None
     if top.endswith('_evaluator'):
         return 'METRICS'
     table = {'default_hooks': 'HOOKS', 'custom_hooks': 'HOOKS', 'param_scheduler':

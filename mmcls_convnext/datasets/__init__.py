@@ -24,6 +24,7 @@ from .multi_label import MultiLabelDataset
 from .multi_task import MultiTaskDataset
 from .oxfordiiitpet import OxfordIIITPet
 from .places205 import Places205
+from .retrieval_queries import RetrievalQueryDataset
 from .samplers import RepeatAugSampler
 from .scan import IMG_EXTENSIONS
 from .stanfordcars import StanfordCars
@@ -39,5 +40,5 @@ __all__ = [
     'CachedCustomDataset',
     'BaseDataset', 'MultiLabelDataset', 'VOC', 'CIFAR10', 'CIFAR100', 'MNIST', 'FashionMNIST',
     'CUB', 'Flowers102', 'OxfordIIITPet', 'DTD', 'FGVCAircraft', 'StanfordCars', 'Caltech101',
-    'Food101', 'SUN397', 'Places205', 'InShop', 'MultiTaskDataset', 'RepeatAugSampler',
+    'Food101', 'SUN397', 'Places205', 'InShop', 'MultiTaskDataset', 'RepeatAugSampler', 'RetrievalQueryDataset',
 ]

@@ -3,11 +3,17 @@ from mmcls_convnext.checkpoint import CheckpointSaveError, atomic_torch_save, at
 
 from .hooks import (
                             AtomicCheckpointHook,
+                            ClassNumCheckHook,
                             EpochReseedHook,
                             FiniteLossHook,
                             NonFiniteLossError,
+                            PreciseBNHook,
+                            PrepareProtoBeforeValLoopHook,
+                            SetAdaptiveMarginsHook,
+                            SwitchRecipeHook,
                             seed_worker,
 )
+from .mmengine_loading import register_local_loader
 from .optimizers import (
                             CPUAmpOptimWrapper,
                             EmulatedBF16Error,
@@ -24,6 +30,8 @@ from .work_dir import (
                             find_latest_checkpoint,
 )
 
+register_local_loader()
+
 __all__ = [
     'CheckpointSaveError', 'atomic_torch_save', 'atomic_write_bytes',
     'check_work_dir_writable', 'find_latest_checkpoint', 'WorkDirLock', 'WorkDirLockedError',
@@ -31,5 +39,6 @@ __all__ = [
     'AtomicCheckpointHook', 'EpochReseedHook', 'FiniteLossHook', 'NonFiniteLossError',
     'seed_worker', 'CPUAmpOptimWrapper', 'EmulatedBF16Error', 'cpu_bf16_support',
     'LearningRateDecayOptimWrapperConstructor', 'amp_optim_wrapper_cfg', 'ClsRunner',
-    'AverageClsScoreTTA', 'default_tta_pipeline'
+    'AverageClsScoreTTA', 'default_tta_pipeline', 'ClassNumCheckHook', 'PreciseBNHook',
+    'PrepareProtoBeforeValLoopHook', 'SetAdaptiveMarginsHook', 'SwitchRecipeHook'
 ]

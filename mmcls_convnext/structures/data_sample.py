@@ -96,6 +96,15 @@ class DataSample(BaseDataElement):
                        dtype=torch.Tensor)
         return self
 
+    def set_mask(self, value: Union[torch.Tensor, np.ndarray]) -> 'DataSample':
+        """Set ``mask`` (e.g. the ``(h, w)`` patch mask of masked-image modelling)."""
+        if isinstance(value, np.ndarray):
+            value = torch.from_numpy(value)
+        elif not isinstance(value, torch.Tensor):
+            raise TypeError(f'Invalid mask type {type(value)}: pass a tensor or a numpy array.')
+        self.set_field(value, 'mask', dtype=torch.Tensor)
+        return self
+
     def _checked_score(self, value: ScoreType, name: str) -> torch.Tensor:
         """``value`` as a 1-D score whose length agrees with the sample's ``num_classes``."""
         score = format_score(value)

@@ -46,17 +46,22 @@ def test_every_renamed_type_is_built_here(old, new):
 
 
 def test_a_class_registered_under_their_name_wins_over_the_rename():
-    from mmcls_convnext.registry import VISUALIZERS
-    from mmcls_convnext.visualization import ClsVisualizer
+    from mmcls_convnext.datasets.transforms import PackInputs
+    from mmcls_convnext.registry import TRANSFORMS
 
-    class UniversalVisualizer(ClsVisualizer):
+    class PackClsInputs(PackInputs):
         pass
 
-    VISUALIZERS.register_module(module=UniversalVisualizer)
+    TRANSFORMS.register_module(module=PackClsInputs)
     try:
-        out, translation = _translate(dict(visualizer=dict(type='UniversalVisualizer')))
+        out, translation = _translate(dict(test_pipeline=[dict(type='PackClsInputs')]))
     finally:
-        VISUALIZERS.module_dict.pop('UniversalVisualizer')
+        TRANSFORMS.module_dict.pop('PackClsInputs')
+    assert out.test_pipeline[0].type == 'PackClsInputs' and translation.changes == []
+
+
+def test_universal_visualizer_is_built_under_its_own_name():
+    out, translation = _translate(dict(visualizer=dict(type='UniversalVisualizer')))
     assert out.visualizer.type == 'UniversalVisualizer' and translation.changes == []
 
 
@@ -68,14 +73,14 @@ def test_foreign_scope_prefixes_and_renames():
                    head=dict(type='LinearClsHead', num_classes=3, in_channels=320,
                              _scope_='mmpretrain')),
         test_pipeline=[dict(type='LoadImageFromFile'), dict(type='mmcls.PackClsInputs')],
-        visualizer=dict(type='UniversalVisualizer'),
+        visualizer=dict(type='mmpretrain.UniversalVisualizer'),
         custom_hooks=[dict(type='mmcls.EMAHook', momentum=1e-4)])
     out, translation = _translate(cfg)
     assert out.default_scope == 'mmcls_convnext'
     assert out.model.type == 'ImageClassifier' and out.model.backbone.type == 'ConvNeXt'
     assert out.model.head._scope_ == 'mmcls_convnext'
     assert out.test_pipeline[1].type == 'PackInputs'
-    assert out.visualizer.type == 'ClsVisualizer' and out.custom_hooks[0].type == 'EMAHook'
+    assert out.visualizer.type == 'UniversalVisualizer' and out.custom_hooks[0].type == 'EMAHook'
     assert translation.origin == 'MMClassification / MMPretrain'
     assert translation.summary('cfg.py') == (
         "Translated the MMClassification / MMPretrain config cfg.py to mmcls_convnext names: "
@@ -84,7 +89,7 @@ def test_foreign_scope_prefixes_and_renames():
         "'mmpretrain.ConvNeXt' -> 'ConvNeXt' (model.backbone.type); "
         "'mmpretrain' -> 'mmcls_convnext' (model.head._scope_); "
         "'mmcls.PackClsInputs' -> 'PackInputs' (test_pipeline.1.type); "
-        "'UniversalVisualizer' -> 'ClsVisualizer' (visualizer.type); "
+        "'mmpretrain.UniversalVisualizer' -> 'UniversalVisualizer' (visualizer.type); "
         "'mmcls.EMAHook' -> 'EMAHook' (custom_hooks.0.type)")
 
 
@@ -111,8 +116,8 @@ def test_one_log_line_for_a_translated_config(monkeypatch):
                     test_pipeline=[dict(type='PackClsInputs'), dict(type='PackClsInputs')]))
     assert logged == [
         "Translated the MMPretrain config cfg.py to mmcls_convnext names: 'mmpretrain' -> "
-        "'mmcls_convnext' (default_scope); 'UniversalVisualizer' -> 'ClsVisualizer' "
-        "(visualizer.type); 'PackClsInputs' -> 'PackInputs' (test_pipeline.0.type and 1 more)"]
+        "'mmcls_convnext' (default_scope); "
+        "'PackClsInputs' -> 'PackInputs' (test_pipeline.0.type and 1 more)"]
     assert _translate(dict(default_scope='mmcls'), log=False)[1].changes
 
 
@@ -174,8 +179,8 @@ def test_their_evaluators_translate_unchanged():
     (dict(model=dict(type='TimmClassifier', model_name='convnext_tiny')),
      r"model\.type='TimmClassifier' is not a model .*convnext_to_mmcls\.py --src timm and use "
      r"type='ImageClassifier'\)$"),
-    (dict(custom_hooks=[dict(type='SwitchRecipeHook')]),
-     r"custom_hooks\.0\.type='SwitchRecipeHook' is not a hook registered in mmcls_convnext or "
+    (dict(custom_hooks=[dict(type='DenseCLHook')]),
+     r"custom_hooks\.0\.type='DenseCLHook' is not a hook registered in mmcls_convnext or "
      r"mmengine, and has no equivalent here\.$"),
     (dict(optim_wrapper=dict(optimizer=dict(type='AdamX'))),
      r"optim_wrapper\.optimizer\.type='AdamX' is not an optimizer .*; did you mean 'Adam'"),
@@ -305,8 +310,7 @@ def runs(data, tmp_path_factory):
 
 
 @pytest.mark.parametrize('style, expected', [
-    ('mmpretrain', ["'mmpretrain' -> 'mmcls_convnext' (default_scope)",
-                    "'UniversalVisualizer' -> 'ClsVisualizer' (visualizer.type)"]),
+    ('mmpretrain', ["'mmpretrain' -> 'mmcls_convnext' (default_scope)"]),
     ('mmcls', ["'mmcls' -> 'mmcls_convnext' (default_scope)",
                "'PackClsInputs' -> 'PackInputs' (train_pipeline.5.type and 4 more)",
                "'mmcls.EMAHook' -> 'EMAHook' (custom_hooks.0.type)"]),
@@ -355,10 +359,10 @@ def test_print_config_get_model_and_flops_on_their_config(data, tmp_path, capsys
     cfg = _child(tmp_path, 'mmpretrain', data)
     assert _tool('misc/print_config.py').main([str(cfg)]) == 0
     printed = capsys.readouterr().out
-    assert "type='ClsVisualizer'" in printed and "default_scope = 'mmcls_convnext'" in printed
-    assert 'UniversalVisualizer' not in printed
+    assert "type='UniversalVisualizer'" in printed
+    assert "default_scope = 'mmcls_convnext'" in printed
     model = get_model(str(cfg))
-    assert model.cfg.visualizer.type == 'ClsVisualizer'
+    assert model.cfg.visualizer.type == 'UniversalVisualizer'
     assert model.dataset_meta == {'classes': CLASSES}
     assert _tool('analysis_tools/get_flops.py').main([str(cfg), '--shape', '32']) == 0
     assert 'Params: ' in capsys.readouterr().out
@@ -378,7 +382,7 @@ def test_cls_runner_from_cfg_translates_their_config(tmp_path):
     cfg.work_dir = str(tmp_path / 'work')
     runner = ClsRunner.from_cfg(cfg)
     assert runner.cfg.default_scope == 'mmcls_convnext'
-    assert type(runner.visualizer).__name__ == 'ClsVisualizer'
+    assert type(runner.visualizer).__name__ == 'UniversalVisualizer'
     runner.train()
     assert (tmp_path / 'work' / 'epoch_1.pth').is_file()
 

@@ -58,7 +58,9 @@ ROLE = {
     'loss': R.MODELS, 'data_preprocessor': R.MODELS, 'norm_cfg': R.MODELS, 'act_cfg': R.MODELS,
     'augments': R.BATCH_AUGMENTS, 'init_cfg': R.WEIGHT_INITIALIZERS,
     'train_pipeline': R.TRANSFORMS, 'test_pipeline': R.TRANSFORMS, 'pipeline': R.TRANSFORMS,
-    'dataset': R.DATASETS, 'sampler': R.DATA_SAMPLERS,
+    'dataset': R.DATASETS, 'sampler': R.DATA_SAMPLERS, 'collate_fn': R.FUNCTIONS,
+    'query': R.DATASETS, 'gallery': R.DATASETS,  # RetrievalQueryDataset's two datasets
+    'prototype': None,  # a retriever's gallery dataloader (its keys have their own roles)
     'val_evaluator': R.METRICS, 'test_evaluator': R.METRICS,
     'optim_wrapper': R.OPTIM_WRAPPERS, 'optimizer': R.OPTIMIZERS,
     'param_scheduler': R.PARAM_SCHEDULERS, 'default_hooks': R.HOOKS, 'custom_hooks': R.HOOKS,

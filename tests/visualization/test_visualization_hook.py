@@ -10,7 +10,7 @@ from torch.utils.data import Dataset
 
 from mmcls_convnext.engine.hooks.visualization_hook import VisualizationHook
 from mmcls_convnext.structures import DataSample
-from mmcls_convnext.visualization import ClsVisualizer
+from mmcls_convnext.visualization import UniversalVisualizer
 
 TINY_MODEL = dict(
     type='ImageClassifier',
@@ -79,33 +79,55 @@ def _runner(tmp_path, hook, visualizer):
 
 
 def test_hook_draws_every_interval_into_vis_data(tmp_path):
-    vis = dict(type='ClsVisualizer', name='hook_local', vis_backends=[dict(type='LocalVisBackend')])
+    vis = dict(type='UniversalVisualizer', name='hook_local',
+               vis_backends=[dict(type='LocalVisBackend')])
     runner = _runner(tmp_path, VisualizationHook(enable=True, interval=2), vis)
     runner.test()
     files = sorted(p.name for p in tmp_path.glob('*/vis_data/vis_image/*.png'))
-    # samples 0, 2, 4 of 5 (batches of 2: the counter runs across batches)
-    assert files == ['test_00000_img0_0.png', 'test_00002_img2_2.png', 'test_00004_img4_4.png']
+    # samples 0, 2, 4 of 5 (batches of 2: the count runs across batches); MMPretrain's names:
+    # the file's base name and the step (0 for test)
+    assert files == ['img0.png_0.png', 'img2.png_0.png', 'img4.png_0.png']
 
 
 def test_hook_out_dir_and_other_backend_receive_drawings(tmp_path):
     backend = RecordingBackend()
-    vis = ClsVisualizer(name='hook_rec', vis_backends=[backend])
-    runner = _runner(tmp_path, VisualizationHook(enable=True, interval=1, topk=3), vis)
+    vis = UniversalVisualizer(name='hook_rec', vis_backends=[backend])
+    runner = _runner(tmp_path, VisualizationHook(enable=True, interval=1, resize=224), vis)
     runner.test()
-    assert [(n, s) for n, _, s in backend.images] == [(f'test_{i:05d}_img{i}', i)
-                                                      for i in range(5)]
-    # 32 px crops enlarged to 224 px, with the text band above
-    assert all(shape[1:] == (224, 3) and shape[0] > 224 for _, shape, _ in backend.images)
+    assert [(n, s) for n, _, s in backend.images] == [(f'img{i}.png', 0) for i in range(5)]
+    # 32 px crops resized to 224 px (resize= is passed on to visualize_cls)
+    assert all(shape == (224, 224, 3) for _, shape, _ in backend.images)
 
     runner = _runner(tmp_path / 'b', VisualizationHook(enable=True, interval=4, out_dir='pred'),
-                     ClsVisualizer(name='hook_files'))
+                     UniversalVisualizer(name='hook_files'))
     runner.test()
     files = sorted(p.name for p in (tmp_path / 'b').glob('*/pred/*.png'))
-    assert files == ['test_00000_img0_0.png', 'test_00004_img4_4.png']
+    assert files == ['img0.png_0.png', 'img4.png_0.png']
+
+
+def test_validation_step_is_the_epoch(tmp_path):
+    hook = VisualizationHook(enable=True, interval=1)
+    vis = UniversalVisualizer(name='hook_val', vis_backends=[RecordingBackend()])
+    runner = Runner(
+        model=copy.deepcopy(TINY_MODEL), work_dir=str(tmp_path),
+        train_dataloader=dict(dataset=TinyImages(), batch_size=5, num_workers=0,
+                              sampler=dict(type='DefaultSampler', shuffle=False),
+                              collate_fn=dict(type='pseudo_collate')),
+        val_dataloader=dict(dataset=TinyImages(), batch_size=5, num_workers=0,
+                            sampler=dict(type='DefaultSampler', shuffle=False),
+                            collate_fn=dict(type='pseudo_collate')),
+        val_evaluator=[CountMetric()], train_cfg=dict(by_epoch=True, max_epochs=2),
+        val_cfg=dict(), optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.0)),
+        custom_hooks=[hook], visualizer=vis, default_scope='mmcls_convnext',
+        log_level='WARNING', experiment_name=f'vis_hook_val_{tmp_path.name}')
+    runner.train()
+    steps = [s for _, _, s in vis._vis_backends['RecordingBackend'].images]
+    assert steps == [1] * 5 + [2] * 5
 
 
 def test_disabled_hook_draws_nothing(tmp_path):
-    vis = dict(type='ClsVisualizer', name='hook_off', vis_backends=[dict(type='LocalVisBackend')])
+    vis = dict(type='UniversalVisualizer', name='hook_off',
+               vis_backends=[dict(type='LocalVisBackend')])
     _runner(tmp_path, VisualizationHook(), vis).test()
     assert not list(tmp_path.glob('*/vis_data/vis_image/*.png'))
 
@@ -114,22 +136,22 @@ def test_plain_visualizer_is_rejected_with_fix(tmp_path):
     runner = _runner(tmp_path, VisualizationHook(enable=True),
                      dict(type='Visualizer', name='hook_plain'))
     assert type(runner.visualizer) is Visualizer
-    with pytest.raises(TypeError, match="Set visualizer=dict\\(type='ClsVisualizer'"):
+    with pytest.raises(TypeError, match="Set visualizer=dict\\(type='UniversalVisualizer'"):
         runner.test()
 
 
-@pytest.mark.parametrize('kwargs, match', [
-    (dict(interval=0), 'interval must be an int >= 1; got 0'),
-    (dict(topk=0), 'topk must be an int >= 1; got 0'),
+@pytest.mark.parametrize('kwargs, error, match', [
+    (dict(interval=0), ValueError, 'interval must be an int >= 1; got 0'),
+    (dict(topk=3), TypeError, r"unknown arguments \['topk'\]"),
 ])
-def test_bad_arguments(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
         VisualizationHook(**kwargs)
 
 
 def test_tensorboard_backend_when_installed(tmp_path):
     pytest.importorskip('tensorboard', reason='tensorboard is optional (pip install tensorboard)')
-    vis = dict(type='ClsVisualizer', name='hook_tb',
+    vis = dict(type='UniversalVisualizer', name='hook_tb',
                vis_backends=[dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')])
     _runner(tmp_path, VisualizationHook(enable=True, interval=5), vis).test()
     assert list(tmp_path.glob('*/vis_data/events.out.tfevents.*'))

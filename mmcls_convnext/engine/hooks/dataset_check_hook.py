@@ -131,6 +131,12 @@ class DatasetCheckHook(Hook):
         num_classes = _head_classes(getattr(runner, 'model', None))
         if num_classes is None:
             return
+        from mmcls_convnext.models.retrievers import BaseRetriever
+        model = getattr(runner, 'model', None)
+        model = getattr(model, 'module', model)
+        if isinstance(model, BaseRetriever):
+            # a retriever's val labels and top-k are gallery indices, not the head's classes
+            val = val_loop = None
         for role, dataset in (('train', train), ('val', val)):
             if dataset is not None:
                 check_labels_fit(dataset, num_classes, role)

@@ -1,11 +1,14 @@
 """Hooks that draw predictions.
 
-* :class:`VisualizationHook` - during validation/test, every ``interval``-th sample (the
-  pipeline's crop) with its top-k classes and ground truth, sent to the visualizer backends
-  (``vis_data/``, TensorBoard) or to files.
+* :class:`VisualizationHook` - MMPretrain's: during validation/test, every ``interval``-th sample
+  (the pipeline's crop) with its ground truth and prediction, drawn by the runner's
+  :class:`~mmcls_convnext.visualization.UniversalVisualizer` (``visualize_cls``) and sent to its
+  backends (``vis_data/``, TensorBoard) or to files.
 * :class:`ClsVisualizationHook` - ``tools/test.py --show / --show-dir``: every test image (the
   original file, small ones enlarged) with its top-1 class and score and the true class.
 """
+import inspect
+import math
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
@@ -13,122 +16,124 @@ import mmcv
 import numpy as np
 import torch
 from mmengine.hooks import Hook
+from mmengine.runner import EpochBasedTrainLoop
 
 from mmcls_convnext.registry import HOOKS
-from mmcls_convnext.visualization import ClsVisualizer, tensor_to_rgb
+from mmcls_convnext.visualization import UniversalVisualizer, tensor_to_rgb
+
+#: keyword arguments of ``visualize_cls`` the hook may pass on (besides its own)
+_DRAW_KEYS = tuple(p for p in inspect.signature(UniversalVisualizer.visualize_cls).parameters
+                   if p not in ('self', 'image', 'data_sample', 'name', 'step', 'out_file',
+                                'show'))
 
 
 @HOOKS.register_module()
 class VisualizationHook(Hook):
-    """Draw every ``interval``-th validation/test sample with its top-k predictions.
+    """Draw every ``interval``-th validation/test sample with its ground truth and prediction.
 
-    The drawings go to the runner's visualizer backends: with ``LocalVisBackend`` they land in
-    ``<work_dir>/<timestamp>/vis_data/vis_image/{val,test}_<index>_<stem>_<step>.png`` (step:
-    epochs trained for validation, the sample index for test); with
-    ``TensorboardVisBackend`` (needs ``pip install tensorboard``) they appear under *Images*.
-    With ``out_dir`` they are written as files to ``<work_dir>/<timestamp>/<out_dir>/`` instead.
+    Samples ``0, interval, 2 * interval, ...`` of each val/test run are drawn (the count runs
+    across batches) with ``UniversalVisualizer.visualize_cls``: name = the image file's base
+    name (the sample index without a path), step = epochs trained (epoch-based training) or
+    iterations (iteration-based) for validation, 0 for test. With ``LocalVisBackend`` they
+    land in ``<work_dir>/<timestamp>/vis_data/vis_image/<name>_<step>.png``; with
+    ``TensorboardVisBackend`` (``pip install tensorboard``) under *Images*. With ``out_dir``
+    they are written to ``<out_dir>/<name>_<step>.png`` instead (a relative ``out_dir`` is
+    inside the run's log dir).
 
-    The config's visualizer must be a :class:`ClsVisualizer`::
+    The config's visualizer must be a :class:`UniversalVisualizer` (MMPretrain's default)::
 
-        visualizer = dict(type='ClsVisualizer', vis_backends=[dict(type='LocalVisBackend')])
+        visualizer = dict(type='UniversalVisualizer', vis_backends=[dict(type='LocalVisBackend')])
         default_hooks = dict(visualization=dict(type='VisualizationHook', enable=True))
 
     Args:
         enable: draw anything at all (off by default, as in MMPretrain; switch on with
             ``--cfg-options default_hooks.visualization.enable=True``).
-        interval: draw samples 0, interval, 2*interval, ... of each val/test run.
-        topk: number of predicted classes to list.
-        draw_gt: also write the ground-truth label.
-        draw_score: write the softmax score next to each class.
-        min_size: upscale small images to this short edge before drawing text.
+        interval: draw every ``interval``-th sample.
         show: open a window for each drawing (needs a display).
-        wait_time: seconds each window stays open.
-        out_dir: write files to this folder (relative to the run's log dir) instead of the
-            visualizer backends.
+        out_dir: write files here instead of sending them to the visualizer backends.
+        **kwargs: passed to ``visualize_cls``: ``draw_gt``, ``draw_pred``, ``draw_score``,
+            ``resize`` (e.g. 224 to enlarge small crops), ``rescale_factor``, ``text_cfg``,
+            ``classes``, ``wait_time``.
     """
 
     priority = 'NORMAL'
 
     def __init__(self,
                  enable: bool = False,
-                 interval: int = 50,
-                 topk: int = 5,
-                 draw_gt: bool = True,
-                 draw_score: bool = True,
-                 min_size: int = 224,
+                 interval: int = 5000,
                  show: bool = False,
-                 wait_time: float = 0.,
-                 out_dir: Optional[str] = None) -> None:
-        if not isinstance(interval, int) or interval < 1:
+                 out_dir: Optional[str] = None,
+                 **kwargs) -> None:
+        if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
             raise ValueError(f'VisualizationHook interval must be an int >= 1; got {interval!r}.')
-        if not isinstance(topk, int) or topk < 1:
-            raise ValueError(f'VisualizationHook topk must be an int >= 1; got {topk!r}.')
+        unknown = sorted(set(kwargs) - set(_DRAW_KEYS))
+        if unknown:
+            raise TypeError(f'VisualizationHook got unknown arguments {unknown}; besides '
+                            f'enable, interval, show and out_dir it accepts the drawing '
+                            f'arguments {list(_DRAW_KEYS)}.')
+        # the latest UniversalVisualizer (the runner's, when the runner builds this hook from a
+        # config); before_run switches to the runner's visualizer in any case
+        try:
+            self._visualizer = UniversalVisualizer.get_current_instance()
+        except RuntimeError:  # none created yet
+            self._visualizer = None
         self.enable = enable
         self.interval = interval
-        self.topk = topk
-        self.draw_gt = draw_gt
-        self.draw_score = draw_score
-        self.min_size = min_size
         self.show = show
-        self.wait_time = wait_time
         self.out_dir = out_dir
-        self._seen = 0
+        self.draw_args = {**kwargs, 'show': show}
 
     def before_run(self, runner) -> None:
-        if self.enable and not isinstance(runner.visualizer, ClsVisualizer):
-            raise TypeError(
-                'VisualizationHook draws with a ClsVisualizer, but the config builds '
-                f'{type(runner.visualizer).__name__}. Set visualizer=dict(type=\'ClsVisualizer\', '
-                "vis_backends=[dict(type='LocalVisBackend')]) in the config.")
-
-    def before_val_epoch(self, runner) -> None:
-        self._seen = 0
-
-    def before_test_epoch(self, runner) -> None:
-        self._seen = 0
-
-    def after_val_iter(self, runner, batch_idx: int, data_batch: dict = None,
-                       outputs: Sequence = None) -> None:
-        # epochs trained so far (epoch-based loops), else the training iteration
-        step = runner.epoch if runner.epoch else runner.iter
-        self._draw_batch(runner, data_batch, outputs, 'val', step)
-
-    def after_test_iter(self, runner, batch_idx: int, data_batch: dict = None,
-                        outputs: Sequence = None) -> None:
-        self._draw_batch(runner, data_batch, outputs, 'test', None)
-
-    def _draw_batch(self, runner, data_batch: Optional[dict], outputs: Optional[Sequence],
-                    mode: str, step: Optional[int]) -> None:
-        if not self.enable or not outputs:
+        visualizer = runner.visualizer
+        if not self.enable:
             return
-        images = data_batch['inputs'] if data_batch is not None else None
-        first = self._seen
-        self._seen += len(outputs)
-        for offset, sample in enumerate(outputs):
-            index = first + offset
-            if index % self.interval != 0 or images is None:
-                continue
-            image = images[offset]
+        if not hasattr(visualizer, 'visualize_cls'):
+            raise TypeError(
+                'VisualizationHook draws with a UniversalVisualizer, but the config builds '
+                f'{type(visualizer).__name__}. Set visualizer=dict(type=\'UniversalVisualizer\', '
+                "vis_backends=[dict(type='LocalVisBackend')]) in the config.")
+        self._visualizer = visualizer
+        if self.out_dir is not None and not osp.isabs(self.out_dir):
+            self.out_dir = osp.join(runner.log_dir, self.out_dir)
+
+    def _draw_samples(self, batch_idx: int, data_batch: dict,
+                      data_samples: Sequence, step: int = 0) -> None:
+        """Draw the samples of batch ``batch_idx`` whose overall index is a multiple of
+        ``interval``."""
+        if self.enable is False or not data_samples:
+            return
+        batch_size = len(data_samples)
+        images = data_batch['inputs']
+        if batch_idx == 0:  # the loader's batch size (a last, smaller batch keeps the count)
+            self._full_batch_size = batch_size
+        start = batch_idx * (getattr(self, '_full_batch_size', None) or batch_size)
+        first = math.ceil(start / self.interval) * self.interval
+        for sample_id in range(first, start + batch_size, self.interval):
+            image = images[sample_id - start]
             if not isinstance(image, torch.Tensor):
                 image = torch.as_tensor(image)
             if image.is_floating_point():
                 raise TypeError('VisualizationHook expects the uint8 images of the pipeline in '
                                 f'data_batch["inputs"]; got dtype {image.dtype}.')
-            img_path = sample.metainfo.get('img_path') if hasattr(sample, 'metainfo') else None
-            # the sample index keeps names unique (class folders often reuse file names) and
-            # stable across epochs (one TensorBoard series per validation image)
-            name = f'{mode}_{index:05d}'
-            if img_path:
-                name += '_' + osp.splitext(osp.basename(img_path))[0]
-            sample_step = index if step is None else step
-            out_file = None
+            sample = data_samples[sample_id - start]
+            img_path = sample.get('img_path') if hasattr(sample, 'get') else None
+            name = osp.basename(img_path) if img_path else str(sample_id)
+            draw_args = dict(self.draw_args)
             if self.out_dir is not None:
-                out_file = osp.join(runner.log_dir, self.out_dir, f'{name}_{sample_step}.png')
-            runner.visualizer.add_datasample(
-                name, tensor_to_rgb(image), sample,
-                draw_gt=self.draw_gt, draw_pred=True, show=self.show,
-                wait_time=self.wait_time, step=sample_step, draw_score=self.draw_score,
-                topk=self.topk, min_size=self.min_size, out_file=out_file)
+                draw_args['out_file'] = osp.join(self.out_dir, f'{name}_{step}.png')
+            self._visualizer.visualize_cls(
+                image=tensor_to_rgb(image), data_sample=sample, step=step, name=name,
+                **draw_args)
+
+    def after_val_iter(self, runner, batch_idx: int, data_batch: dict = None,
+                       outputs: Sequence = None) -> None:
+        step = runner.epoch if isinstance(runner.train_loop, EpochBasedTrainLoop) \
+            else runner.iter
+        self._draw_samples(batch_idx, data_batch, outputs, step=step)
+
+    def after_test_iter(self, runner, batch_idx: int, data_batch: dict = None,
+                        outputs: Sequence = None) -> None:
+        self._draw_samples(batch_idx, data_batch, outputs, step=0)
 
 
 @HOOKS.register_module()

@@ -1,3 +1,5 @@
 from .gap import GlobalAveragePooling
+from .gem import GeneralizedMeanPooling
+from .linear_neck import LinearNeck
 
-__all__ = ['GlobalAveragePooling']
+__all__ = ['GlobalAveragePooling', 'GeneralizedMeanPooling', 'LinearNeck']

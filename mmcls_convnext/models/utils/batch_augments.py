@@ -1,4 +1,5 @@
-"""Batch augments that mix images and their soft targets: Mixup, CutMix, RandomBatchAugment.
+"""Batch augments that mix images and their soft targets: Mixup, CutMix, ResizeMix,
+RandomBatchAugment.
 
 Each takes ``(inputs (N, C, H, W), targets (N, num_classes))`` and returns the mixed pair; the
 targets stay probability vectors (every row sums to 1). Randomness comes from numpy (the Beta
@@ -9,6 +10,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from mmcls_convnext.registry import BATCH_AUGMENTS
 
@@ -97,6 +99,59 @@ class CutMix(_Mixing):
         mixed = inputs.clone()
         mixed[:, :, y0:y1, x0:x1] = inputs[perm, :, y0:y1, x0:x1]
         return mixed, targets * lam + targets[perm] * (1 - lam)
+
+
+@BATCH_AUGMENTS.register_module()
+class ResizeMix(CutMix):
+    """Paste the whole of ``x[perm]``, shrunk into a box, into ``x`` (Qin et al., "ResizeMix:
+    Mixing Data with Preserved Object Information and True Labels", 2020).
+
+    The box's side ratio is ``sqrt(1 - lam)`` with ``lam ~ Beta(alpha, alpha)`` rescaled to
+    ``[lam_min, lam_max]``; targets mix by the pasted area, as in CutMix.
+
+    Args:
+        alpha: Beta parameter, > 0.
+        lam_min, lam_max: range ``lam`` is rescaled to (0 <= lam_min <= lam_max <= 1).
+        interpolation: ``torch.nn.functional.interpolate`` mode used to shrink the image.
+        cutmix_minmax, correct_lam: as for :class:`CutMix`.
+    """
+
+    def __init__(self, alpha: float, lam_min: float = 0.1, lam_max: float = 0.8,
+                 interpolation: str = 'bilinear',
+                 cutmix_minmax: Optional[Sequence[float]] = None, correct_lam: bool = True):
+        super().__init__(alpha, cutmix_minmax=cutmix_minmax, correct_lam=correct_lam)
+        if not 0 <= lam_min <= lam_max <= 1:
+            raise ModelConfigError(f'ResizeMix needs 0 <= lam_min <= lam_max <= 1; got '
+                                   f'lam_min={lam_min}, lam_max={lam_max}.')
+        modes = ('nearest', 'bilinear', 'bicubic', 'area', 'nearest-exact')
+        if interpolation not in modes:
+            raise ModelConfigError(f'ResizeMix interpolation must be one of {modes}; got '
+                                   f'{interpolation!r}.')
+        self.lam_min = float(lam_min)
+        self.lam_max = float(lam_max)
+        self.interpolation = interpolation
+
+    def __call__(self, inputs: torch.Tensor,
+                 targets: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        _check_batch(inputs, targets)
+        height, width = inputs.shape[-2:]
+        lam = float(np.random.beta(self.alpha, self.alpha))
+        lam = lam * (self.lam_max - self.lam_min) + self.lam_min
+        perm = torch.randperm(inputs.size(0), device=inputs.device)
+        y0, y1, x0, x1 = self.box(height, width, lam)
+        if self.correct_lam or self.cutmix_minmax is not None:
+            lam = 1 - (y1 - y0) * (x1 - x0) / float(height * width)
+        mixed = inputs.clone()
+        if y1 > y0 and x1 > x0:
+            align = False if self.interpolation in ('bilinear', 'bicubic') else None
+            shrunk = F.interpolate(inputs[perm].float(), size=(y1 - y0, x1 - x0),
+                                   mode=self.interpolation, align_corners=align)
+            mixed[:, :, y0:y1, x0:x1] = shrunk.to(inputs.dtype)
+        return mixed, targets * lam + targets[perm] * (1 - lam)
+
+    def __repr__(self) -> str:
+        return (f'ResizeMix(alpha={self.alpha}, lam_min={self.lam_min}, lam_max={self.lam_max}, '
+                f'interpolation={self.interpolation!r})')
 
 
 @BATCH_AUGMENTS.register_module()

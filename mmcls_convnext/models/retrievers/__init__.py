@@ -1,0 +1,4 @@
+from .base import BaseRetriever
+from .image2image import ImageToImageRetriever
+
+__all__ = ['BaseRetriever', 'ImageToImageRetriever']
