@@ -19,7 +19,10 @@ from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO / 'configs'
-ALL_CONFIGS = sorted(p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
+# every classification config; the FCMAE pretraining configs (no labels, no val/test) run
+# through the tools in tests/configs/test_fcmae_configs.py
+ALL_CONFIGS = sorted(p for p in CONFIG_DIR.rglob('*.py')
+                     if '_base_' not in p.parts and '_fcmae-pre_' not in p.stem)
 WNIDS = ('n01440764', 'n01443537', 'n01484850', 'n01491361')  # the first ImageNet-1k classes
 TINY_DEPTHS, TINY_CHANNELS = [1, 1, 1, 1], [8, 16, 32, 64]
 

@@ -1,10 +1,11 @@
 # Fine-tune ConvNeXt-V2-Base on ImageNet-1k from FCMAE weights with the official recipe
-# (TRAINING.md of facebookresearch/ConvNeXt-V2): lr 2.5e-3 (blr 6.25e-4) x 1024 / 256 for 32 GPUs x 32,
-# 100 epochs, --layer_decay_type 'group' --layer_decay 0.6, EMA evaluation, --mixup 0.8 --cutmix 1.0 (in the model base),
-# RandAugment + RandomErasing 0.25, label smoothing.
-# The encoder comes from Meta's FCMAE weights (zoo: convnext-v2-base_3rdparty-fcmae_in1k). For your
-# own pretraining pass its checkpoint instead:
-#   --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/convnext-v2-base_fcmae-pre_64xb64-1600e_in1k/epoch_1600.pth
+# (TRAINING.md of facebookresearch/ConvNeXt-V2): lr 2.5e-3 (blr 6.25e-4) x 1024 / 256 for 32 GPUs
+# x 32, 100 epochs, --layer_decay_type 'group' --layer_decay 0.6, EMA evaluation, --mixup 0.8
+# --cutmix 1.0 (in the model base), RandAugment + RandomErasing 0.25, label smoothing. The encoder
+# comes from Meta's FCMAE weights (zoo: convnext-v2-base_3rdparty-fcmae_in1k). For your own
+# pretraining pass its checkpoint instead (CKPT: e.g. work_dirs/<the fcmae-pre
+# config>/epoch_<N>.pth):
+#   --cfg-options model.backbone.init_cfg.checkpoint=CKPT
 _base_ = [
     '../_base_/models/convnext_v2/convnext-v2-base.py',
     '../_base_/datasets/imagenet_convnext_224.py',
@@ -19,7 +20,9 @@ model = dict(
         prefix='backbone.')),
     # the classifier-level init would overwrite the loaded encoder: init the head only
     init_cfg=None,
-    head=dict(init_cfg=dict(type='TruncNormal', layer='Linear', std=2e-5, bias=0.)),
+    # main_finetune.py: trunc_normal_(head.weight, std=2e-5), bias 0
+    head=dict(init_cfg=dict(_delete_=True, type='TruncNormal', layer='Linear', std=2e-5,
+                            bias=0.)),
 )
 
 optim_wrapper = dict(

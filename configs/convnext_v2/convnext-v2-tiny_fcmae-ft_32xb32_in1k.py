@@ -1,13 +1,13 @@
 # Fine-tune ConvNeXt-V2-Tiny on ImageNet-1k from FCMAE weights with the official recipe
-# (TRAINING.md of facebookresearch/ConvNeXt-V2): lr 3.2e-3 (blr 8e-4) x 1024 / 256 for 32 GPUs x 32,
-# 300 epochs, --layer_decay_type 'single' --layer_decay 0.9, EMA evaluation, --mixup 0.8 --cutmix 1.0 (in the model base),
-# RandAugment + RandomErasing 0.25, label smoothing.
-# The encoder comes from Meta's FCMAE weights (zoo: convnext-v2-tiny_3rdparty-fcmae_in1k). For your
-# own pretraining pass its checkpoint instead:
-#   --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/convnext-v2-tiny_fcmae-pre_64xb64-800e_in1k/epoch_800.pth
-# Our layer-decay constructor gives one layer id per group of 3 blocks of stage 3
-# (the official 'group' type); the official atto/tiny recipe decays per block
-# ('single'), so the per-layer factors here are coarser than the official ones.
+# (TRAINING.md of facebookresearch/ConvNeXt-V2): lr 3.2e-3 (blr 8e-4) x 1024 / 256 for 32 GPUs x
+# 32, 300 epochs, --layer_decay_type 'single' --layer_decay 0.9, EMA evaluation, --mixup 0.8
+# --cutmix 1.0 (in the model base), RandAugment + RandomErasing 0.25, label smoothing. Our layer-
+# decay constructor gives one layer id per group of 3 blocks of stage 3 (the official 'group'
+# type); the official atto/tiny recipe decays per block ('single'), so the per-layer factors here
+# are coarser than the official ones. The encoder comes from Meta's FCMAE weights (zoo:
+# convnext-v2-tiny_3rdparty-fcmae_in1k). For your own pretraining pass its checkpoint instead
+# (CKPT: e.g. work_dirs/<the fcmae-pre config>/epoch_<N>.pth):
+#   --cfg-options model.backbone.init_cfg.checkpoint=CKPT
 _base_ = [
     '../_base_/models/convnext_v2/convnext-v2-tiny.py',
     '../_base_/datasets/imagenet_convnext_224.py',
@@ -22,7 +22,9 @@ model = dict(
         prefix='backbone.')),
     # the classifier-level init would overwrite the loaded encoder: init the head only
     init_cfg=None,
-    head=dict(init_cfg=dict(type='TruncNormal', layer='Linear', std=2e-5, bias=0.)),
+    # main_finetune.py: trunc_normal_(head.weight, std=2e-5), bias 0
+    head=dict(init_cfg=dict(_delete_=True, type='TruncNormal', layer='Linear', std=2e-5,
+                            bias=0.)),
 )
 
 optim_wrapper = dict(
