@@ -22,8 +22,11 @@ CONFIG_DIR = REPO / 'configs'
 #: Multi-label recipes read a VOC tree, not the tiny ImageNet folder the all-configs runs share;
 #: tests/tools/test_multi_label_voc.py trains and tests them on a test-made VOC2007 tree.
 MULTI_LABEL_CONFIGS = ('convnext-tiny_8xb16_voc',)
+# every classification config; the FCMAE pretraining configs (no labels, no val/test) run
+# through the tools in tests/configs/test_fcmae_configs.py
 ALL_CONFIGS = sorted(p for p in CONFIG_DIR.rglob('*.py')
-                     if '_base_' not in p.parts and p.stem not in MULTI_LABEL_CONFIGS)
+                     if '_base_' not in p.parts and p.stem not in MULTI_LABEL_CONFIGS
+                     and '_fcmae-pre_' not in p.stem)
 WNIDS = ('n01440764', 'n01443537', 'n01484850', 'n01491361')  # the first ImageNet-1k classes
 TINY_DEPTHS, TINY_CHANNELS = [1, 1, 1, 1], [8, 16, 32, 64]
 

@@ -139,7 +139,9 @@ def detect_layout(state_dict: Mapping[str, torch.Tensor]) -> str:
     if has(r'^(encoder|decoder|mask_token|proj)\b'):
         raise ValueError(
             'This looks like an official FCMAE pre-training checkpoint (encoder/decoder with '
-            'sparse convolutions); it cannot be converted. Use the converted zoo weights, e.g. '
+            'sparse convolutions). Convert it with `python tools/model_converters/'
+            'fcmae_to_mmcls.py IN.pt OUT.pth` (OUT.pth loads into our FCMAE, and its '
+            "backbone.* into a ConvNeXt V2), or use the converted zoo weights, e.g. "
             "get_model('convnext-v2-tiny_3rdparty-fcmae_in1k', pretrained=True).")
     raise ValueError(f'Unrecognised state-dict layout; first keys: {keys[:5]}. Supported '
                      f'sources: {list(LAYOUTS)}.')

@@ -189,6 +189,10 @@ def fit_state_dict(sd: 'OrderedDict[str, torch.Tensor]', target: Mapping[str, to
     for k in [k for k in sd if k.startswith('data_preprocessor.') and k not in target]:
         notes['ignored'].append(k)  # mean/std buffers some toolboxes save: not weights
         sd.pop(k)
+    if not any(k.startswith('decoder.') for k in target):
+        for k in [k for k in sd if k.startswith('decoder.')]:
+            notes['ignored'].append(k)  # an FCMAE pretraining checkpoint's decoder
+            sd.pop(k)
     new_norms, extra_norms = _check_keys(sd, target, where, model_name)
     kept_init, head_dropped = _match_head(sd, target, notes, where, model_name,
                                           allow_head_mismatch)

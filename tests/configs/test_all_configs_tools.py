@@ -55,26 +55,30 @@ STOP_AFTER_FIRST_VAL = ['default_hooks.stop.type=EarlyStoppingHook',
                         'default_hooks.stop.stopping_threshold=-1']
 
 
-def _write_tiny_backbone(path: Path) -> Path:
-    """A local 'pretrained' file for configs whose init_cfg downloads ImageNet weights."""
+def _write_tiny_backbone(path: Path, v2: bool = False) -> Path:
+    """A local 'pretrained' file for configs whose init_cfg downloads ImageNet weights (a V2
+    one, GRN and no layer scale, for the ConvNeXt V2 configs that fine-tune FCMAE weights)."""
     from mmcls_convnext.registry import MODELS
+    v2_args = dict(use_grn=True, layer_scale_init_value=0.) if v2 else {}
     model = MODELS.build(dict(type='ConvNeXt', arch=dict(depths=TINY_DEPTHS,
-                                                         channels=TINY_CHANNELS)))
+                                                         channels=TINY_CHANNELS), **v2_args))
     torch.save({'state_dict': {f'backbone.{k}': v for k, v in model.state_dict().items()},
                 'meta': {}}, path)
     return path
 
 
-def _options(config: Path, data_roots: dict, backbone: Path) -> list:
+def _options(config: Path, data_roots: dict, backbone: Path, backbone_v2: Path) -> list:
     cfg = Config.fromfile(str(config))
     dataset_type = cfg.train_dataloader.dataset.type
     options = shrink_options(data_roots.get(dataset_type, data_roots['ImageNet']))
     options += STOP_AFTER_FIRST_VAL
     if dataset_type == 'CIFAR100':  # test-made batches: their own md5s (made_datasets.py)
         options.append('custom_imports.imports=[tests.made_cifar_md5]')
-    init_cfg = cfg.model.backbone.get('init_cfg') or {}
+    backbone_cfg = cfg.model.backbone
+    init_cfg = backbone_cfg.get('init_cfg') or {}
     if init_cfg.get('type') == 'Pretrained':  # offline: the local file, as docs/finetune.md says
-        options.append(f'model.backbone.init_cfg.checkpoint={backbone}')
+        local = backbone_v2 if backbone_cfg.get('use_grn') else backbone
+        options.append(f'model.backbone.init_cfg.checkpoint={local}')
     return options
 
 
@@ -113,10 +117,11 @@ def runs(tiny_imagenet, tmp_path_factory):
     data_roots = {'ImageNet': tiny_imagenet, 'CIFAR100': base / 'cifar100',
                   'CUB': make_cub(base / 'CUB_200_2011', classes=4),
                   'FashionMNIST': make_mnist(base / 'fashion-mnist')}
+    backbone_v2 = _write_tiny_backbone(base / 'tiny_backbone_v2.pth', v2=True)
     info, phases = {}, {'train': [], 'test': [], 'resume': []}
     for config in CLASSIFIER_CONFIGS:
         cid, work = config_id(config), base / config.stem
-        options = _options(config, data_roots, backbone)
+        options = _options(config, data_roots, backbone, backbone_v2)
         info[cid] = dict(work=work, metrics=base / f'{config.stem}_metrics.json')
         common = ['--work-dir', str(work), *cfg_args(options)]
         logs = {phase: str(base / f'{config.stem}_{phase}.log') for phase in phases}
