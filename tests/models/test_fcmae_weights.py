@@ -179,7 +179,7 @@ def test_converter_cli_and_loading_paths(tmp_path):
 
 def test_meta_file_given_straight_to_a_classifier_names_the_converter(tmp_path):
     from mmcls_convnext.checkpoint import CheckpointError
-    from mmcls_convnext.zoo.loading import load_model_weights
+    from mmcls_convnext.weights import load_model_weights
     src = tmp_path / 'convnextv2_custom_1k_224_fcmae.pt'
     torch.save(official_layout(), src)
     backbone = ConvNeXt(arch=dict(depths=DEPTHS, channels=DIMS), use_grn=True,
