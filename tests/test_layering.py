@@ -22,7 +22,7 @@ ALLOWED: Dict[str, Set[str]] = {
     'checkpoint': set(),
     'models': {'registry', 'structures'},
     'datasets': {'registry', 'structures'},
-    'evaluation': {'registry', 'structures'},
+    'evaluation': {'registry', 'structures', 'checkpoint'},  # results pickles: bounds
     # zoo reaches into datasets lazily for the ImageNet names and the registered transforms
     'zoo': {'registry', 'structures', 'checkpoint', 'datasets'},
     'visualization': {'registry', 'structures', 'evaluation'},

@@ -18,6 +18,7 @@ archive's size uncompressed (``torch.save`` writes them stored: 1x). After loadi
 The bound is the file's own size: a genuine file holds every byte of its tensors, so nothing it
 asks for is larger than itself.
 """
+import io
 import pickle
 import zipfile
 from typing import Any, Iterator, List, Optional, Tuple
@@ -166,6 +167,12 @@ def check_pickled_file(path: str, size: int) -> None:
                     continue
                 with stream:
                     dry_run(stream, size)
+
+
+def check_pickled_bytes(data: bytes) -> None:
+    """:func:`check_pickled_file` for a ``torch.save`` stream held in memory (e.g. a tensor
+    storage inside a results pickle); the bound is ``len(data)``."""
+    dry_run(io.BytesIO(data), len(data), pickles=5)
 
 
 def oversized_tensors(value: Any, where: str = 'checkpoint',
