@@ -30,14 +30,30 @@ def normalize_extensions(extensions: Sequence[str]) -> Tuple[str, ...]:
 
 
 def list_images(folder: str, extensions: Tuple[str, ...]) -> List[str]:
-    """Image files under ``folder`` (recursive, sorted), relative to it; hidden entries skipped."""
+    """Image files under ``folder`` (recursive, sorted), relative to it; hidden entries skipped.
+
+    Symlinked folders are followed, but each real folder is walked once and never one holding
+    ``folder`` itself (a symlink loop ends the descent), and each real file is listed once (its first path in sorted order), so links
+    never multiply a class's samples."""
     found = []
+    top = osp.realpath(folder)
+    seen_dirs, seen_files = {top}, set()
     for root, dirs, files in os.walk(folder, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
+        kept = []
+        for d in sorted(d for d in dirs if not d.startswith('.')):
+            real = osp.realpath(osp.join(root, d))
+            if real not in seen_dirs and not top.startswith(real + os.sep):  # no ancestor
+                seen_dirs.add(real)
+                kept.append(d)
+        dirs[:] = kept
         rel_root = osp.relpath(root, folder)
         for name in sorted(files):
             if name.startswith('.') or not name.lower().endswith(extensions):
                 continue
+            real = osp.realpath(osp.join(root, name))
+            if real in seen_files:
+                continue
+            seen_files.add(real)
             found.append(name if rel_root == '.' else osp.join(rel_root, name))
     return found
 
