@@ -33,8 +33,8 @@ def list_images(folder: str, extensions: Tuple[str, ...]) -> List[str]:
     """Image files under ``folder`` (recursive, sorted), relative to it; hidden entries skipped.
 
     Symlinked folders are followed, but each real folder is walked once and never one holding
-    ``folder`` itself (a symlink loop ends the descent), and each real file is listed once (its first path in sorted order), so links
-    never multiply a class's samples."""
+    ``folder`` itself (a symlink loop ends the descent), and each real file is listed once
+    (its first path in sorted order), so links never multiply a class's samples."""
     found = []
     top = osp.realpath(folder)
     seen_dirs, seen_files = {top}, set()
