@@ -88,6 +88,8 @@ def read_url(url: str, timeout: float = 30.0) -> np.ndarray:
     except (urllib.error.URLError, OSError, ValueError) as e:
         raise ValueError(f'Cannot fetch input image {url}: {getattr(e, "reason", e)}. Check the '
                          'URL and the network, or download the image and pass its path.') from e
+    from mmcls_convnext.datasets.transforms.image_budget import check_pixel_budget
+    check_pixel_budget(url, data)  # ImageDecodeError (a ValueError) naming the URL
     img = mmcv.imfrombytes(data, flag='color') if data else None
     if img is None:
         raise ValueError(f'Input image {url} ({len(data)} bytes) could not be decoded as an '
