@@ -153,9 +153,14 @@ def read_annotation_file(ann_file: str, with_label: bool) -> List[Sample]:
         raise FileNotFoundError(f'Annotation file "{ann_file}"{_relative_to_cwd(ann_file)} does '
                                 'not exist. Check data_root and ann_file.')
     samples: List[Sample] = []
-    with open(ann_file, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, start=1):
-            line = line.strip()
+    with open(ann_file, 'rb') as f:
+        for lineno, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode('utf-8').strip()
+            except UnicodeDecodeError as exc:
+                raise DatasetError(
+                    f'{ann_file}, line {lineno}: not UTF-8 text (byte {raw[exc.start]:#04x} at '
+                    f'column {exc.start + 1}). Save the annotation file as UTF-8.') from None
             if not line:
                 continue
             if not with_label:

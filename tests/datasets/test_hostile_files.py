@@ -121,3 +121,35 @@ def test_one_symlink_loop_does_not_multiply_samples(tmp_path, image_writer):
     os.symlink('.', tmp_path / 'a' / 'self')
     ds = CustomDataset(data_root=str(tmp_path), pipeline=PIPELINE)
     assert len(ds) == 4
+
+
+def test_an_annotation_line_naming_a_directory_is_one_clear_error(tmp_path, image_writer):
+    image_writer(str(tmp_path / 'img' / 'a.png'))
+    (tmp_path / 'img' / 'sub').mkdir()
+    (tmp_path / 'ann.txt').write_text('a.png 0\nsub 1\n')
+    ds = CustomDataset(data_root=str(tmp_path), data_prefix='img', ann_file='ann.txt',
+                       pipeline=PIPELINE)
+    with pytest.raises(ImageDecodeError, match=r'img/sub": it is a directory, not an image file'):
+        ds[1]
+
+
+def test_a_non_utf8_annotation_file_names_file_and_line(tmp_path):
+    from mmcls_convnext.datasets import DatasetError
+    (tmp_path / 'ann.txt').write_bytes(b'a.png 0\nb\xe9b\xe9.png 1\n')  # Latin-1
+    with pytest.raises(DatasetError, match=r'ann\.txt, line 2: not UTF-8 text \(byte 0xe9 at '
+                       r'column 2\)\. Save the annotation file as UTF-8'):
+        CustomDataset(data_root=str(tmp_path), ann_file='ann.txt', pipeline=PIPELINE)
+
+
+@pytest.mark.parametrize('line', ['../../etc/passwd 0', '/etc/passwd 0', 'ok/../../x.png 0'])
+def test_annotation_paths_outside_the_image_folder_are_refused(tmp_path, line):
+    from mmcls_convnext.datasets.errors import DataConfigError
+    (tmp_path / 'ann.txt').write_text(f'a.png 0\n{line}\n')
+    path = line.rsplit(' ', 1)[0]
+    with pytest.raises(DataConfigError, match=rf'ann\.txt" lists {path!r}, which is outside the '
+                       r'image folder .*allow_paths_outside_root=True'):
+        CustomDataset(data_root=str(tmp_path), data_prefix='img', ann_file='ann.txt',
+                      pipeline=PIPELINE)
+    ds = CustomDataset(data_root=str(tmp_path), data_prefix='img', ann_file='ann.txt',
+                       pipeline=PIPELINE, allow_paths_outside_root=True)
+    assert ds.get_data_info(1)['img_path'] == os.path.join(str(tmp_path), 'img', path)
