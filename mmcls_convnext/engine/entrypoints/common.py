@@ -52,9 +52,20 @@ def load_config(path: str, cfg_options: Dict[str, Any]) -> Config:
     """Load, validate (typos -> ConfigKeyError), apply ``--cfg-options``, then translate
     MMPretrain / MMClassification 1.x names to ours (one log line; unknown types ->
     ConfigCompatError, see :mod:`mmcls_convnext.engine.config_compat`)."""
+    if osp.isdir(path):
+        found = sorted(n for n in os.listdir(path) if n.endswith('.py'))[:3]
+        hint = f' (it holds {found})' if found else ''
+        raise ValueError(f'Config path "{path}" is a directory, not a config file{hint}; pass '
+                         'the path of one .py config file.')
     if not osp.isfile(path):
         raise FileNotFoundError(f'Config file "{path}" does not exist.')
-    cfg = load_config_file(path)
+    try:
+        cfg = load_config_file(path)
+    except SyntaxError as exc:  # mmengine parses the file with ast first
+        where = f', line {exc.lineno}' if exc.lineno else ''
+        text = f': {exc.text.strip()!r}' if exc.text else ''
+        raise ValueError(f'Config file "{path}"{where} is not valid Python ({exc.msg}){text}. '
+                         'Fix the syntax of the file.') from None
     validate_config(cfg)
     if cfg_options:
         validate_cfg_options(cfg, cfg_options)
