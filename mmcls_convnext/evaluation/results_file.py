@@ -24,6 +24,7 @@ import json
 import os
 import os.path as osp
 import pickle
+import warnings
 from typing import Any, Callable, Dict, List, Tuple
 
 import numpy as np
@@ -110,7 +111,10 @@ class _ResultsUnpickler(pickle._Unpickler):
                 offset) is not int or not _is_shape(size) or not _is_shape(stride) or (
                 len(size) != len(stride)) or type(requires_grad) is not bool or hooks or rest:
             raise self.refuse('a tensor record is malformed')
-        have = storage.size() if isinstance(storage, torch.TypedStorage) else storage.nbytes()
+        with warnings.catch_warnings():  # TypedStorage.size() warns that the class is deprecated
+            warnings.simplefilter('ignore', UserWarning)
+            have = storage.size() if isinstance(storage, torch.TypedStorage) else \
+                storage.nbytes()
         if _numel(size) > have:  # stride 0 or overlapping: more elements than stored
             raise self.refuse(f'a tensor of shape {tuple(size)} views a storage of {have} '
                               'elements (stride 0 or overlapping strides): copying it would '
