@@ -25,10 +25,18 @@ from typing import Any, Dict, List, Optional
 import cv2
 import numpy as np
 
+from mmcls_convnext.datasets.transforms.image_budget import (
+    ENV_MAX_PIXELS,
+    declared_size,
+    max_pixels,
+)
+
 HERE = osp.dirname(osp.abspath(__file__))
 INDEX_HTML = osp.join(HERE, 'web', 'index.html')
 DEFAULT_EXAMPLE = osp.join(HERE, 'demo.JPEG')
 MAX_UPLOAD_BYTES = 20 * 2**20
+#: seconds a request may wait for the client's next bytes before it is answered 408
+READ_TIMEOUT_S = 30.0
 
 
 class Predictor:
@@ -48,6 +56,10 @@ class Predictor:
 
     def __call__(self, data: bytes) -> Dict[str, Any]:
         """Decode ``data`` (any format OpenCV reads) and classify it."""
+        size, budget = declared_size(data), max_pixels()  # from the header, before decoding
+        if size is not None and budget and size[0] * size[1] > budget:
+            raise ValueError(f'The uploaded image declares {size[0] * size[1]} pixels, more than '
+                             f'the budget of {budget} ({ENV_MAX_PIXELS}); send a smaller image.')
         img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)  # BGR
         if img is None:
             raise ValueError(f'The uploaded file ({len(data)} bytes) is not an image OpenCV can '
@@ -94,6 +106,7 @@ def make_handler(predictor: Predictor, example: Optional[str]):
 
     class DemoHandler(BaseHTTPRequestHandler):
         server_version = 'mmcls_convnext-demo'
+        timeout = READ_TIMEOUT_S  # a client that stops sending frees its thread
 
         def log_message(self, fmt: str, *args) -> None:  # quieter than the default
             if not getattr(self.server, 'quiet', False):
@@ -128,7 +141,12 @@ def make_handler(predictor: Predictor, example: Optional[str]):
             if self.path.split('?', 1)[0] != '/predict':
                 self._json(HTTPStatus.NOT_FOUND, dict(error=f'No endpoint {self.path}.'))
                 return
-            length = int(self.headers.get('Content-Length') or 0)
+            text = (self.headers.get('Content-Length') or '0').strip()
+            if not text.isdigit():
+                self._json(HTTPStatus.BAD_REQUEST, dict(error=f'Content-Length {text!r} is not a '
+                                                        'number of bytes.'))
+                return
+            length = int(text)
             if length <= 0:
                 self._json(HTTPStatus.BAD_REQUEST, dict(error='Empty upload: send the image '
                                                         'bytes as the request body.'))
@@ -138,7 +156,23 @@ def make_handler(predictor: Predictor, example: Optional[str]):
                            dict(error=f'Image of {length} bytes is larger than the '
                                 f'{MAX_UPLOAD_BYTES // 2**20} MiB limit.'))
                 return
-            data = self.rfile.read(length)
+            chunks, got = [], 0
+            try:
+                while got < length:
+                    chunk = self.rfile.read1(min(1 << 16, length - got))
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    got += len(chunk)
+            except OSError:  # socket.timeout: the client stopped sending
+                pass
+            data = b''.join(chunks)
+            if len(data) != length:
+                self.close_connection = True
+                self._json(HTTPStatus.REQUEST_TIMEOUT,
+                           dict(error=f'The upload announced {length} bytes but sent '
+                                f'{len(data)} within {READ_TIMEOUT_S:g} s.'))
+                return
             try:
                 self._json(HTTPStatus.OK, predictor(data))
             except ValueError as err:

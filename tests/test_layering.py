@@ -26,7 +26,8 @@ ALLOWED: Dict[str, Set[str]] = {
     'weights': {'registry', 'checkpoint', 'suggestions'},
     'models': {'registry', 'structures', 'suggestions'},
     'datasets': {'registry', 'structures', 'suggestions'},
-    'evaluation': {'registry', 'structures', 'suggestions', 'config'},  # offline.py: --metric type
+    # offline.py: --metric type; results pickles: bounds
+    'evaluation': {'registry', 'structures', 'suggestions', 'config', 'checkpoint'},
     # the catalogue; datasets lazily for the ImageNet names and the registered transforms,
     # weights for the one re-export line of names documented at mmcls_convnext.zoo
     'zoo': {'registry', 'structures', 'checkpoint', 'suggestions', 'datasets', 'weights'},

@@ -76,6 +76,39 @@ def collect_inputs(inputs: InputsType) -> List[Union[str, np.ndarray]]:
     return out
 
 
+def check_image_array(img: np.ndarray) -> np.ndarray:
+    """An input array as the pipeline takes it: uint8 0-255 BGR (other integer arrays within
+    0-255 are converted; float arrays of pixel values 0-255 pass as they are).
+
+    Raises:
+        ValueError: an empty array, a bool array, integers outside 0-255, NaN / inf values, or
+            a float array within [0, 1] (normalised pixels: scale them by 255 first - taking
+            them as 0-255 values would give a meaningless prediction).
+    """
+    what = f'Input array (shape {tuple(img.shape)}, dtype {img.dtype})'
+    if img.size == 0 or 0 in img.shape[:2]:
+        raise ValueError(f'{what} is empty: an image needs at least 1 x 1 pixels.')
+    if img.dtype == np.uint8:
+        return img
+    if img.dtype == np.bool_ or not (np.issubdtype(img.dtype, np.integer)
+                                     or np.issubdtype(img.dtype, np.floating)):
+        raise ValueError(f'{what}: expected uint8 pixel values 0-255 (BGR); convert it with '
+                         '.astype(np.uint8) (e.g. mask * 255 for a bool mask).')
+    if np.issubdtype(img.dtype, np.floating):
+        if not np.isfinite(img).all():
+            raise ValueError(f'{what} contains NaN or infinite values; it is not an image.')
+        if img.min() >= 0 and img.max() <= 1:
+            raise ValueError(f'{what} holds values in [0, 1] (normalised pixels?): inputs are '
+                             '0-255 pixel values (BGR). Pass (img * 255).round().astype'
+                             '(np.uint8), or the uint8 image itself.')
+        return img
+    low, high = int(img.min()), int(img.max())
+    if low < 0 or high > 255:
+        raise ValueError(f'{what} holds values {low}..{high}, outside the 0-255 of 8-bit '
+                         'pixels; scale it to 0-255 and convert it with .astype(np.uint8).')
+    return img.astype(np.uint8)
+
+
 def read_url(url: str, timeout: float = 30.0) -> np.ndarray:
     """Download and decode an image URL into a BGR array.
 
@@ -88,6 +121,8 @@ def read_url(url: str, timeout: float = 30.0) -> np.ndarray:
     except (urllib.error.URLError, OSError, ValueError) as e:
         raise ValueError(f'Cannot fetch input image {url}: {getattr(e, "reason", e)}. Check the '
                          'URL and the network, or download the image and pass its path.') from e
+    from mmcls_convnext.datasets.transforms.image_budget import check_pixel_budget
+    check_pixel_budget(url, data)  # ImageDecodeError (a ValueError) naming the URL
     img = mmcv.imfrombytes(data, flag='color') if data else None
     if img is None:
         raise ValueError(f'Input image {url} ({len(data)} bytes) could not be decoded as an '
@@ -155,7 +190,7 @@ class InferencePipeline:
     def load(self, item: Union[str, np.ndarray]) -> Dict[str, Any]:
         """Decode one input into ``results`` with ``img`` (BGR) and shapes."""
         if isinstance(item, np.ndarray):
-            img = item
+            img = check_image_array(item)
             if img.ndim == 2:
                 img = np.repeat(img[..., None], 3, axis=2)
             elif img.shape[2] == 1:

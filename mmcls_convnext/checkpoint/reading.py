@@ -8,12 +8,15 @@ Policy, the same for every entry point (weights, published files, ``load_from``,
 2. ``.safetensors`` files are read with safetensors (a format without code).
 3. Everything else is read with a plain ``torch.load(weights_only=True)``: the files this
    package writes are plain data (:mod:`.plain`), so nothing is added to torch's allow-list.
-4. Before unpickling, the pickle's globals are listed from its opcodes (nothing executed). If
+4. Before unpickling, everything the pickle may allocate is bounded by the file's own size
+   (:mod:`.bounds`: a dry run of its opcodes; zip members' declared sizes; after loading, no
+   tensor may view more than its storage holds).
+5. Before unpickling, the pickle's globals are listed from its opcodes (nothing executed). If
    every name beyond torch's own is one of the mmengine / numpy names of a native mmengine
    training checkpoint, the file is read with those names mapped to inert stand-ins
    (:mod:`.legacy`), which call nothing; any other name refuses the file unread. Each file is
    unpickled once.
-5. Any other file is refused with a :class:`CheckpointError` naming the path, its size and what
+6. Any other file is refused with a :class:`CheckpointError` naming the path, its size and what
    is wrong. ``weights_only=False`` is never used.
 """
 import os
@@ -24,6 +27,7 @@ from typing import Any, Dict, List, Optional, Union
 
 import torch
 
+from .bounds import AllocationError, check_pickled_file, check_tensor_sizes
 from .errors import CheckpointError, CheckpointNotFoundError
 from .hashing import verify_file_hash
 from .legacy import LEGACY_GLOBALS, LegacyFormatError, legacy_globals, materialize
@@ -123,17 +127,32 @@ def _scan_globals(path: str) -> Optional[List[str]]:
         return None
 
 
+def _too_big(path: str, size: int, exc: AllocationError) -> CheckpointError:
+    return CheckpointError(f'Refusing to read checkpoint {path} ({size} bytes): {exc}. A genuine '
+                           'checkpoint never asks for more memory than its own size; the file '
+                           'is damaged or crafted: re-download or re-save it.')
+
+
 def _load(path: str, size: int, map_location: MapLocation) -> Any:
     """Unpickle once, with the loader the file's globals call for (see the module doc)."""
     unsafe = _scan_globals(path)
     if unsafe and not set(unsafe) <= LEGACY_GLOBALS:
         raise _refused(path, size, unsafe)  # refused before a single opcode is executed
     try:
+        check_pickled_file(path, size)  # every allocation bounded by the file's size
+    except AllocationError as exc:
+        raise _too_big(path, size, exc) from None
+    try:
         if not unsafe:
-            return torch.load(path, map_location=map_location, weights_only=True)
+            loaded = torch.load(path, map_location=map_location, weights_only=True)
+            check_tensor_sizes(loaded)
+            return loaded
         with legacy_globals():
             raw = torch.load(path, map_location=map_location, weights_only=True)
+        check_tensor_sizes(raw)
         return materialize(raw)
+    except AllocationError as exc:
+        raise _too_big(path, size, exc) from None
     except Exception as exc:  # noqa: BLE001 - every failure becomes one CheckpointError
         named = _REFUSED_GLOBAL.findall(str(exc))  # non-zip files: torch names the first one
         if named and not set(named) <= set(unsafe or ()):

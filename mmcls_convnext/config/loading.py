@@ -58,9 +58,21 @@ def load_config(path_or_cfg: Union[str, os.PathLike, Config, Mapping],
         return path_or_cfg
     if isinstance(path_or_cfg, (str, os.PathLike)):
         path = os.fspath(path_or_cfg)
+        if osp.isdir(path):
+            found = sorted(n for n in os.listdir(path) if n.endswith('.py'))[:3]
+            hint = f' (it holds {found})' if found else ''
+            raise ValueError(f'Config path "{path}" is a directory, not a config file{hint}; '
+                             'pass the path of one .py config file.')
         if not osp.isfile(path):
             raise FileNotFoundError(f'Config file "{path}" does not exist.')
-        cfg, source = load_config_file(path), source or path
+        try:
+            cfg = load_config_file(path)
+        except SyntaxError as exc:  # mmengine parses the file with ast first
+            where = f', line {exc.lineno}' if exc.lineno else ''
+            text = f': {exc.text.strip()!r}' if exc.text else ''
+            raise ValueError(f'Config file "{path}"{where} is not valid Python ({exc.msg}){text}. '
+                             'Fix the syntax of the file.') from None
+        source = source or path
     elif isinstance(path_or_cfg, Config):
         cfg = path_or_cfg
     elif isinstance(path_or_cfg, Mapping):

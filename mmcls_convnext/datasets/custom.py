@@ -8,6 +8,7 @@ from mmengine.logging import MMLogger
 from mmcls_convnext.registry import DATASETS
 
 from .base_dataset import BaseDataset, merge_classes
+from .errors import DataConfigError
 from .scan import (
     IMG_EXTENSIONS,
     normalize_extensions,
@@ -54,6 +55,9 @@ class CustomDataset(BaseDataset):
             counted and replaced by another sample instead of stopping the run.
         max_bad_fraction: with ``skip_bad_images``, fail once more than this fraction of the
             dataset turned out bad.
+        allow_paths_outside_root: annotation-file paths that are absolute or climb out of the
+            image folder with ``..`` (e.g. ``../../etc/passwd``) are refused by default
+            (:class:`DataConfigError` naming the file and the path); True reads them.
         **kwargs: other arguments of mmengine's ``BaseDataset`` (``indices``,
             ``serialize_data``, ``max_refetch``, ``filter_cfg``).
     """
@@ -64,12 +68,16 @@ class CustomDataset(BaseDataset):
                  metainfo: Optional[dict] = None, pipeline: Sequence[Union[dict, Callable]] = (),
                  test_mode: bool = False, lazy_init: bool = False,
                  skip_bad_images: bool = False, max_bad_fraction: float = 0.01,
-                 **kwargs) -> None:
+                 allow_paths_outside_root: bool = False, **kwargs) -> None:
         if isinstance(data_prefix, str):
             data_prefix = dict(img_path=data_prefix)
         elif not (isinstance(data_prefix, dict) and set(data_prefix) == {'img_path'}):
             raise TypeError(f'data_prefix must be a string or dict(img_path=...); got '
                             f'{data_prefix!r}.')
+        if not isinstance(allow_paths_outside_root, bool):
+            raise TypeError(f'allow_paths_outside_root must be True or False; got '
+                            f'{allow_paths_outside_root!r}.')
+        self.allow_paths_outside_root = allow_paths_outside_root
         if not 0. <= max_bad_fraction <= 1.:
             raise ValueError(f'max_bad_fraction must be in [0, 1]; got {max_bad_fraction!r}.')
         if not isinstance(ann_file, str):
@@ -91,11 +99,23 @@ class CustomDataset(BaseDataset):
         prefix = self.data_prefix['img_path']
         return prefix.rstrip('/\\') or prefix
 
+    def _check_inside_root(self, samples: List) -> None:
+        for path, _ in samples:
+            norm = osp.normpath(path)
+            if osp.isabs(path) or norm == '..' or norm.startswith('..' + osp.sep):
+                raise DataConfigError(
+                    f'Annotation file "{self.ann_file}" lists {path!r}, which is outside the image '
+                    f'folder "{self.img_prefix}" (absolute or climbing out with ..). Make the '
+                    'paths relative to data_root / data_prefix, or pass '
+                    'allow_paths_outside_root=True to the dataset if that is intended.')
+
     def load_data_list(self) -> List[dict]:
         """List the samples as dicts with ``img_path`` (and ``gt_label``)."""
         classes = self._metainfo.get('classes')
         if self.ann_file:
             samples = read_annotation_file(self.ann_file, self.with_label)
+            if not self.allow_paths_outside_root:
+                self._check_inside_root(samples)
             labels = [lab for _, lab in samples if lab is not None]
             if self.with_label and classes is not None and max(labels) >= len(classes):
                 raise ValueError(f'"{self.ann_file}" has label {max(labels)} but only '

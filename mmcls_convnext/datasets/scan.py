@@ -30,14 +30,30 @@ def normalize_extensions(extensions: Sequence[str]) -> Tuple[str, ...]:
 
 
 def list_images(folder: str, extensions: Tuple[str, ...]) -> List[str]:
-    """Image files under ``folder`` (recursive, sorted), relative to it; hidden entries skipped."""
+    """Image files under ``folder`` (recursive, sorted), relative to it; hidden entries skipped.
+
+    Symlinked folders are followed, but each real folder is walked once and never one holding
+    ``folder`` itself (a symlink loop ends the descent), and each real file is listed once
+    (its first path in sorted order), so links never multiply a class's samples."""
     found = []
+    top = osp.realpath(folder)
+    seen_dirs, seen_files = {top}, set()
     for root, dirs, files in os.walk(folder, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
+        kept = []
+        for d in sorted(d for d in dirs if not d.startswith('.')):
+            real = osp.realpath(osp.join(root, d))
+            if real not in seen_dirs and not top.startswith(real + os.sep):  # no ancestor
+                seen_dirs.add(real)
+                kept.append(d)
+        dirs[:] = kept
         rel_root = osp.relpath(root, folder)
         for name in sorted(files):
             if name.startswith('.') or not name.lower().endswith(extensions):
                 continue
+            real = osp.realpath(osp.join(root, name))
+            if real in seen_files:
+                continue
+            seen_files.add(real)
             found.append(name if rel_root == '.' else osp.join(rel_root, name))
     return found
 
@@ -137,9 +153,14 @@ def read_annotation_file(ann_file: str, with_label: bool) -> List[Sample]:
         raise FileNotFoundError(f'Annotation file "{ann_file}"{_relative_to_cwd(ann_file)} does '
                                 'not exist. Check data_root and ann_file.')
     samples: List[Sample] = []
-    with open(ann_file, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, start=1):
-            line = line.strip()
+    with open(ann_file, 'rb') as f:
+        for lineno, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode('utf-8').strip()
+            except UnicodeDecodeError as exc:
+                raise DatasetError(
+                    f'{ann_file}, line {lineno}: not UTF-8 text (byte {raw[exc.start]:#04x} at '
+                    f'column {exc.start + 1}). Save the annotation file as UTF-8.') from None
             if not line:
                 continue
             if not with_label:

@@ -84,6 +84,28 @@ def _launch_rank(launcher: str) -> int:
 
 
 @RUNNERS.register_module()
+def _next_second() -> str:
+    time.sleep(max(0.0, 1.0 - time.time() % 1.0) + 0.01)
+    return time.strftime('%Y%m%d_%H%M%S', time.localtime())
+
+
+def claim_run_folder(work_dir: str, stamp: str,
+                     taken: Callable[[str], bool] = lambda stamp: False) -> str:
+    """Create ``<work_dir>/<stamp>`` for this run and return ``stamp``; when that folder exists
+    already (another run, maybe another process started in the same second) or ``taken(stamp)``
+    says so, wait for the next second and try that. The folder is claimed by ``os.makedirs``,
+    which fails for all but one of several processes creating it at once: two runs never share
+    a log folder, log file or metrics json."""
+    while True:
+        if not taken(stamp):
+            try:
+                os.makedirs(osp.join(work_dir, stamp))
+                return stamp
+            except FileExistsError:
+                pass
+        stamp = _next_second()
+
+
 class ClsRunner(Runner):
     """mmengine ``Runner`` with a held work_dir, atomic plain-data checkpoints, safe loading
     and gloo on CPU.
@@ -196,20 +218,19 @@ class ClsRunner(Runner):
         mmengine names the run's log folder ``<work_dir>/<timestamp>`` and its logger, message
         hub and visualizer instances ``<config name>_<timestamp>``, with one-second resolution.
         Two runs started within one second (a sweep in a notebook, a test run right after
-        training) would share the first run's logger - writing into its log file - or its
-        log folder. Rank 0 waits for the next free second and shares it with the other ranks.
+        training, two ``tools/test.py`` in one work_dir) would share the first run's logger -
+        writing into its log file - or its log folder and metrics json. Rank 0 claims the
+        folder atomically (:func:`claim_run_folder`), waiting for the next free second, and
+        shares the stamp with the other ranks.
         """
         def taken(stamp: str) -> bool:
-            if osp.exists(osp.join(self._work_dir, stamp)):
-                return True
             return any(name == stamp or name.endswith('_' + stamp)
                        for name in MMLogger._instance_dict)
 
         rank, _ = get_dist_info()
         stamp = self._timestamp
-        while rank == 0 and taken(stamp):
-            time.sleep(max(0.0, 1.0 - time.time() % 1.0) + 0.01)
-            stamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
+        if rank == 0:
+            stamp = claim_run_folder(self._work_dir, stamp, taken)
         if self.distributed:
             shared = [stamp]
             torch_dist.broadcast_object_list(shared, src=0)

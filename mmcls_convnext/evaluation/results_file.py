@@ -14,6 +14,8 @@ values needs (``torch._utils._rebuild_tensor_v2``, a tensor storage - itself rea
 ``torch.load(weights_only=True)`` -, ``collections.OrderedDict``, numpy's array and scalar
 constructors, ``set`` / ``frozenset``, ``_codecs.encode`` for bytes). A pickle that names
 anything else is refused before that name is looked up or called: :class:`ResultsFileError`.
+Pickle state (``BUILD``) is applied only to the numpy arrays and dtypes it rebuilds, and every
+allocation (array and tensor sizes, storage bytes) is bounded by the bytes the file holds.
 """
 import codecs
 import collections
@@ -22,10 +24,13 @@ import json
 import os
 import os.path as osp
 import pickle
+import warnings
 from typing import Any, Callable, Dict, List, Tuple
 
 import numpy as np
 import torch
+
+from ..checkpoint.bounds import AllocationError, check_pickled_bytes
 
 WRITE_HINT = 'write it with tools/test.py CONFIG CHECKPOINT --out FILE.pkl (--out-item pred, ' \
     'the default)'
@@ -53,17 +58,111 @@ def _allowed_globals() -> Dict[Tuple[str, str], Callable]:
     return allowed
 
 
-class _ResultsUnpickler(pickle.Unpickler):
-    """``pickle.Unpickler`` that resolves only :func:`_allowed_globals`."""
+def _numel(shape: Any) -> int:
+    count = 1
+    for n in shape:
+        count *= n
+    return count
 
-    def __init__(self, file, path: str) -> None:
+
+def _is_shape(value: Any) -> bool:
+    return type(value) in (tuple, list, torch.Size) and all(
+        type(n) is int and n >= 0 for n in value)
+
+
+class _ResultsUnpickler(pickle._Unpickler):
+    """Pure-Python unpickler that resolves only :func:`_allowed_globals` and applies pickle
+    state (``BUILD``) only to the numpy arrays and dtypes it rebuilds, with their state checked:
+    a BUILD on anything else (a function such as ``torch._utils._rebuild_tensor_v2``, whose
+    ``__defaults__`` it could rewrite for the rest of the process) refuses the file."""
+
+    dispatch = dict(pickle._Unpickler.dispatch)
+
+    def __init__(self, file, path: str, size: int) -> None:
         super().__init__(file)
-        self.path = path
+        self.path, self.size = path, size
         self.allowed = _allowed_globals()
         self.allowed[('torch.storage', '_load_from_bytes')] = self.load_storage
+        rebuild = torch._utils._rebuild_tensor_v2
+        reconstruct = np.ndarray((0, )).__reduce__()[0]
+        self.allowed[('torch._utils', '_rebuild_tensor_v2')] = self._checked(
+            rebuild, self.check_tensor)
+        for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+            self.allowed[(module, '_reconstruct')] = self._checked(
+                reconstruct, self.check_reconstruct)
+        self.allowed[('_codecs', 'encode')] = self._checked(codecs.encode, self.check_encode)
+        self.allowed[('numpy', 'dtype')] = self._checked(np.dtype, self.check_dtype)
+
+    def refuse(self, what: str) -> ResultsFileError:
+        return ResultsFileError(f'Refusing to read {self.path} ({self.size} bytes): {what}; '
+                                f'the file is damaged or crafted; {WRITE_HINT}.')
+
+    @staticmethod
+    def _checked(func: Callable, check: Callable) -> Callable:
+        def call(*args: Any) -> Any:
+            check(*args)
+            return func(*args)
+        return call
+
+    def check_tensor(self, storage: Any = None, offset: Any = None, size: Any = None,
+                     stride: Any = None, requires_grad: Any = False, hooks: Any = None,
+                     *rest: Any) -> None:
+        if not isinstance(storage, (torch.TypedStorage, torch.UntypedStorage)) or type(
+                offset) is not int or not _is_shape(size) or not _is_shape(stride) or (
+                len(size) != len(stride)) or type(requires_grad) is not bool or hooks or rest:
+            raise self.refuse('a tensor record is malformed')
+        with warnings.catch_warnings():  # TypedStorage.size() warns that the class is deprecated
+            warnings.simplefilter('ignore', UserWarning)
+            have = storage.size() if isinstance(storage, torch.TypedStorage) else \
+                storage.nbytes()
+        if _numel(size) > have:  # stride 0 or overlapping: more elements than stored
+            raise self.refuse(f'a tensor of shape {tuple(size)} views a storage of {have} '
+                              'elements (stride 0 or overlapping strides): copying it would '
+                              'allocate far more than the file holds')
+
+    def check_reconstruct(self, cls: Any = None, shape: Any = None, *rest: Any) -> None:
+        if cls is not np.ndarray or not _is_shape(shape) or _numel(shape) > 1:
+            raise self.refuse('a numpy array record is malformed')
+
+    def check_encode(self, text: Any = None, encoding: Any = None, *rest: Any) -> None:
+        if type(text) is not str or encoding not in ('latin1', 'latin-1') or rest:
+            raise self.refuse('a bytes record is malformed')
+
+    def check_dtype(self, spec: Any = None, *rest: Any) -> None:
+        if type(spec) is not str or len(spec) > 8 or not all(type(x) is bool for x in rest):
+            raise self.refuse('a numpy dtype record is malformed')
+
+    def load_build(self) -> None:
+        state = self.stack.pop()
+        inst = self.stack[-1]
+        if type(inst) is np.ndarray and type(state) is tuple and len(state) == 5:
+            _, shape, dtype, fortran, raw = state
+            if (_is_shape(shape) and isinstance(dtype, np.dtype) and not dtype.hasobject
+                    and type(fortran) is bool and type(raw) is bytes
+                    and _numel(shape) * dtype.itemsize == len(raw)):
+                inst.__setstate__(state)
+                return
+            raise self.refuse('a numpy array state is malformed (object arrays are not read)')
+        if isinstance(inst, np.dtype) and type(state) is tuple and len(state) >= 5 and all(
+                part is None for part in state[2:5]):
+            inst.__setstate__(state)
+            return
+        if type(inst) is collections.OrderedDict and not state:
+            return
+        raise self.refuse(f'it sets the state of a {type(inst).__module__}.'
+                          f'{type(inst).__qualname__} (pickle BUILD), which a results file never '
+                          'does (it could change a live object of this process)')
+
+    dispatch[pickle.BUILD[0]] = load_build
 
     def load_storage(self, data: bytes) -> Any:
         """A tensor storage as ``torch.save`` wrote it inside the pickle, read without code."""
+        if type(data) is not bytes:
+            raise self.refuse('a tensor storage record is malformed')
+        try:
+            check_pickled_bytes(data)
+        except AllocationError as exc:
+            raise self.refuse(f'a tensor storage in it is not plain tensor data ({exc})') from None
         try:
             return torch.load(io.BytesIO(data), weights_only=True)
         except Exception as exc:  # noqa: BLE001 - torch's text advises weights_only=False
@@ -97,7 +196,7 @@ def _unpickle(path: str) -> Any:
             raise ResultsFileError(f'{path} is a torch.save zip archive (a checkpoint?), not a '
                                    f'results pickle; {WRITE_HINT}.')
         try:
-            return _ResultsUnpickler(f, path).load()
+            return _ResultsUnpickler(f, path, osp.getsize(path)).load()
         except ResultsFileError:
             raise
         except Exception as exc:  # noqa: BLE001 - a damaged pickle fails in many ways

@@ -1,21 +1,27 @@
 """Download checkpoints into a local cache that serves exactly the file the user asked for.
 
 Cache directory: ``$MMCLS_CONVNEXT_HOME/checkpoints`` when that variable is set, else torch.hub's
-``$TORCH_HOME/hub/checkpoints``. Entries:
+``$TORCH_HOME/hub/checkpoints``. Entries are keyed by the **full URL** the file came from:
+``<cache>/<stem>.url-<16 hex of sha256(URL)><tail>``, ``<tail>`` being ``-<8 hex>.pth`` for an
+OpenMMLab hashed name (whose sha256 must start with those 8 hex digits) and the extension
+otherwise. The name is the URL's last path segment, percent-decoded and reduced to
+``A-Z a-z 0-9 . _ + -`` (no separator, no ``..``, never absolute); the entry is checked to lie in
+the cache folder. A file fetched from a mirror is cached under the mirror's URL, so it never
+answers for the canonical URL. Beside each file, ``<entry>.sha256`` records its full sha256 and
+URL (written at download, or at the first use of a file placed there by hand).
 
-- a file name ending in ``-<8 hex>.pth`` (the OpenMMLab convention) names its content: the
-  entry is ``<cache>/<file name>`` whatever URL or mirror it came from, and its sha256 must
-  start with those 8 hex digits;
-- any other file name is keyed by its URL: ``<cache>/<stem>.url-<12 hex of sha256(URL)><ext>``,
-  so two URLs ending in the same ``w.pth`` never share an entry;
-- beside each downloaded file, ``<entry>.sha256`` records its full sha256 and URL.
+What is verified on every use: the 8-hex prefix in the name, the full sha256 recorded beside the
+file, and - where the caller knows it (``download_weights(..., sha256=...)``) - the file's full
+published digest. The zoo's metafiles publish only the 8-hex prefix, so for a zoo file the first
+download is verified against 32 bits (from the canonical URL, over HTTPS) and every later use
+against the full digest recorded then.
 
-Every use re-verifies what can be verified (the name's hash prefix and the recorded sha256).
-A download is committed only when it is complete: the Content-Length matched, or the name's
-hash matched, or - with neither - the stream ended and the file parses as a checkpoint. A cut
-transfer is retried (3 attempts), never cached. Files are written atomically (temp file, fsync,
-rename) with mode 0644; temp files of killed downloads are removed on the next call. Besides the
-per-read ``timeout``, a total deadline bounds each download (default 60 s + 180 s per 100 MB;
+A download is committed only when it is complete (the Content-Length matched, or the name's
+hash matched, or - with neither - the stream ended) **and** it parses as a checkpoint; nothing
+(not even the ``.sha256`` record) is written before. A cut transfer is retried (3 attempts),
+never cached. Files are written atomically (temp file, fsync, rename) with mode 0644; temp files
+of killed downloads are removed on the next call. Besides the per-read ``timeout``, a total
+deadline bounds each download (default 60 s + 180 s per 100 MB;
 ``MMCLS_CONVNEXT_DOWNLOAD_DEADLINE`` = seconds overrides it).
 
 Offline use: ``MMCLS_CONVNEXT_OFFLINE=1`` forbids network access; ``MMCLS_CONVNEXT_MIRROR``
@@ -49,6 +55,7 @@ from mmcls_convnext.checkpoint import (
     sha256_of,
     verify_file_hash,
 )
+from mmcls_convnext.checkpoint.hashing import HASH_RE
 
 ENV_HOME = 'MMCLS_CONVNEXT_HOME'
 ENV_OFFLINE = 'MMCLS_CONVNEXT_OFFLINE'
@@ -86,21 +93,43 @@ def offline_mode() -> bool:
     return os.environ.get(ENV_OFFLINE, '').strip().lower() in ('1', 'true', 'yes', 'on')
 
 
+_UNSAFE_NAME_CHARS = re.compile(r'[^A-Za-z0-9._+-]')
+
+
 def _file_name(url: str) -> str:
-    name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit('/', 1)[-1])
-    if not name or name in ('.', '..'):
+    """A safe file name from the URL's last path segment: percent-decoded, then every
+    character but ``A-Z a-z 0-9 . _ + -`` replaced by ``_`` (no separator, no ``..``, never
+    absolute), no leading dot, at most 120 characters."""
+    raw = urllib.parse.urlsplit(url).path.rsplit('/', 1)[-1]
+    name = _UNSAFE_NAME_CHARS.sub('_', urllib.parse.unquote(raw)).lstrip('.')
+    if not name.strip('_'):
         raise ValueError(f'Cannot derive a file name from the URL {url!r}.')
-    return name
+    return name[-120:]
 
 
 def cache_path(url: str) -> str:
-    """Where the cache keeps ``url``'s file (see the module doc for the naming)."""
+    """Where the cache keeps ``url``'s file: ``<cache>/<stem>.url-<16 hex of sha256(url)><tail>``
+    where ``<tail>`` is ``-<8 hex>.pth`` for a hashed name (so the prefix is still checked)
+    and the extension otherwise. Keyed by the full URL: another URL (a mirror, another host)
+    never shares an entry. Always inside the cache folder.
+
+    Raises:
+        ValueError: no file name can be derived, or the path would leave the cache folder.
+    """
     name = _file_name(url)
-    if expected_hash(name) is not None:
-        return osp.join(get_cache_dir(), name)
-    stem, ext = osp.splitext(name)
-    key = hashlib.sha256(url.encode()).hexdigest()[:12]
-    return osp.join(get_cache_dir(), f'{stem}.url-{key}{ext}')
+    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    match = HASH_RE.search(name)
+    if match is not None:
+        stem, tail = name[:match.start()], name[match.start():]
+    else:
+        stem, tail = osp.splitext(name)
+    cache_dir = get_cache_dir()
+    path = osp.join(cache_dir, f'{stem}.url-{key}{tail}')
+    root = osp.realpath(cache_dir)
+    if osp.dirname(osp.realpath(path)) != root:
+        raise ValueError(f'The cache entry of {url!r} would be {path}, outside the weights cache '
+                         f'{root}; refusing to write there.')
+    return path
 
 
 def _recorded_sha256(target: str) -> Optional[str]:
@@ -125,7 +154,7 @@ def _apply_mirror(url: str, url_mapping: Optional[Dict[str, str]]) -> str:
 def _offline_message(url: str, target: str, model_name: Optional[str], reason: str) -> str:
     who = f'the weights of model {model_name!r}' if model_name else 'the checkpoint'
     check = ('it is verified against the sha256 prefix in its name' if expected_hash(target)
-             else 'a file placed there by hand is used as it is')
+             else 'its full sha256 is recorded at its first use and checked afterwards')
     return (
         f'Cannot download {who} from {url}: {reason}. Fixes: (1) download the file elsewhere and '
         f'put it at exactly {target} ({check}); '
@@ -216,26 +245,34 @@ def _stream(response, out, name: str, progress: bool, allowed: Callable[[int], f
 
 
 def _check_complete(tmp: str, name: str, done: int, digest: str, total: Optional[int],
-                    source: str) -> None:
+                    source: str, sha256: Optional[str] = None) -> None:
     expected = expected_hash(name)
     if expected is not None and not digest.startswith(expected):
         raise ChecksumError(
             f'Checksum mismatch for {name} downloaded from {source}: expected sha256 '
             f'starting with {expected}, got {digest}. The download was discarded; the server '
             'or mirror serves a different file.')
+    if sha256 is not None and digest != sha256:
+        raise ChecksumError(
+            f'Checksum mismatch for {name} downloaded from {source}: expected sha256 {sha256}, '
+            f'got {digest}. The download was discarded; the server or mirror serves a '
+            'different file.')
     if done == 0:
         raise _Incomplete('the server sent 0 bytes')
-    if expected is None and total is None:  # nothing to compare with: it must parse
-        try:
-            read_checkpoint(tmp, hash_verified=True, safetensors=name.endswith('.safetensors'))
-        except CheckpointError as exc:
+    try:  # the content is validated before anything is committed to the cache
+        read_checkpoint(tmp, hash_verified=True, safetensors=name.endswith('.safetensors'))
+    except CheckpointError as exc:
+        if expected is None and total is None:  # maybe cut: nothing to compare with
             raise _Incomplete(f'the transfer ended after {done} bytes without a Content-Length '
                               f'and the file does not parse as a checkpoint ({exc})') from exc
+        raise CheckpointError(f'The file downloaded from {source} ({done} bytes) is not a '
+                              f'readable checkpoint; it was discarded, nothing was cached '
+                              f'({exc}).') from exc
 
 
 def _fetch_once(source: str, target: str, name: str, progress: bool, timeout: float,
                 allowed: Callable[[int], float], started: float,
-                fail: Callable[[str], Exception]) -> None:
+                fail: Callable[[str], Exception], sha256: Optional[str] = None) -> None:
     """Download ``source`` into ``target`` (atomically, with its ``.sha256`` record)."""
 
     def write(tmp: str) -> None:
@@ -254,7 +291,7 @@ def _fetch_once(source: str, target: str, name: str, progress: bool, timeout: fl
             raise fail(f'network error (no data for {timeout:g} s)') from exc
         except (ConnectionError, http.client.HTTPException) as exc:
             raise fail(f'network error ({exc})') from exc
-        _check_complete(tmp, name, done, digest, total, source)
+        _check_complete(tmp, name, done, digest, total, source, sha256)
         atomic_write_bytes(f'{digest}  {source}\n'.encode(), target + '.sha256')
 
     def describe(exc: OSError, directory: str) -> str:
@@ -264,16 +301,34 @@ def _fetch_once(source: str, target: str, name: str, progress: bool, timeout: fl
     commit_atomically(target, write, describe)
 
 
+def _use_cached(target: str, url: str, sha256: Optional[str]) -> str:
+    """Verify a cache entry: the name's hash prefix, the full sha256 recorded at download (a
+    file placed by hand has it recorded now, at first use) and the caller's full digest."""
+    recorded = _recorded_sha256(target)
+    digest = verify_file_hash(target, sha256=recorded) or sha256_of(target)
+    if sha256 is not None and digest != sha256:
+        raise ChecksumError(f'Checksum mismatch for {target} (the cached copy of {url}): '
+                            f'expected sha256 {sha256}, but the file hashes to {digest}. '
+                            'Delete it to download it again.')
+    if recorded is None:
+        atomic_write_bytes(f'{digest}  {url} (recorded at first use)\n'.encode(),
+                           target + '.sha256')
+    return target
+
+
 def download_weights(url: str,
                      *,
                      model_name: Optional[str] = None,
                      url_mapping: Optional[Dict[str, str]] = None,
                      progress: bool = True,
                      timeout: float = 30.0,
-                     deadline: Optional[float] = None) -> str:
+                     deadline: Optional[float] = None,
+                     sha256: Optional[str] = None) -> str:
     """Return the local path of ``url``'s file, downloading it into the cache if needed.
 
-    The cached copy is re-verified (name hash, recorded sha256) on every call.
+    The cached copy is re-verified (name hash, recorded full sha256, ``sha256``) on every call.
+    With a mirror (``url_mapping`` or ``MMCLS_CONVNEXT_MIRROR``), the file is fetched from and
+    cached under the mirror's URL; an entry cached from ``url`` itself is used first.
 
     Args:
         url: the original download URL (it keys the cache entry, see the module doc).
@@ -282,20 +337,26 @@ def download_weights(url: str,
         progress: show a progress line on stderr.
         timeout: seconds one read may wait for data.
         deadline: seconds the whole download may take (default: see the module doc).
+        sha256: the file's full sha256 when it is known (checked at download and every use).
 
     Raises:
         ChecksumError: the cached or downloaded file does not match its hash.
         WeightsDownloadError: offline mode, a network/HTTP failure, the deadline, or a transfer
             cut off on every attempt; the message says where to put the file by hand.
-        CheckpointError: the cache folder is not writable.
+        CheckpointError: the cache folder is not writable, or the download is not a
+            checkpoint.
+        ValueError: no safe cache file name can be derived from the URL.
     """
-    target = cache_path(url)
+    if sha256 is not None and not re.fullmatch(r'[0-9a-f]{64}', sha256):
+        raise ValueError(f'sha256 must be 64 lowercase hex digits; got {sha256!r}.')
+    source = _apply_mirror(url, url_mapping)
+    for key in dict.fromkeys((url, source)):
+        cached = cache_path(key)
+        if osp.isfile(cached):
+            return _use_cached(cached, key, sha256)
+    target = cache_path(source)
     cache_dir = osp.dirname(target)
     remove_stale_temp_files(cache_dir)
-    if osp.isfile(target):
-        verify_file_hash(target, sha256=_recorded_sha256(target))
-        return target
-    source = _apply_mirror(url, url_mapping)
 
     def fail(reason: str) -> WeightsDownloadError:
         return WeightsDownloadError(_offline_message(source, target, model_name, reason))
@@ -313,7 +374,7 @@ def download_weights(url: str,
     for _ in range(ATTEMPTS):
         try:
             _fetch_once(source, target, _file_name(url), progress, timeout, allowed, started,
-                        fail)
+                        fail, sha256)
             return target
         except _Incomplete as exc:
             problems.append(str(exc))

@@ -1,4 +1,6 @@
 """get_model / init_model / list_models: by name, config path and Config."""
+import os
+
 import pytest
 import torch
 from mmengine.config import Config
@@ -113,16 +115,18 @@ def test_pretrained_true_offline_names_model_url_and_cache(monkeypatch, tmp_path
     file = 'convnext-v2-atto_fcmae-pre_3rdparty_in1k_20230104-23765f83.pth'
     with pytest.raises(WeightsDownloadError, match=rf"(?s)model '{name}' from https://download"
                        rf'\.openmmlab\.com/mmclassification/v0/convnext-v2/{file}.*exactly '
-                       rf'{tmp_path}/checkpoints/{file}'):
+                       rf'{tmp_path}/checkpoints/{file[:-13]}\.url-[0-9a-f]{{16}}-23765f83\.pth'):
         get_model(name, pretrained=True)
 
 
 def test_pretrained_true_refuses_a_tampered_cached_file(monkeypatch, tmp_path):
     monkeypatch.setenv('MMCLS_CONVNEXT_HOME', str(tmp_path))
     file = 'convnext-v2-atto_fcmae-pre_3rdparty_in1k_20230104-23765f83.pth'
+    from mmcls_convnext.weights.download import cache_path
     (tmp_path / 'checkpoints').mkdir()
     model = get_model('convnext-v2-atto_fcmae-pre_3rdparty_in1k')
-    torch.save({'state_dict': model.state_dict()}, tmp_path / 'checkpoints' / file)
+    url = f'https://download.openmmlab.com/mmclassification/v0/convnext-v2/{file}'
+    torch.save({'state_dict': model.state_dict()}, cache_path(url))  # placed by hand
     with pytest.raises(ChecksumError, match=r'starts with 23765f83, but the file hashes to'):
         get_model('convnext-v2-atto_fcmae-pre_3rdparty_in1k', pretrained=True)
 
@@ -150,7 +154,8 @@ def test_pretrained_url_downloads_and_loads(tiny_config, tmp_path, monkeypatch):
         server.shutdown()
         server.server_close()
     assert all(torch.equal(v, src.state_dict()[k]) for k, v in model.state_dict().items())
-    assert (tmp_path / 'home' / 'checkpoints' / f'tiny_20260101-{sha}.pth').is_file()
+    from mmcls_convnext.weights.download import cache_path
+    assert os.path.isfile(cache_path(url))
 
 
 def test_bad_pretrained_files_name_the_file(tiny_config, tmp_path):

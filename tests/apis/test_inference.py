@@ -245,3 +245,25 @@ def test_weights_path_for_a_built_model(tiny_config, images, tmp_path):
     result = ImageClassificationInferencer(fresh, pretrained=str(path))(images[0])[0]
     np.testing.assert_array_equal(result['pred_scores'], expected['pred_scores'])
     assert result['pred_class'] in 'vwxyz'
+
+
+@pytest.mark.parametrize('array, message', [
+    (np.full((32, 32, 3), 0.5, np.float32), r'holds values in \[0, 1\] \(normalised pixels\?\): '
+     r'inputs are 0-255 pixel values'),
+    (np.full((32, 32, 3), np.nan, np.float32), 'contains NaN or infinite values'),
+    (np.zeros((32, 32, 3), bool), r'dtype bool\): expected uint8 pixel values 0-255'),
+    (np.full((32, 32, 3), 300, np.int64), r'holds values 300\.\.300, outside the 0-255'),
+    (np.zeros((0, 0, 3), np.uint8), r'0, 3\), dtype uint8\) is empty'),
+])
+def test_arrays_that_are_not_pixels_are_refused(model, array, message):
+    """Issue 20, finding 5: float [0, 1] arrays were taken as 0-255 pixels silently, int64 /
+    bool / 0x0 arrays failed inside cv2, an all-NaN image gave a NaN score."""
+    with pytest.raises(ValueError, match=rf'Input array \(shape .*{message}'):
+        inference_model(model, array)
+
+
+def test_integer_arrays_within_0_255_equal_uint8(model):
+    pixels = np.random.default_rng(0).integers(0, 256, (32, 32, 3))
+    as_int64 = inference_model(model, pixels)
+    as_uint8 = inference_model(model, pixels.astype(np.uint8))
+    np.testing.assert_array_equal(as_int64['pred_scores'], as_uint8['pred_scores'])

@@ -194,3 +194,59 @@ def test_headless_chromium_shows_small_inputs_enlarged(served):
     assert 'data-scale="6"' in tag and 'pixelated' in tag, tag
     assert re.search(r'width: 300px; height: 240px', tag), tag
     assert '50 x 40 px, shown 6x' in dom
+
+
+@pytest.fixture
+def quick_server():
+    """The demo's handler with a 1 s read timeout; the predictor never reaches a model."""
+    import socket  # noqa: F401
+    demo = _demo()
+    demo.READ_TIMEOUT_S = 1.0
+    server = demo.make_server(demo.Predictor(None, 'none'), port=0, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
+
+
+def _raw(port, head, body=b''):
+    """Send a raw request; the status line and the JSON body of the reply."""
+    import socket
+    with socket.create_connection(('127.0.0.1', port), timeout=30) as sock:
+        sock.sendall(head + body)
+        reply = b''
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    head, _, payload = reply.partition(b'\r\n\r\n')
+    return head.split(b'\r\n')[0].decode(), json.loads(payload or b'{}')
+
+
+def test_bad_content_length_gets_a_400_reply(quick_server):
+    """Issue 20, finding 4: ``Content-Length: abc`` closed the connection with no reply."""
+    status, body = _raw(quick_server, b'POST /predict HTTP/1.1\r\nHost: x\r\n'
+                        b'Content-Length: abc\r\nConnection: close\r\n\r\n')
+    assert status.split()[1] == '400' and "Content-Length 'abc' is not a number" in body['error']
+
+
+def test_a_stalled_upload_is_answered_408_not_held(quick_server):
+    """A client announcing 1 MB and sending 10 bytes held a thread forever."""
+    status, body = _raw(quick_server, b'POST /predict HTTP/1.1\r\nHost: x\r\n'
+                        b'Content-Length: 1000000\r\n\r\n', b'0123456789')
+    assert status.split()[1] == '408'
+    assert 'announced 1000000 bytes but sent 10 within 1 s' in body['error']
+
+
+def test_a_pixel_bomb_upload_gets_a_4xx_reply(quick_server):
+    """A small PNG declaring 40000 x 40000 pixels is refused from its header, undecoded."""
+    import sys
+    sys.path.insert(0, osp.join(REPO, 'tests'))
+    from datasets.test_hostile_files import huge_png
+    data = huge_png(40000, 40000)
+    status, body = _raw(quick_server, b'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: '
+                        + str(len(data)).encode() + b'\r\nConnection: close\r\n\r\n', data)
+    assert status.split()[1] == '400'
+    assert 'declares 1600000000 pixels, more than the budget of 180000000' in body['error']

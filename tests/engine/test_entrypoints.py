@@ -179,5 +179,5 @@ def test_test_tool_checkpoint_url(tmp_path, monkeypatch):
                                 '--out', str(out), '--out-item', 'metrics']) == 0
     finally:
         server.shutdown()
-    assert (tmp_path / 'cache' / 'checkpoints' / f'tiny-{digest}.pth').is_file()
+    assert len(list((tmp_path / 'cache' / 'checkpoints').glob(f'tiny.url-*-{digest}.pth'))) == 1
     assert 'accuracy/top1' in out.read_text()

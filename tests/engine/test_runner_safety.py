@@ -1,6 +1,7 @@
 """ClsRunner: crash-safe saves, NaN guard, work_dir checks, seeds, EMA, CPU bf16 autocast."""
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,28 @@ def test_runs_started_in_one_second_get_their_own_logger_and_log_folder(tmp_path
     second.logger.info('only-in-the-second-run')
     first_log = Path(first.log_dir) / f'{frozen}.log'
     assert 'only-in-the-second-run' not in first_log.read_text()
+
+
+def test_runs_claiming_one_second_at_once_get_their_own_folders(tmp_path):
+    """Issue 20, finding 6: two tools/test.py runs into one work_dir in the same second shared
+    one log file and metrics json (each saw the folder free, then both used it). Three claims
+    of one stamp released together by a barrier - whatever the interleaving - get three
+    folders, each created by its own claim."""
+    import threading
+
+    from mmcls_convnext.engine.runner import claim_run_folder
+    stamp = time.strftime('%Y%m%d_%H%M%S')
+    (tmp_path / stamp).mkdir()  # an earlier run of this second
+    barrier, got = threading.Barrier(3), []
+
+    def claim():
+        barrier.wait()
+        got.append(claim_run_folder(str(tmp_path), stamp))
+
+    threads = [threading.Thread(target=claim) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(got)) == 3 and stamp not in got
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(got + [stamp])

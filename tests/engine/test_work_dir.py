@@ -63,17 +63,21 @@ def test_lock_dies_with_its_process_and_not_with_forked_children(tmp_path):
             f'lock = mod.WorkDirLock({str(tmp_path)!r})\n'
             'child = os.fork()\n'
             'if child == 0:\n'
-            '    print("child running", flush=True)\n'  # its at-fork handlers have run
+            # one os.write per line: a pipe write under PIPE_BUF is atomic, so the two
+            # processes' lines never interleave (print() writes text and newline separately
+            # when PYTHONUNBUFFERED=1 is set)
+            '    os.write(1, b"child %d\\n" % os.getpid())\n'  # its at-fork handlers have run
             '    time.sleep(30)\n'  # a forked child (like a DataLoader worker) outlives us
             '    os._exit(0)\n'
-            'print(child, flush=True)\n'
+            'os.write(1, b"parent %d\\n" % os.getpid())\n'
             'time.sleep(30)\n')
     proc = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True,
                             env=dict(os.environ))
     # both lines, in either order: under load the child may not have run yet when the parent
-    # prints, and until it runs it still holds the inherited descriptor
-    lines = {proc.stdout.readline().strip() for _ in range(2)}
-    child = int((lines - {'child running'}).pop())
+    # writes, and until it runs it still holds the inherited descriptor
+    lines = dict(proc.stdout.readline().split() for _ in range(2))
+    assert int(lines['parent']) == proc.pid, lines
+    child = int(lines['child'])
     try:
         with pytest.raises(WorkDirLockedError, match=f'pid {proc.pid} '):
             WorkDirLock(str(tmp_path))

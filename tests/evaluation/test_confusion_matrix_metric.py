@@ -54,3 +54,13 @@ def test_plot_returns_labelled_figure(tmp_path):
     assert (tmp_path / 'cm.png').stat().st_size > 1000
     with pytest.raises(ValueError, match='3 class names given for a 2x2 matrix'):
         ConfusionMatrix.plot(matrix, classes=['a', 'b', 'c'])
+
+
+def test_a_huge_num_classes_is_refused_before_allocating():
+    """Issue 20, finding 4: a results file whose records say num_classes=1e8 made
+    confusion_matrix.py try to allocate 8e16 bytes."""
+    from mmcls_convnext.evaluation.metrics import ConfusionMatrix
+    from mmcls_convnext.evaluation.metrics.utils import MetricInputError
+    with pytest.raises(MetricInputError, match=r'num_classes=100000000: a confusion matrix of '
+                       r'100000000 x 100000000 counts would take 8e\+07 GB; at most 32768'):
+        ConfusionMatrix.calculate(torch.tensor([0]), torch.tensor([0]), num_classes=10 ** 8)

@@ -157,3 +157,83 @@ class _Storage:
     def __reduce__(self):
         from torch.storage import _load_from_bytes
         return _load_from_bytes, (self.data, )
+
+
+def _crafted_helpers():
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from checkpoint import crafted
+    return crafted
+
+
+def test_a_results_pickle_cannot_change_a_live_function(tmp_path):
+    """Issue 20, finding 3: a BUILD with slot state on the real torch._utils._rebuild_tensor_v2
+    would set its ``__defaults__`` for the rest of the process; it is refused, and torch still
+    loads weights unchanged afterwards."""
+    c = _crafted_helpers()
+    before = torch._utils._rebuild_tensor_v2.__defaults__
+    slots = b'}' + c._str('__defaults__') + c._tuple(b'\x88') + b's'  # {'__defaults__': (True,)}
+    plant = c._global('torch._utils', '_rebuild_tensor_v2') + c._tuple(b'N', slots) + b'b0'
+    genuine = pickle.dumps(_samples(1), protocol=2)
+    path = tmp_path / 'planted.pkl'
+    path.write_bytes(genuine[:2] + plant + genuine[2:])
+    weights = tmp_path / 'w.pth'
+    torch.save({'w': torch.arange(4.)}, weights)
+    try:
+        with pytest.raises(ResultsFileError, match=r'Refusing to read .*planted\.pkl \(\d+ bytes'
+                           r'\): it sets the state of a builtins\.function \(pickle BUILD\)'):
+            read_results(str(path))
+        assert torch._utils._rebuild_tensor_v2.__defaults__ == before
+        assert torch.load(weights, weights_only=True)['w'].tolist() == [0., 1., 2., 3.]
+    finally:
+        torch._utils._rebuild_tensor_v2.__defaults__ = before
+
+
+def test_build_on_a_set_is_refused(tmp_path):
+    c = _crafted_helpers()
+    path = tmp_path / 'set.pkl'
+    path.write_bytes(c._pickle(c._call(c._global('builtins', 'set'), b']')
+                               + c._tuple(b'N', b'}' + c._str('x') + b'K\x01s') + b'b'))
+    with pytest.raises(ResultsFileError, match=r'sets the state of a builtins\.set'):
+        read_results(str(path))
+
+
+def test_a_stride0_score_is_refused(tmp_path):
+    """Issue 20, finding 4: 1e9 scores viewing one stored float (a 4 GB copy downstream)."""
+    path = tmp_path / 'stride0.pkl'
+    path.write_bytes(pickle.dumps([{'pred_score': torch.zeros(1).expand(10 ** 9)}], protocol=2))
+    assert path.stat().st_size < 2000
+    with pytest.raises(ResultsFileError, match=r'stride0\.pkl \(\d+ bytes\): a tensor of shape '
+                       r'\(1000000000,\) views a storage of 1 elements \(stride 0'):
+        read_results(str(path))
+
+
+def test_results_records_asking_for_gigabytes_are_refused_unallocated(tmp_path):
+    """A numpy record and a tensor-storage record declaring 10**10 elements, read under a
+    1 GiB address-space cap (the unfixed reader allocated them)."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bounded import run_bounded
+
+    c = _crafted_helpers()
+    big = pickle.dumps(10 ** 10, protocol=2)[2:-1]
+    reconstruct = c._call(c._global('numpy.core.multiarray', '_reconstruct'),
+                          c._global('numpy', 'ndarray'), c._tuple(big), c._str('b'))
+    (tmp_path / 'array.pkl').write_bytes(c._pickle(b']' + b'}' + c._str('pred_score')
+                                                   + reconstruct + b's' + b'a'))
+    pid = c._tuple(c._str('storage'), c._global('torch', 'FloatStorage'), c._str('0'),
+                   c._str('cpu'), big, b'N')
+    storage = c.CONTAINERS['legacy'](c._pickle(pid + b'Q'))
+    (tmp_path / 'storage.pkl').write_bytes(
+        pickle.dumps([{'pred_score': _Storage(storage)}], protocol=2))
+    results = run_bounded('from mmcls_convnext.evaluation import read_results', f'''
+for name in ('array.pkl', 'storage.pkl'):
+    results.append(outcome(read_results, {str(tmp_path)!r} + '/' + name))
+''')
+    for name, result in zip(('array.pkl', 'storage.pkl'), results):
+        assert result['type'] == 'ResultsFileError', (name, result)
+        assert result['message'].startswith(f'Refusing to read {tmp_path}/{name} ('), result
+    assert 'a numpy array record is malformed' in results[0]['message']
+    assert 'storage records declare 40000000000 bytes' in results[1]['message']

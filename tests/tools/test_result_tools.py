@@ -147,3 +147,25 @@ def test_verify_dataset_lists_the_broken_files(tmp_path):
                        '--phase', 'val', *cfg_args(shrink_options(data))))
     assert log.read_text() == '' and 'There is no broken file found.' in proc.stdout
     assert 'All 4 images load' in proc.stdout
+
+
+def test_verify_dataset_reports_a_non_utf8_file_name(tmp_path):
+    """Issue 20, finding 5: a file name that is not UTF-8 crashed the report with
+    UnicodeEncodeError before it was written."""
+    for cls in ('a', 'b'):
+        (tmp_path / 'data' / cls).mkdir(parents=True)
+        Image.new('RGB', (8, 8)).save(tmp_path / 'data' / cls / 'ok.png')
+    odd = os.path.join(os.fsencode(tmp_path / 'data' / 'a'), b'caf\xe9.png')  # Latin-1 name
+    with open(odd, 'wb') as f:
+        f.write(b'not an image at all')
+    config = tmp_path / 'folders.py'
+    config.write_text(f"train_dataloader = dict(dataset=dict(type='CustomDataset', "
+                      f"data_root={str(tmp_path / 'data')!r}, "
+                      "pipeline=[dict(type='LoadImageFromFile')]))\n")
+    log = tmp_path / 'broken.log'
+    proc = run_tool('misc/verify_dataset.py', str(config), '--out-path', str(log))
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr, proc.stderr[-2000:]
+    assert log.read_bytes().splitlines() == [odd]  # the real name, byte for byte
+    assert 'caf\\xe9.png cannot be read correctly, please check it.' in proc.stdout
+    assert 'ImageDecodeError' in proc.stdout
+    assert '1 broken files found' in proc.stdout

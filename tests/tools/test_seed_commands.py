@@ -51,12 +51,20 @@ def test_get_model_pretrained_and_inference_model(standin_mirror, tmp_path, monk
     result = inference_model(model, 'demo/demo.JPEG')
 
     assert '/' + URL.rsplit('/', 1)[-1] in requests
-    assert (tmp_path / 'home' / 'checkpoints' / URL.rsplit('/', 1)[-1]).is_file()
+    assert _cached(tmp_path / 'home' / 'checkpoints').is_file()
     for key, value in _standin_state(folder).items():
         assert torch.equal(model.state_dict()[key], value), key
     assert set(result) == {'pred_label', 'pred_score', 'pred_class', 'pred_scores'}
     assert result['pred_scores'].shape == (1000, ) and 0 <= result['pred_label'] < 1000
     assert abs(float(result['pred_scores'].sum()) - 1) < 1e-5
+
+
+def _cached(folder):
+    """The one cache entry of URL's file (keyed by the URL it came from)."""
+    stem, tail = URL.rsplit('/', 1)[-1].rsplit('-', 1)
+    entries = list(folder.glob(f'{stem}.url-*-{tail}'))
+    assert len(entries) == 1, entries
+    return entries[0]
 
 
 @pytest.mark.parametrize('how', ['zoo URL via mirror', 'plain http URL'])
@@ -76,7 +84,7 @@ def test_test_tool_with_a_url(standin_mirror, tiny_imagenet, tmp_path, how):
                           capture_output=True, text=True, timeout=600)
     ok(proc)
     assert set(json.loads(out.read_text())) == {'accuracy/top1', 'accuracy/top5'}
-    assert (tmp_path / 'home' / 'checkpoints' / URL.rsplit('/', 1)[-1]).is_file()
+    assert _cached(tmp_path / 'home' / 'checkpoints').is_file()
     # the recipe's EMAHook was active while the published (EMA) weights were evaluated
     # (the hook table is in the test run's log file; the console stays brief)
     logs = ''.join(p.read_text() for p in (tmp_path / 'work' / 'test').glob('*/*.log'))

@@ -15,6 +15,7 @@ from mmcls_convnext.weights import (
     get_cache_dir,
     read_weights_file,
 )
+from mmcls_convnext.weights.download import cache_path
 
 from .conftest import torch_file_bytes, write_hashed
 
@@ -24,13 +25,17 @@ def test_first_download_then_cache_hit(http_dir, cache_home, capsys):
     src = write_hashed(served, 'tiny')
     url = f'{base}/{src.name}'
     path = download_weights(url)
-    assert path == str(cache_home / src.name)
+    assert path == cache_path(url) and os.path.dirname(path) == str(cache_home)
+    stem, tail = src.name.rsplit('-', 1)
+    assert re.fullmatch(rf'{re.escape(stem)}\.url-[0-9a-f]{{16}}-{re.escape(tail)}',
+                        os.path.basename(path))
     assert open(path, 'rb').read() == src.read_bytes()
     assert len(requests) == 1
     assert 'Downloading' in capsys.readouterr().err  # progress line
     # no temp file left; the full sha256 is recorded beside the file
-    assert sorted(p.name for p in cache_home.iterdir()) == [src.name, src.name + '.sha256']
-    assert (cache_home / (src.name + '.sha256')).read_text().split()[0] == \
+    entry = os.path.basename(path)
+    assert sorted(p.name for p in cache_home.iterdir()) == [entry, entry + '.sha256']
+    assert (cache_home / (entry + '.sha256')).read_text().split()[0] == \
         hashlib.sha256(src.read_bytes()).hexdigest()
     # second use: served from the cache, re-verified, no request
     assert download_weights(url) == path
@@ -45,8 +50,8 @@ def test_tampered_cached_file_is_refused(http_dir, cache_home):
     with open(path, 'ab') as f:
         f.write(b'tampered')
     expected = re.search(r'-([0-9a-f]{8})\.pth$', src.name).group(1)
-    with pytest.raises(ChecksumError, match=rf'Checksum mismatch for .*{src.name}.*starts with '
-                       rf'{expected}.*hashes to [0-9a-f]{{64}}'):
+    with pytest.raises(ChecksumError, match=rf'Checksum mismatch for {re.escape(path)}.*starts '
+                       rf'with {expected}.*hashes to [0-9a-f]{{64}}'):
         download_weights(f'{base}/{src.name}')
     assert len(requests) == 1  # refused without silently re-downloading
 
@@ -62,7 +67,8 @@ def test_wrong_hash_download_is_discarded(http_dir, cache_home):
 def test_offline_mode_error_names_everything(cache_home, monkeypatch):
     monkeypatch.setenv('MMCLS_CONVNEXT_OFFLINE', '1')
     url = 'https://download.openmmlab.com/x/convnext-tiny_32xb128_in1k_20221207-998cf3e9.pth'
-    target = os.path.join(str(cache_home), url.rsplit('/', 1)[1])
+    target = cache_path(url)
+    assert target.startswith(str(cache_home) + '/convnext-tiny_32xb128_in1k_20221207.url-')
     with pytest.raises(WeightsDownloadError) as info:
         download_weights(url, model_name='convnext-tiny_32xb128_in1k')
     text = str(info.value)
@@ -94,9 +100,10 @@ def test_mirror_env_and_url_mapping(http_dir, cache_home, monkeypatch):
     src = write_hashed(served, 'mirrored')
     original = f'https://unreachable.invalid/some/dir/{src.name}'
     monkeypatch.setenv('MMCLS_CONVNEXT_MIRROR', base)
-    assert download_weights(original, progress=False) == str(cache_home / src.name)
+    from_mirror = download_weights(original, progress=False)
+    assert from_mirror == cache_path(f'{base}/{src.name}')  # keyed as the mirror's URL
     assert requests == [f'/{src.name}']
-    os.remove(cache_home / src.name)
+    os.remove(from_mirror)
     monkeypatch.delenv('MMCLS_CONVNEXT_MIRROR')
     path = download_weights(original, progress=False,
                             url_mapping={'https://unreachable.invalid/some/dir': base})
@@ -158,7 +165,7 @@ def test_same_file_name_at_two_urls_gives_each_its_own_weights(scripted_server, 
     assert second['state_dict']['w'].tolist() == [1., 1.]
     assert requests == ['/a/w.pth', '/b/w.pth']
     names = sorted(p.name for p in cache_home.iterdir() if not p.name.endswith('.sha256'))
-    assert len(names) == 2 and all(re.fullmatch(r'w\.url-[0-9a-f]{12}\.pth', n) for n in names)
+    assert len(names) == 2 and all(re.fullmatch(r'w\.url-[0-9a-f]{16}\.pth', n) for n in names)
     read_weights_file(f'{base}/a/w.pth', progress=False)  # cached: no new request
     assert len(requests) == 2
 
@@ -170,7 +177,7 @@ def test_tampered_cached_file_without_hash_in_name_is_refused(scripted_server, c
     with open(path, 'r+b') as f:
         f.seek(100)
         f.write(b'!')
-    with pytest.raises(ChecksumError, match=r'Checksum mismatch for .*w\.url-[0-9a-f]{12}\.pth: '
+    with pytest.raises(ChecksumError, match=r'Checksum mismatch for .*w\.url-[0-9a-f]{16}\.pth: '
                        r'it hashed to [0-9a-f]{64} when it was downloaded, but now hashes to'):
         download_weights(f'{base}/w.pth', progress=False)
     assert len(requests) == 1
@@ -287,3 +294,82 @@ def test_a_server_that_stops_sending_hits_the_read_timeout(cache_home):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize('segment', [
+    '%2F{outside}%2Fevil-7d28c13e.pth',  # percent-decoded: an absolute path
+    '..%2F..%2F..%2F{rel}%2Fevil.pth',  # ../ out of the cache
+    '%2e%2e%2F%2e%2e%2F%2e%2e%2F{rel}%2Fnote.txt',  # a name without a hash, dots encoded
+])
+def test_a_url_cannot_write_outside_the_cache(scripted_server, cache_home, tmp_path, segment):
+    """Issue 20, finding 1: the cache name came from the percent-decoded last URL segment, so
+    it could be absolute or climb out of the cache; a text line (a site-packages .pth runs it)
+    was written there with its .sha256 record before the content was checked."""
+    base, routes, _ = scripted_server
+    outside = tmp_path / 'site-packages'
+    outside.mkdir()
+    rel = os.path.relpath(outside, cache_home.parent).replace('/', '%2F')
+    segment = segment.format(outside=str(outside).strip('/').replace('/', '%2F'), rel=rel)
+    routes[f'/w/{segment}'] = [dict(body=b'import os; open("/tmp/ran", "w")\n')]
+    url = f'{base}/w/{segment}'
+    entry = cache_path(url)
+    assert os.path.dirname(entry) == str(cache_home) and '/' not in os.path.basename(entry)
+    with pytest.raises((CheckpointError, WeightsDownloadError),
+                       match=r'not a readable checkpoint|does not parse as a checkpoint|'
+                       r'Checksum mismatch'):
+        download_weights(url, progress=False)
+    assert list(outside.iterdir()) == []
+    assert not cache_home.exists() or list(cache_home.iterdir()) == []
+    # a genuine checkpoint at such a URL lands inside the cache under a cleaned name
+    routes[f'/w/{segment}'] = [dict(body=torch_file_bytes({'state_dict': {'w': torch.ones(1)}}))]
+    if 'evil-7d28c13e' in segment:
+        return  # its hash prefix cannot match
+    assert download_weights(url, progress=False) == entry
+    assert list(outside.iterdir()) == [] and os.path.isfile(entry + '.sha256')
+
+
+def test_a_file_from_a_mirror_never_answers_for_the_canonical_url(http_dir, cache_home,
+                                                                 monkeypatch):
+    """Issue 20, finding 2: the cache was keyed by file name whatever host served it; after one
+    fetch from a (fake) mirror, the canonical URL was served the mirror's file offline."""
+    base, served, requests = http_dir
+    src = write_hashed(served, 'convnext-tiny_32xb128_in1k')
+    canonical = f'https://download.example.invalid/convnext/{src.name}'
+    monkeypatch.setenv('MMCLS_CONVNEXT_MIRROR', base)
+    from_mirror = download_weights(canonical, progress=False)
+    assert from_mirror == cache_path(f'{base}/{src.name}') != cache_path(canonical)
+    assert download_weights(canonical, progress=False) == from_mirror  # the mirror still set
+    monkeypatch.delenv('MMCLS_CONVNEXT_MIRROR')
+    monkeypatch.setenv('MMCLS_CONVNEXT_OFFLINE', '1')
+    with pytest.raises(WeightsDownloadError, match=rf'offline mode.*exactly '
+                       rf'{re.escape(cache_path(canonical))}'):
+        download_weights(canonical, progress=False)
+    assert len(requests) == 1
+
+
+def test_the_full_sha256_guards_a_hashed_name(http_dir, cache_home, monkeypatch):
+    """The 8-hex prefix is not the only check: the full digest recorded at download (or at the
+    first use of a file placed by hand) is checked on every use, and a known full digest is
+    checked at download."""
+    base, served, requests = http_dir
+    src = write_hashed(served, 'tiny')
+    url = f'{base}/{src.name}'
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()
+    with pytest.raises(ChecksumError, match=rf'expected sha256 {"0" * 64}, got {digest}\. The '
+                       'download was discarded'):
+        download_weights(url, progress=False, sha256='0' * 64)
+    assert not cache_home.exists() or list(cache_home.iterdir()) == []
+    path = download_weights(url, progress=False, sha256=digest)
+    record = path + '.sha256'
+    with open(record, 'w') as f:  # as if the file had been swapped for a prefix twin
+        f.write('f' * 64 + f'  {url}\n')
+    with pytest.raises(ChecksumError, match=rf'it hashed to {"f" * 64} when it was downloaded'):
+        download_weights(url, progress=False)
+    # placed by hand (no record): prefix checked, full digest recorded at first use
+    os.remove(record)
+    monkeypatch.setenv('MMCLS_CONVNEXT_OFFLINE', '1')
+    assert download_weights(url, progress=False) == path
+    with open(record) as f:
+        assert f.read().split()[0] == digest
+    with pytest.raises(ChecksumError, match=rf'expected sha256 {"1" * 64}, but the file hashes'):
+        download_weights(url, progress=False, sha256='1' * 64)

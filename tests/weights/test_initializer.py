@@ -89,7 +89,8 @@ def test_a_url_says_which_local_copy_was_read(tmp_path, monkeypatch):
                         lambda msg, *a, **k: lines.append(msg))
     url = f'https://download.example.invalid/x/{path.name}'
     get_model(_cfg(backbone_init=dict(type='Pretrained', checkpoint=url, prefix='backbone')))
-    cached = tmp_path / 'home' / 'checkpoints' / path.name
+    from mmcls_convnext.weights.download import cache_path
+    cached = cache_path(f'file://{served}/{path.name}')  # keyed as the mirror's URL
     assert [line for line in lines if line.startswith('init_cfg Pretrained')] == [
         f'init_cfg Pretrained: loaded {sum(k.startswith("backbone.") for k in source.state_dict())}'
         f' tensors into ConvNeXt from {cached} (the local copy of {url}: cache or mirror; the '

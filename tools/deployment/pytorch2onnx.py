@@ -38,4 +38,5 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    sys.exit(0 if main()['ok'] else 1)
+    from mmcls_convnext.engine.entrypoints.common import run_cli
+    sys.exit(run_cli(lambda argv: 0 if main(argv)['ok'] else 1))  # user errors: one line

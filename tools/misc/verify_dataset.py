@@ -46,6 +46,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _printable(text: str) -> str:
+    """A file name that is not valid UTF-8 (kept by Python as surrogate escapes) with its odd
+    bytes shown as ``\\xNN``, so that printing it cannot fail."""
+    return text.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
@@ -60,13 +66,15 @@ def main(argv=None) -> int:
     print(f'Checking {len(paths)} images of {loader_key}.dataset with {args.num_process} '
           f'process(es): {load_cfg}', flush=True)
     broken = verify_images(paths, load_cfg, args.num_process,
-                           log=lambda line: print(line, flush=True))
+                           log=lambda line: print(_printable(line), flush=True))
     folder = osp.dirname(osp.abspath(args.out_path))
     os.makedirs(folder, exist_ok=True)
-    with open(args.out_path, 'w', encoding='utf-8') as f:
+    # surrogateescape: a non-UTF-8 file name is written as its own bytes
+    with open(args.out_path, 'w', encoding='utf-8', errors='surrogateescape') as f:
         f.writelines(f'{b.path}\n' for b in broken)
     for item in broken:  # MMPretrain's line, then why
-        print(f'{item.path} cannot be read correctly, please check it.\n    {item.reason}')
+        print(_printable(f'{item.path} cannot be read correctly, please check it.\n'
+                         f'    {item.reason}'))
     if not broken:
         print(f'There is no broken file found. (All {len(paths)} images load; {args.out_path} '
               'is left empty.)')

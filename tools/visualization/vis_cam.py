@@ -366,4 +366,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    import sys
+
+    from mmcls_convnext.engine.entrypoints.common import run_cli
+    sys.exit(run_cli(lambda argv: main(argv) and 0))  # a refused checkpoint: one ERROR line

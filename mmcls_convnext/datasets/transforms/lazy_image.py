@@ -64,8 +64,8 @@ class EncodedImage:
         other formats, files PIL cannot identify, JPEGs with an EXIF rotation)."""
         try:
             pil = Image.open(io.BytesIO(data))
-        except (UnidentifiedImageError, OSError, ValueError):
-            return None
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            return None  # (above Pillow's limit: only with a raised pixel budget)
         if (pil.format != 'JPEG' or pil.mode not in LAZY_MODES
                 or pil.getexif().get(EXIF_ORIENTATION, 1) != 1):
             return None

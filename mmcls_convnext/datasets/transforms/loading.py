@@ -12,6 +12,7 @@ from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError
 from .decode_error import ImageDecodeError
+from .image_budget import check_pixel_budget, check_regular_file
 from .lazy_image import EncodedImage
 
 
@@ -35,10 +36,14 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
     transform that decodes it (``ignore_empty`` cannot turn that into a skipped sample; the
     datasets' ``skip_bad_images=True`` does).
 
+    Before reading, a local path must be a regular file (a FIFO, a device or a symlink to one
+    is refused unopened); before decoding, the header's pixel count must fit the budget
+    (``MMCLS_CONVNEXT_MAX_IMAGE_PIXELS``, default 180 million; see :mod:`.image_budget`).
+
     Raises:
         FileNotFoundError: the path does not exist (message names it).
-        ImageDecodeError: zero-byte, truncated, corrupt or non-image file (a ``ValueError``
-            whose message names the path).
+        ImageDecodeError: zero-byte, truncated, corrupt or non-image file, a non-regular file,
+            an image above the pixel budget (a ``ValueError`` whose message names the path).
     """
 
     def __init__(self, to_float32: bool = False, color_type: str = 'color',
@@ -61,7 +66,13 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
     def transform(self, results: dict) -> Optional[dict]:
         filename = results['img_path']
         try:
+            if '://' not in str(filename):
+                check_regular_file(filename)  # a FIFO or /dev/zero is never opened
             img_bytes = fileio.get(filename, backend_args=self.backend_args)
+        except ImageDecodeError:
+            if self.ignore_empty:
+                return None
+            raise
         except FileNotFoundError as err:
             if self.ignore_empty:
                 return None
@@ -69,6 +80,7 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
                 f'Image file "{filename}" does not exist (listed by the dataset). Check '
                 'data_root / data_prefix / ann_file.') from err
         try:
+            check_pixel_budget(filename, img_bytes)  # from the header, before any decoder
             img = self._lazy(filename, img_bytes) if self.lazy_decode else None
             if img is None:
                 img = self._decode(filename, img_bytes)

@@ -17,6 +17,9 @@ from .utils import (
     to_tensor,
 )
 
+#: the most classes a confusion matrix is computed for (C x C int64: 8.6 GB at most)
+MAX_CLASSES = 32768
+
 
 @METRICS.register_module()
 class ConfusionMatrix(BaseMetric):
@@ -97,6 +100,12 @@ class ConfusionMatrix(BaseMetric):
             if values.numel() and (int(values.min()) < 0 or int(values.max()) >= num_classes):
                 raise ValueError(f'{name} labels must be in [0, {num_classes}); got '
                                  f'[{int(values.min())}, {int(values.max())}].')
+        if num_classes > MAX_CLASSES:  # C x C int64 counts, allocated before counting
+            raise MetricInputError(
+                f'num_classes={num_classes}: a confusion matrix of {num_classes} x {num_classes} '
+                f'counts would take {num_classes ** 2 * 8 / 1e9:.3g} GB; at most {MAX_CLASSES} '
+                'classes are supported (a results file or metric input naming more is damaged '
+                'or crafted).')
         flat = target.long() * num_classes + pred.long()
         return torch.bincount(flat, minlength=num_classes ** 2).reshape(num_classes, num_classes)
 
