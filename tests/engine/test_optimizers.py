@@ -130,11 +130,11 @@ def test_layer_decay_custom_keys_and_rates_above_one():
 def test_layer_decay_config_lrs_unchanged_by_per_parameter_groups():
     """The shipped layer-decay recipes train every parameter with the same lr and weight decay
     as before the switch to MMPretrain's one-group-per-parameter layout. The reference
-    (tests/engine/data/layer_decay_lrs.json) was recorded with the former constructor (one
+    (tests/engine/layer_decay_lrs.json) was recorded with the former constructor (one
     group per (layer, decay) pair, at commit a91af75) from each config's model and optimizer."""
     from mmengine.config import Config
 
-    reference = json.loads((Path(__file__).parent / 'data' / 'layer_decay_lrs.json').read_text())
+    reference = json.loads((Path(__file__).parent / 'layer_decay_lrs.json').read_text())
     assert len(reference) == 3
     for config, expected in reference.items():
         cfg = Config.fromfile(str(REPO / config))
