@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-PEER_TESTS ?= ../shared/peer_tests
+PEER_TESTS ?= ../shared/peer_tests_v2
 
 .PHONY: demo test lint install
 

@@ -1,14 +1,17 @@
 """pytest plugin for the MMPretrain peer suite (run with ``-p tests.peer_xfail``).
 
 The peer suite is MMPretrain's own unit tests, ported to this package without changing an
-assertion; it lives outside this repository (``../shared/peer_tests`` beside the checkout) and
-``make test`` runs it after our own tests. A peer test may stay failing only where we are
-deliberately different (better error types, checks MMPretrain does not make) or where it needs
-the network. Each such test is listed below with its reason and marked
+assertion; it lives outside this repository, in the folder beside the checkout named by the
+Makefile's ``PEER_TESTS`` (``peer_tests_v2``, the second port; the first, ``peer_tests``, is a
+subset of it), and ``make test`` runs it after our own tests. A peer test may stay failing
+only where we are deliberately different (better error types, checks MMPretrain does not make)
+or where it needs the network. Each such test is listed below with its reason and marked
 ``xfail(strict=True)``: if a change makes it pass, the run fails, so the entry gets removed.
 
 Keys are node ids relative to the peer suite's root (``test_x/test_y.py::Class::test``).
 """
+import os.path as osp
+import re
 from typing import Dict
 
 import pytest
@@ -52,15 +55,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
             + ', '.join(sorted(missing)))
 
 
+#: the peer suite's folder name: ``peer_tests`` (first port) or ``peer_tests_v2`` (and later)
+_SUITE = re.compile(r'(?:^|/)peer_tests(?:_v\d+)?/')
+
+
 def _relative_nodeid(item: pytest.Item) -> str:
     """Node id without any leading path up to the peer suite's root."""
     nodeid = item.nodeid
-    marker = 'peer_tests/'
-    index = nodeid.find(marker)
-    return nodeid[index + len(marker):] if index >= 0 else nodeid
+    ends = [m.end() for m in _SUITE.finditer(nodeid)]
+    return nodeid[ends[-1]:] if ends else nodeid
 
 
 def _whole_suite(config: pytest.Config) -> bool:
     """True when the run collects the whole peer suite (no file or node id selected)."""
     args = [str(a).rstrip('/') for a in config.args]
-    return all(a.endswith('peer_tests') for a in args)
+    return bool(args) and all(
+        re.fullmatch(r'peer_tests(?:_v\d+)?', osp.basename(osp.abspath(a))) for a in args)

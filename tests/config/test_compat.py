@@ -169,7 +169,7 @@ def test_their_evaluators_translate_unchanged():
      r"arch='atto'\.\.\.'huge'; V2: use_grn=True, layer_scale_init_value=0\.\)$"),
     (dict(test_pipeline=[dict(type='mmcls.PackClsInput')]),
      r"^Cannot run cfg\.py: test_pipeline\.0\.type='mmcls\.PackClsInput' is not a transform "
-     r"registered in mmcls_convnext or mmengine; did you mean 'PackInputs'\?$"),
+     r"registered in mmcls_convnext or mmengine; did you mean 'PackInputs'( or '\w+')*\?$"),
     (dict(val_evaluator=dict(type='SingleLabelMetrics')),
      r"val_evaluator\.type='SingleLabelMetrics' is not a metric registered in mmcls_convnext or "
      r"mmengine; did you mean 'SingleLabelMetric'( or '\w+')*\?$"),

@@ -115,6 +115,16 @@ def test_label_only_samples_need_num_classes_and_ignore_thresholds():
     with pytest.raises(MetricInputError, match=r"Please specify the `num_classes`, e\.g\. "
                        r"val_evaluator = dict\(type='SingleLabelMetric', num_classes=10\)"):
         evaluate(samples)
+    # MMPretrain's check: in process(), as the first such sample arrives, not after the run
+    metric = SingleLabelMetric()
+    with pytest.raises(MetricInputError, match='the `num_classes` must be specified'):
+        metric.process(None, samples[:1])
+    assert metric.results == []
+    # a sample's own num_classes (DataSample metainfo, as set_pred_score sets it) is enough
+    own = [dict(s, num_classes=3) for s in samples]
+    assert evaluate(own, average=None) == evaluate(samples, num_classes=3, average=None)
+    with pytest.raises(MetricInputError, match=r'different num_classes \[3, 4\]'):
+        evaluate(own[:2] + [dict(s, num_classes=4) for s in samples[2:]])
     metrics = evaluate(samples, num_classes=3, thrs=(0.9, None), average=None)
     expected = {'single-label/precision_classwise': [100., 100., 50.],
                 'single-label/recall_classwise': [100., 50., 100.],
@@ -130,6 +140,14 @@ def test_items_pick_and_order_the_keys_and_prefix_replaces_the_default(data):
     assert list(metrics) == ['val/recall', 'val/support']
     assert evaluate(score_samples(scores, labels), items='f1-score').keys() == {
         'single-label/f1-score'}
+
+
+def test_no_items_report_nothing_but_still_check_the_samples(data):
+    """MMPretrain allows items=() (the metric reports no key); the samples are still checked."""
+    scores, labels = data
+    assert evaluate(score_samples(scores, labels), items=()) == {}
+    with pytest.raises(ValueError, match=r'target labels must be in \[0, 5\)'):
+        evaluate(score_samples(scores[:2], [0, 7]), items=())
 
 
 def test_calculate_returns_one_tuple_per_threshold_of_0d_or_per_class_tensors(data):
@@ -148,7 +166,6 @@ def test_calculate_returns_one_tuple_per_threshold_of_0d_or_per_class_tensors(da
     (dict(items=('precision', 'recal')), r"The metric 'recal' is not supported by "
      r"SingleLabelMetric: choose items from \('precision', 'recall', 'f1-score', 'support'\); "
      r"did you mean 'recall'\?"),
-    (dict(items=()), r'needs at least one item; choose from'),
     (dict(average='mirco'), r"Invalid average='mirco': choose from \('macro', 'micro', None\) "
      r".*did you mean 'micro'\?"),
     (dict(num_classes=0), r'num_classes must be a positive int or None; got 0'),

@@ -17,7 +17,14 @@ from .aug_photometric import (
 )
 from .auto_augment import AUTOAUG_POLICIES, POLICIES, AutoAugment, RandAugment
 from .erasing import RandomErasing
-from .formatting import Collect, NumpyToPIL, PackInputs, PILToNumpy, Transpose
+from .formatting import (
+    Collect,
+    NumpyToPIL,
+    PackInputs,
+    PackMultiTaskInputs,
+    PILToNumpy,
+    Transpose,
+)
 from .loading import ImageDecodeError, LoadImageFromFile
 from .processing import (
     CenterCrop,
@@ -37,6 +44,7 @@ __all__ = [
     'BaseAugTransform', 'Rotate', 'Shear', 'Translate', 'AutoContrast', 'Brightness',
     'ColorTransform', 'Contrast', 'Equalize', 'Invert', 'Posterize', 'Sharpness', 'Solarize',
     'SolarizeAdd', 'POLICIES', 'RandAugment', 'RandomErasing', 'PackInputs',
+    'PackMultiTaskInputs',
     'ImageDecodeError', 'LoadImageFromFile', 'CenterCrop', 'RandomFlip', 'RandomResizedCrop',
     'Resize', 'ResizeEdge', 'Cutout', 'GaussianBlur', 'AUTOAUG_POLICIES', 'AutoAugment',
     'Collect', 'NumpyToPIL', 'PILToNumpy', 'Transpose', 'ColorJitter', 'EfficientNetCenterCrop',

@@ -1,5 +1,6 @@
-"""PackInputs: the last pipeline step, producing the model's input contract."""
-from typing import Optional, Sequence, Union
+"""PackInputs / PackMultiTaskInputs: the last pipeline step, producing the model's input
+contract."""
+from typing import Callable, Dict, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -7,7 +8,7 @@ from mmcv.transforms import BaseTransform
 from PIL import Image
 
 from mmcls_convnext.registry import TRANSFORMS
-from mmcls_convnext.structures import DataSample
+from mmcls_convnext.structures import DataSample, MultiTaskDataSample
 
 from ..errors import DataConfigError, DataConfigTypeError
 from .lazy_image import EncodedImage
@@ -115,6 +116,92 @@ class PackInputs(BaseTransform):
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(input_key='{self.input_key}', "
                 f'algorithm_keys={self.algorithm_keys}, meta_keys={self.meta_keys})')
+
+
+@TRANSFORMS.register_module()
+class PackMultiTaskInputs(BaseTransform):
+    """Pack a multi-task sample into ``dict(inputs=tensor, data_samples=MultiTaskDataSample)``.
+
+    MMPretrain's multi-task packer (for :class:`~mmcls_convnext.datasets.MultiTaskDataset`,
+    whose ``gt_label`` is a dict ``{task: label}``). ``inputs`` is packed as by
+    :class:`PackInputs`. Each field named in ``multi_task_fields`` must be a dict
+    ``{task: value}``; for every task met in those fields, the task's handler (a packer such as
+    :class:`PackInputs`, by default ``PackInputs()``) packs the other results together with
+    that task's values (without the image: a task holds no input), and the ``DataSample`` it
+    returns becomes the field ``task`` of the ``MultiTaskDataSample`` (``sample.task1.gt_label``).
+    A task absent from every field of a sample is absent from its ``MultiTaskDataSample``.
+
+    Args:
+        multi_task_fields: result keys holding one value per task, e.g. ``['gt_label']``.
+        input_key: key of the image in ``results``.
+        task_handlers: ``{task: transform config}`` for tasks packed by something other than
+            ``PackInputs()`` (e.g. ``dict(type='PackInputs', algorithm_keys=[...])`` or a
+            nested ``PackMultiTaskInputs`` for a task group).
+    """
+
+    def __init__(self, multi_task_fields: Sequence[str], input_key: str = 'img',
+                 task_handlers: Optional[Mapping[str, Union[dict, Callable]]] = None) -> None:
+        if (isinstance(multi_task_fields, str) or not isinstance(multi_task_fields, Sequence)
+                or not all(isinstance(f, str) for f in multi_task_fields)):
+            raise TypeError(f'PackMultiTaskInputs multi_task_fields must be a list of result '
+                            f'keys (strings), e.g. [\'gt_label\']; got {multi_task_fields!r}.')
+        if not isinstance(input_key, str):
+            raise TypeError(f'PackMultiTaskInputs input_key must be a string; got '
+                            f'{input_key!r}.')
+        if task_handlers is None:
+            task_handlers = {}
+        if not isinstance(task_handlers, Mapping):
+            raise TypeError(f'PackMultiTaskInputs task_handlers must be a dict {{task: '
+                            f'transform config}}; got {task_handlers!r}.')
+        self.multi_task_fields = list(multi_task_fields)
+        self.input_key = input_key
+        self.task_handlers: Dict[str, Callable] = {}
+        for task, handler in task_handlers.items():
+            if isinstance(handler, Mapping):
+                handler = TRANSFORMS.build(dict(handler))
+            elif not callable(handler):
+                raise TypeError(f'PackMultiTaskInputs task_handlers[{task!r}] must be a '
+                                f'transform config dict (e.g. dict(type=\'PackInputs\')); got '
+                                f'{handler!r}.')
+            self.task_handlers[task] = handler
+        self._default_handler = PackInputs(input_key=input_key)
+
+    def transform(self, results: dict) -> dict:
+        packed = {}
+        if self.input_key in results:
+            packed['inputs'] = PackInputs.format_input(results[self.input_key])
+        shared = {k: v for k, v in results.items()
+                  if k != self.input_key and k not in self.multi_task_fields}
+        per_task: Dict[str, dict] = {}
+        for field in self.multi_task_fields:
+            values = results.get(field)
+            if values is None:
+                continue
+            if not isinstance(values, Mapping):
+                raise DataConfigTypeError(
+                    f'PackMultiTaskInputs: results[{field!r}] must be a dict {{task: value}} '
+                    f'(it is listed in multi_task_fields); got {type(values).__name__} '
+                    f'{values!r}. Use PackInputs for single-task samples.')
+            for task, value in values.items():
+                per_task.setdefault(task, {})[field] = value
+        sample = MultiTaskDataSample()
+        for task, fields in per_task.items():
+            handler = self.task_handlers.get(task, self._default_handler)
+            task_packed = handler({**shared, **fields})
+            if not isinstance(task_packed, dict) or 'data_samples' not in task_packed:
+                raise DataConfigTypeError(
+                    f'PackMultiTaskInputs: the handler of task {task!r} ({handler!r}) must '
+                    f'return a dict with \'data_samples\' (as PackInputs does); got '
+                    f'{type(task_packed).__name__}.')
+            sample.set_field(task_packed['data_samples'], task)
+        packed['data_samples'] = sample
+        return packed
+
+    def __repr__(self) -> str:
+        handlers = ', '.join(f"'{task}': {type(handler).__name__}"
+                             for task, handler in self.task_handlers.items())
+        return (f'{type(self).__name__}(multi_task_fields={self.multi_task_fields}, '
+                f"input_key='{self.input_key}', task_handlers={{{handlers}}})")
 
 
 def _key_list(keys, op: str) -> list:

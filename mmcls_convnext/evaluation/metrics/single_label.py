@@ -11,6 +11,7 @@ from .utils import (
     ArrayLike,
     MetricInputError,
     Thrs,
+    as_dict,
     as_thrs,
     prediction_record,
     record_labels,
@@ -27,10 +28,9 @@ Stats = Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 def _as_items(items: Union[str, Sequence[str]]) -> Tuple[str, ...]:
+    """The chosen items, checked (none is allowed, as in MMPretrain: the metric then reports
+    nothing)."""
     items = (items,) if isinstance(items, str) else tuple(items)
-    if not items:
-        raise MetricInputError(f'SingleLabelMetric needs at least one item; choose from '
-                               f'{ITEMS}.')
     for item in items:
         if item not in ITEMS:
             close = close_matches(item, ITEMS, n=1)
@@ -84,14 +84,16 @@ class SingleLabelMetric(BaseMetric):
     the classes (support: all samples), ``'micro'`` the values of the summed counts (keys end in
     ``_micro``), None one value per class (lists under ``<item>_classwise``). With several
     thresholds each key also carries ``_thr-{t:.2f}`` / ``_no-thr``. Samples that carry only
-    ``pred_label`` (no ``pred_score``) need ``num_classes``; thresholds do not apply to them.
+    ``pred_label`` (no ``pred_score``) need ``num_classes``, the metric's or their own (checked in
+    ``process``, as they arrive); thresholds do not apply to them.
 
     Keys, prefixed with ``single-label/``: e.g. ``precision``, ``recall``, ``f1-score``,
     ``support``, ``precision_micro``, ``recall_thr-0.50``, ``f1-score_classwise``.
 
     Args:
         thrs: one score threshold or several.
-        items: which of ``'precision'``, ``'recall'``, ``'f1-score'``, ``'support'`` to report.
+        items: which of ``'precision'``, ``'recall'``, ``'f1-score'``, ``'support'`` to report
+            (none: the metric reports nothing, as in MMPretrain).
         average: ``'macro'``, ``'micro'`` or None (per class).
         num_classes: C; needed when the samples carry ``pred_label`` only.
         collect_device: ``'cpu'`` or ``'gpu'``, for gathering results across ranks.
@@ -111,7 +113,19 @@ class SingleLabelMetric(BaseMetric):
         self.num_classes = _check_num_classes(num_classes)
 
     def process(self, data_batch, data_samples: Sequence) -> None:
-        self.results.extend(prediction_record(sample) for sample in data_samples)
+        for sample in data_samples:
+            sample = as_dict(sample)
+            record = prediction_record(sample)
+            if 'pred_label' in record:  # labels only: C must be known now (MMPretrain's check)
+                num_classes = self.num_classes or sample.get('num_classes')
+                if num_classes is None:
+                    raise MetricInputError(
+                        'SingleLabelMetric: the `num_classes` must be specified when the samples '
+                        'carry pred_label but no pred_score (nor a num_classes of their own). '
+                        'Please specify the `num_classes`, e.g. '
+                        "val_evaluator = dict(type='SingleLabelMetric', num_classes=10).")
+                record['num_classes'] = int(num_classes)
+            self.results.append(record)
 
     def compute_metrics(self, results: List[dict]) -> dict:
         if not results:
@@ -135,7 +149,12 @@ class SingleLabelMetric(BaseMetric):
                     suffix = '_no-thr' if thr is None else f'_thr-{thr:.2f}'
                 metrics.update(self._named(stats, suffix))
             return metrics
-        num_classes = self.num_classes or (lengths.pop() if lengths else None)
+        sample_classes = {r['num_classes'] for r in results if 'num_classes' in r}
+        if len(sample_classes) > 1:
+            raise MetricInputError(f'SingleLabelMetric got samples with different num_classes '
+                                   f'{sorted(sample_classes)}; set num_classes in the metric.')
+        num_classes = (self.num_classes or (lengths.pop() if lengths else None)
+                       or (sample_classes.pop() if sample_classes else None))
         if num_classes is None:
             raise MetricInputError(
                 'SingleLabelMetric cannot tell the number of classes: the samples carry '
