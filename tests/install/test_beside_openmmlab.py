@@ -1,0 +1,143 @@
+"""Installing mmcls_convnext beside MMDetection / MMSegmentation replaces nothing of theirs.
+
+Proved with pip itself, in a scratch venv without system site-packages:
+
+1. their set: ``mmcv-lite==2.1.0`` (stand-in for their mmcv; full mmcv 2.1.0 cannot be built here)
+   + ``mmdet==3.3.0`` + ``mmsegmentation==1.2.2`` with all dependencies, really installed;
+2. ``pip install --dry-run --report`` of this repository into that venv (a real install would
+   fetch torch again): the report installs nothing that venv already holds (no mmcv-lite 2.2.0
+   over their 2.1.0, no opencv-python-headless beside their opencv-python);
+3. ``import mmcls_convnext`` and a model build/forward on mmcv 2.1.0, with the tested torch: a
+   ``pip install --target`` of ``mmcv-lite==2.1.0`` put first on ``PYTHONPATH`` in a subprocess.
+
+The venv and the --target folder are kept under the temp dir and reused (keyed by the set);
+pip's cache lives there too. Measured on this 2-core machine: first run ~2.5 min (venv 1.5 min,
+dry-run resolution ~0.5 min), later runs ~40 s (the dry-run resolution of torch's metadata).
+Without a reachable package index each test skips with a one-line reason.
+"""
+import hashlib
+import json
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+THEIRS = ('mmcv-lite==2.1.0', 'mmdet==3.3.0', 'mmsegmentation==1.2.2')
+KEY = hashlib.sha1(repr((THEIRS, sys.version_info[:2])).encode()).hexdigest()[:10]
+ROOT = osp.join(tempfile.gettempdir(), 'mmcls_convnext_install_test')
+CACHE = osp.join(ROOT, 'pip-cache')
+OFFLINE_MARKERS = ('NewConnectionError', 'Network is unreachable', 'Temporary failure in name',
+                   'Max retries exceeded', 'No matching distribution found',
+                   'Could not find a version that satisfies')
+
+
+def _pip(python, *args, timeout=600):
+    cmd = [python, '-m', 'pip', '--disable-pip-version-check', '--cache-dir', CACHE, *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def _skip_or_fail(proc, what):
+    out = proc.stdout + proc.stderr
+    if any(marker in out for marker in OFFLINE_MARKERS):
+        pytest.skip(f'package index unreachable while {what}: {out.strip().splitlines()[-1]}')
+    raise AssertionError(f'{what} failed (rc {proc.returncode}):\n{out[-3000:]}')
+
+
+def _freeze(python):
+    proc = _pip(python, 'list', '--format=json')
+    assert proc.returncode == 0, proc.stderr
+    return {d['name'].lower().replace('_', '-'): d['version'] for d in json.loads(proc.stdout)}
+
+
+@pytest.fixture(scope='module')
+def their_venv():
+    """A venv holding only their set; returns (python, seed packages, packages after theirs)."""
+    final = osp.join(ROOT, f'venv-{KEY}')
+    python = osp.join(final, 'bin', 'python')
+    if not osp.exists(osp.join(final, 'ready.json')):
+        os.makedirs(ROOT, exist_ok=True)
+        building = tempfile.mkdtemp(dir=ROOT, prefix='building-')
+        # no --system-site-packages: nothing of ours or of the test runner leaks in
+        subprocess.run([sys.executable, '-m', 'venv', building], check=True, timeout=300)
+        bpython = osp.join(building, 'bin', 'python')
+        seed = _freeze(bpython)
+        proc = _pip(bpython, 'install', '-q', *THEIRS, 'wheel')  # wheel: builds our metadata
+        if proc.returncode != 0:
+            shutil.rmtree(building, ignore_errors=True)
+            _skip_or_fail(proc, f'installing {" ".join(THEIRS)} into a scratch venv')
+        with open(osp.join(building, 'ready.json'), 'w') as f:
+            json.dump({'seed': seed, 'theirs': _freeze(bpython)}, f)
+        shutil.rmtree(final, ignore_errors=True)
+        os.rename(building, final)  # venvs are not relocatable: rebuild the scripts' shebangs
+        subprocess.run([sys.executable, '-m', 'venv', '--upgrade', final], check=True,
+                       timeout=300)
+    with open(osp.join(final, 'ready.json')) as f:
+        state = json.load(f)
+    return python, state['seed'], state['theirs']
+
+
+def test_their_set_is_what_the_test_claims(their_venv):
+    _, _, theirs = their_venv
+    assert theirs['mmcv-lite'] == '2.1.0'
+    assert theirs['mmdet'] == '3.3.0'
+    assert theirs['mmsegmentation'] == '1.2.2'
+    assert 'torch' not in theirs and 'mmcls-convnext' not in theirs
+
+
+def test_installing_us_replaces_nothing_of_theirs(their_venv, tmp_path):
+    python, seed, theirs = their_venv
+    report = tmp_path / 'report.json'
+    proc = _pip(python, 'install', '--dry-run', '--report', str(report),
+                '--no-build-isolation', REPO)
+    if proc.returncode != 0:
+        _skip_or_fail(proc, 'resolving mmcls_convnext with pip install --dry-run')
+    planned = {item['metadata']['name'].lower().replace('_', '-'): item['metadata']['version']
+               for item in json.loads(report.read_text())['install']}
+    assert planned.get('mmcls-convnext'), planned  # the report is about our package
+    assert 'torch' in planned  # ... and resolved its dependencies (theirs has no torch)
+    # Every package their install brought (everything but the venv's own seed: pip, setuptools)
+    # stays as it is: pip plans no other version of any of them.
+    their_own = {name: v for name, v in theirs.items() if name not in seed}
+    replaced = {name: (their_own[name], planned[name]) for name in planned if name in their_own}
+    assert not replaced, f'installing mmcls_convnext would replace {replaced} (theirs, ours)'
+    # and adds no second provider of `import mmcv` / `import cv2`
+    assert not {'mmcv', 'mmcv-lite', 'mmcv-full'} & set(planned), planned
+    assert 'opencv-python-headless' not in planned, planned
+
+
+@pytest.fixture(scope='module')
+def mmcv21_target():
+    target = osp.join(ROOT, 'mmcv-lite-2.1.0')
+    if not osp.exists(osp.join(target, 'mmcv', 'version.py')):
+        os.makedirs(ROOT, exist_ok=True)
+        building = tempfile.mkdtemp(dir=ROOT, prefix='building-')
+        proc = _pip(sys.executable, 'install', '-q', '--no-deps', '--target', building,
+                    'mmcv-lite==2.1.0')
+        if proc.returncode != 0:
+            shutil.rmtree(building, ignore_errors=True)
+            _skip_or_fail(proc, 'pip install --target of mmcv-lite==2.1.0')
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(building, target)
+    return target
+
+
+def test_imports_and_builds_on_mmcv_2_1(mmcv21_target):
+    code = (
+        'import mmcv, torch, mmcls_convnext\n'
+        'from mmcls_convnext.registry import MODELS\n'
+        "assert mmcv.__version__ == '2.1.0', mmcv.__file__\n"
+        "m = MODELS.build(dict(type='ImageClassifier', backbone=dict(type='ConvNeXt',\n"
+        "    arch=dict(depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])), neck=None,\n"
+        "    head=dict(type='LinearClsHead', num_classes=3, in_channels=64)))\n"
+        "out = m(torch.rand(2, 3, 32, 32), mode='tensor')\n"
+        'print(mmcv.__version__, tuple(out.shape))\n')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([mmcv21_target, REPO]))
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          env=env, timeout=300, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ['2.1.0', '(2,', '3)'], proc.stdout
