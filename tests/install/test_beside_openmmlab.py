@@ -141,3 +141,77 @@ def test_imports_and_builds_on_mmcv_2_1(mmcv21_target):
                           env=env, timeout=300, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.split() == ['2.1.0', '(2,', '3)'], proc.stdout
+
+
+@pytest.fixture(scope='module')
+def openmmlab_target():
+    """mmcv-lite 2.1.0 + mmdet 3.3.0 + mmsegmentation 1.2.2 without dependencies (--target)."""
+    target = osp.join(ROOT, f'openmmlab-{KEY}')
+    if not osp.exists(osp.join(target, 'mmseg', 'registry', '__init__.py')):
+        os.makedirs(ROOT, exist_ok=True)
+        building = tempfile.mkdtemp(dir=ROOT, prefix='building-')
+        proc = _pip(sys.executable, 'install', '-q', '--no-deps', '--target', building, *THEIRS)
+        if proc.returncode != 0:
+            shutil.rmtree(building, ignore_errors=True)
+            _skip_or_fail(proc, f'pip install --target of {" ".join(THEIRS)}')
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(building, target)
+    return target
+
+
+#: Runs in a subprocess with their packages first on the path. Their registries name
+#: ``mmseg.models`` / ``mmdet.models`` as the location to import on first lookup; those need
+#: mmcv's compiled ops (mmcv.ops), which mmcv-lite lacks and full mmcv 2.1.0 cannot be built
+#: here, so that import is marked done (``_imported``) and only the lookup itself is exercised:
+#: their registry resolves our scoped type through mmengine's root.
+_THEIR_REGISTRY = r'''
+import sys
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmengine.utils import import_modules_from_strings
+try:
+    import mmcv, mmdet, mmseg
+    from mmdet.registry import MODELS as DET_MODELS
+    from mmseg.registry import MODELS as SEG_MODELS
+except Exception as exc:
+    print('SKIP', type(exc).__name__, exc)
+    sys.exit(0)
+assert (mmcv.__version__, mmdet.__version__, mmseg.__version__) == ('2.1.0', '3.3.0', '1.2.2')
+SEG_MODELS._imported = DET_MODELS._imported = True  # their models need compiled mmcv ops
+for scope, registry, path in (('mmseg', SEG_MODELS, sys.argv[1]),
+                              ('mmdet', DET_MODELS, sys.argv[2])):
+    cfg = Config.fromfile(path)
+    import_modules_from_strings(**cfg.custom_imports)
+    backbone = cfg.model.backbone.to_dict()
+    backbone.pop('init_cfg')
+    with DefaultScope.overwrite_default_scope(scope):
+        model = registry.build(backbone)
+        try:
+            registry.build(dict(backbone, type='mmpretrain.ConvNeXt'))
+            print(scope, 'mmpretrain.ConvNeXt resolved')
+        except KeyError:
+            pass
+    model.eval()
+    with torch.no_grad():
+        shapes = [tuple(o.shape) for o in model(torch.rand(1, 3, 64, 64))]
+    print(scope, type(model).__module__, type(model).__name__, shapes)
+'''
+
+
+def test_their_registries_build_our_backbone(openmmlab_target):
+    here = osp.join(REPO, 'tests', 'models', 'openmmlab_configs')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([openmmlab_target, REPO]))
+    proc = subprocess.run(
+        [sys.executable, '-c', _THEIR_REGISTRY,
+         osp.join(here, 'upernet_convnext_tiny_fp16_512x512_160k_ade20k.py'),
+         osp.join(here, 'mask-rcnn_convnext-t-p4-w7_fpn_amp-ms-crop-3x_coco.py')],
+        capture_output=True, text=True, env=env, timeout=300, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    if proc.stdout.startswith('SKIP'):
+        pytest.skip(f'mmseg/mmdet cannot import here: {proc.stdout.strip()}')
+    shapes = [(1, 96, 16, 16), (1, 192, 8, 8), (1, 384, 4, 4), (1, 768, 2, 2)]
+    want = [f'{scope} mmcls_convnext.models.backbones.convnext ConvNeXt {shapes}'
+            for scope in ('mmseg', 'mmdet')]
+    # 'mmpretrain.ConvNeXt' is not aliased: without MMPretrain it stays their KeyError
+    assert proc.stdout.strip().splitlines() == want, proc.stdout + proc.stderr[-2000:]
