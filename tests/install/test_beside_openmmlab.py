@@ -12,8 +12,9 @@ Proved with pip itself, in a scratch venv without system site-packages:
    subprocess, which then also builds our backbone through MMSeg's and MMDet's registries.
 
 The venv and the --target folder are kept under the temp dir and reused (keyed by the set);
-pip's cache lives there too. Measured on this 2-core machine: first run ~2.5 min (venv 1.5 min,
-dry-run resolution ~0.5 min), later runs ~40 s (the dry-run resolution of torch's metadata).
+pip's cache lives there too. Measured on this 2-core shared machine (2026-12-07): first run
+139 s (their venv 95 s, the dry-run 22 s, the --target 8 s, the subprocess 15 s); later runs
+47 s (the dry-run resolving torch's metadata ~25 s, the subprocess ~20 s).
 Without a reachable package index each test skips with a one-line reason.
 """
 import hashlib
