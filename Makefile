@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
-#   make demo   - create .venv, install pinned dependencies, run the main job
-#   make test   - create .venv, install pinned dependencies, run the test suite
+#   make demo   - create .venv, install the locked dependencies, run the main job
+#   make test   - create .venv, install the locked dependencies, run the test suite
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -11,10 +11,12 @@ PEER_TESTS ?= ../shared/peer_tests_v2
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements/runtime.txt requirements/tests.txt requirements/deploy.txt setup.py
+$(STAMP): requirements.txt requirements/runtime.txt requirements/mminstall.txt requirements/tests.txt \
+		requirements/deploy.txt requirements/constraints.txt setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
+	# ranges from requirements/*.txt, exact versions from the lock (requirements/constraints.txt)
+	$(PY) -m pip install -q -r requirements.txt -c requirements/constraints.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

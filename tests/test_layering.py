@@ -13,10 +13,11 @@ PACKAGE = 'mmcls_convnext'
 BASE = {'registry', 'structures', 'checkpoint', 'suggestions'}
 LOWER = BASE | {'config', 'weights', 'models', 'datasets', 'evaluation', 'zoo', 'visualization'}
 #: room -> the rooms it may import (a room is a subpackage or top-level module of the package;
-#: the package's own __init__ is the room '' and holds only the version)
+#: the package's own __init__ is the room '' and holds only the version and the mmcv check)
 ALLOWED: Dict[str, Set[str]] = {
-    '': {'version'},
+    '': {'version', 'mmcv_check'},
     'version': set(),
+    'mmcv_check': set(),  # the supported mmcv range, checked at `import mmcls_convnext`
     'registry': set(),
     'suggestions': set(),  # "did you mean": every room may import it
     'structures': set(),

@@ -177,6 +177,10 @@ class ConvNeXt(BaseModule):
             first += depth
             if i in self.out_indices:
                 self.add_module(f'norm{i}', build_norm_layer(norm_cfg, width))
+        #: timm's per-stage description: channels, reduction (stride w.r.t. the input), module
+        self.feature_info: List[dict] = [
+            dict(num_chs=width, reduction=stem_patch_size * 2**i, module=f'stages.{i}')
+            for i, width in enumerate(self.channels)]
         self._freeze_stages()
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
@@ -192,6 +196,64 @@ class ConvNeXt(BaseModule):
                 else:
                     outs.append(norm(x))
         return tuple(outs)
+
+    def _intermediate_indices(self, indices: Optional[Union[int, Sequence[int]]]) -> List[int]:
+        if indices is None:
+            return list(range(self.num_stages))
+        if isinstance(indices, int) and not isinstance(indices, bool):
+            if not 1 <= indices <= self.num_stages:
+                raise ModelConfigError(f'forward_intermediates(indices={indices}): an int takes '
+                                       f'the last n stages, n in 1..{self.num_stages}.')
+            return list(range(self.num_stages - indices, self.num_stages))
+        return sorted(_resolve_out_indices(indices, self.num_stages))
+
+    def forward_intermediates(
+        self,
+        x: torch.Tensor,
+        indices: Optional[Union[int, Sequence[int]]] = None,
+        norm: bool = False,
+        stop_early: bool = False,
+        output_fmt: str = 'NCHW',
+        intermediates_only: bool = False,
+    ) -> Union[List[torch.Tensor], Tuple[torch.Tensor, List[torch.Tensor]]]:
+        """timm's features API: the output of every requested stage (``(N, C_i, H_i, W_i)``).
+
+        Args:
+            x: ``(N, in_channels, H, W)``.
+            indices: stages to return: None (all), an int n (the last n stages) or a sequence
+                of stage indices (negative values count from the end).
+            norm: apply the stage's own norm (``norm{i}``, present for the stages in
+                ``out_indices``, as MMDet/MMSeg configs use them) to each intermediate; a
+                requested stage without one is an error.
+            stop_early: stop after the last requested stage (the final output is then that
+                stage's un-normed output).
+            output_fmt: ``'NCHW'`` or ``'NHWC'`` (intermediates only, as in timm).
+            intermediates_only: return only the list of intermediates.
+
+        Returns:
+            ``(final, intermediates)``: the last stage's un-normed output (what a head would
+            pool) and the list in stage order; or the list alone with ``intermediates_only``.
+        """
+        if output_fmt not in ('NCHW', 'NHWC'):
+            raise ModelConfigError(f"output_fmt must be 'NCHW' or 'NHWC'; got {output_fmt!r}.")
+        take = self._intermediate_indices(indices)
+        if norm:
+            missing = [i for i in take if not hasattr(self, f'norm{i}')]
+            if missing:
+                raise ModelConfigError(
+                    f'forward_intermediates(norm=True) needs a norm for stages {missing}; this '
+                    f'ConvNeXt has norms for out_indices={self.out_indices} only. Build it with '
+                    f'out_indices covering {take} (e.g. out_indices=(0, 1, 2, 3)).')
+        last = take[-1] if stop_early else self.num_stages - 1
+        intermediates = []
+        for i in range(last + 1):
+            x = self.stages[i](self.downsample_layers[i](x))
+            if i in take:
+                feat = getattr(self, f'norm{i}')(x) if norm else x
+                intermediates.append(feat.permute(0, 2, 3, 1) if output_fmt == 'NHWC' else feat)
+        if intermediates_only:
+            return intermediates
+        return x, intermediates
 
     def _freeze_stages(self) -> None:
         for i in range(self.frozen_stages):
