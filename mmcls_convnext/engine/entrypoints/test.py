@@ -29,7 +29,7 @@ from .common import (
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Evaluate a classifier checkpoint')
-    parser.add_argument('config', help='test config file path')
+    parser.add_argument('config', help='test config file path or model-zoo name (its config)')
     parser.add_argument('checkpoint', help='checkpoint file or http(s) URL')
     parser.add_argument('--out', help='write results to this file (.pkl, .json or .yaml)')
     parser.add_argument('--out-item', choices=['metrics', 'pred'], default='pred',
