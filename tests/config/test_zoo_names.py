@@ -52,3 +52,12 @@ def test_unknown_names_and_paths_get_a_did_you_mean(tmp_path, capsys):
     # through the CLI: one ERROR line carrying the suggestion
     assert train_entry.cli(['convnext-tny_32xb128_in1k']) == 1
     assert f"Did you mean ['{NAME}'" in capsys.readouterr().err
+
+
+def test_test_py_takes_a_zoo_name(tmp_path):
+    from mmcls_convnext.engine.entrypoints import test as test_entry
+    args = test_entry.parse_args([NAME, str(tmp_path / 'ckpt.pth'), '--work-dir', str(tmp_path)])
+    cfg = test_entry.merge_args(test_entry.load_config(args.config, {}), args)
+    assert osp.samefile(cfg.filename, osp.join(REPO, get_model_info(NAME).config))
+    assert cfg.work_dir == osp.join(str(tmp_path), 'test')
+    assert cfg.test_dataloader.dataset.type == 'ImageNet'
