@@ -136,3 +136,26 @@ def test_test_py_names_the_runs_config_and_dumps_without_prefix_warning(tmp_path
     assert 'prefix is not set' not in output.out + output.err
     with open(tmp_path / 'preds.pkl', 'rb') as f:
         assert len(pickle.load(f)) == 6  # plain dicts and tensors, our own test-made file
+
+
+def test_the_exporter_takes_a_training_checkpoint_as_the_docs_say(tmp_path):
+    """deployment.md (issue 28, item 6): an ``epoch_N.pth`` with optimizer state is exported as
+    it is, with the run's config; the page no longer says it is refused."""
+    pytest.importorskip('onnx')
+    import importlib.util
+    data = make_image_folder(tmp_path / 'data', per_class=1)
+    work = tmp_path / 'work'
+    assert train_entry.main([str(write_config(tmp_path / 'tiny.py', data)), '--work-dir',
+                             str(work), '--no-validate']) == 0
+    assert 'optimizer' in torch.load(work / 'epoch_1.pth', weights_only=True)
+    tool = Path(__file__).resolve().parents[2] / 'tools' / 'deployment' / 'pytorch2onnx.py'
+    spec = importlib.util.spec_from_file_location('pytorch2onnx', tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / 'run.onnx'
+    report = module.main([str(work / 'tiny.py'), '--checkpoint', str(work / 'epoch_1.pth'),
+                          '--output-file', str(out), '--shape', '32', '32'])
+    assert report['ok'] and out.stat().st_size > 10_000
+    page = (Path(__file__).resolve().parents[2] / 'docs' / 'deployment.md').read_text()
+    assert 'refused by the safe loader' not in page
+    assert '`epoch_N.pth`) is accepted as it is' in page
