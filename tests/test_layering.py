@@ -22,7 +22,8 @@ ALLOWED: Dict[str, Set[str]] = {
     'suggestions': set(),  # "did you mean": every room may import it
     'structures': set(),
     'checkpoint': set(),
-    'config': {'registry', 'suggestions'},  # reading, checking and translating configs
+    # reading, checking and translating configs; zoo lazily: a zoo name stands for its config
+    'config': {'registry', 'suggestions', 'zoo'},
     # fetching, verifying, converting and loading weights
     'weights': {'registry', 'checkpoint', 'suggestions'},
     'models': {'registry', 'structures', 'suggestions'},

@@ -7,6 +7,7 @@ inference API: building the model and the model's own eval preprocessing of the 
 import os.path as osp
 from typing import Dict, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -47,6 +48,36 @@ def load_export_model(config: str, checkpoint: Optional[str]) -> nn.Module:
         raise ValueError(f'{config} builds a model without a classification head; the exported '
                          'model must output logits. Pass a classifier config.')
     return model.eval()
+
+
+#: the input size used when the config's test pipeline does not fix one (ImageNet's)
+FALLBACK_SHAPE = (224, 224)
+
+
+def config_input_shape(model: nn.Module) -> Tuple[Tuple[int, int], str]:
+    """The input (H, W) the model's config feeds it at test time, and how it was found.
+
+    The config's test pipeline is run on two blank images of different sizes and aspect
+    ratios: when both come out at one size (a crop or fixed resize), that is the size; a size
+    that is not a multiple of 32 is rounded up to one (ConvNeXt downsamples by 32). A pipeline
+    whose output follows its input (no crop), or a model without a config, gives
+    :data:`FALLBACK_SHAPE` with a note saying so.
+    """
+    cfg = model_config(model)
+    if cfg is None:
+        return FALLBACK_SHAPE, 'the model has no config: 224x224 (pass --shape H W)'
+    pipeline = InferencePipeline(test_pipeline_cfg(cfg))
+    sizes = {tuple(pipeline(np.zeros((h, w, 3), np.uint8))['inputs'].shape[-2:])
+             for h, w in ((300, 400), (517, 389))}
+    if len(sizes) != 1:
+        return FALLBACK_SHAPE, ("the config's test pipeline keeps the image's own size (no crop "
+                                'or fixed resize): 224x224; pass --shape H W for another')
+    h, w = sizes.pop()
+    rounded = tuple(max(32, -(-v // 32) * 32) for v in (h, w))
+    how = f"the config's test pipeline ({h}x{w})"
+    if rounded != (h, w):
+        how += f', rounded up to multiples of 32: {rounded[0]}x{rounded[1]}'
+    return rounded, how
 
 
 def preprocess_image(model: nn.Module, image: str, shape: Tuple[int, int]) -> torch.Tensor:
@@ -101,7 +132,7 @@ def _write(fmt: str, model: nn.Module, shape: Tuple[int, int], output_file: str,
 
 
 def export_model(config: str, fmt: str, *, checkpoint: Optional[str] = None,
-                 output_file: Optional[str] = None, shape: Sequence[int] = (224, 224),
+                 output_file: Optional[str] = None, shape: Optional[Sequence[int]] = None,
                  opset: int = 17, dynamic: bool = False, verify: bool = False,
                  image: Optional[str] = None, tolerance: float = 1e-4, bench_runs: int = 20,
                  threads: Optional[int] = None) -> Dict:
@@ -111,7 +142,8 @@ def export_model(config: str, fmt: str, *, checkpoint: Optional[str] = None,
         config: config file or zoo name. fmt: ``'onnx'`` or ``'torchscript'``.
         checkpoint: weights path/URL (default: initialised weights).
         output_file: default ``<config stem>.onnx`` / ``.pt``.
-        shape: input (H, W), multiples of 32. opset: ONNX opset (13-20).
+        shape: input (H, W), multiples of 32; default (None): the size the config's test
+            pipeline makes (:func:`config_input_shape`, printed). opset: ONNX opset (13-20).
         dynamic: dynamic batch size (ONNX; for TorchScript, verify on a batch of 3 too).
         verify, image, tolerance, bench_runs: see :func:`mmcls_convnext.deploy.verify.verify`;
             ``verify`` needs ``image`` (a real picture; the package ships none).
@@ -122,11 +154,21 @@ def export_model(config: str, fmt: str, *, checkpoint: Optional[str] = None,
     """
     if fmt not in ex.FORMATS:
         raise ValueError(f'Unknown export format {fmt!r}; choose one of {sorted(ex.FORMATS)}.')
-    shape = ex.check_shape(shape)
+    if shape is not None:
+        shape = ex.check_shape(shape)
     set_threads(threads)
     progress.reset()
     progress(f'loading {config}')
     model = load_export_model(config, checkpoint)
+    if shape is None:
+        shape, how = config_input_shape(model)
+        progress(f'input size {shape[0]}x{shape[1]}: {how}')
+    else:
+        own, how = config_input_shape(model)
+        if own != shape:
+            progress(f'note: --shape {shape[0]} {shape[1]} differs from the config\'s input '
+                     f'size {own[0]}x{own[1]} ({how}); the exported model expects '
+                     f'{shape[0]}x{shape[1]}')
     output_file = output_file or default_output(config, ex.FORMATS[fmt])
     runner = _write(fmt, model, shape, output_file, opset, dynamic)
     report = dict(output_file=output_file, ok=True)

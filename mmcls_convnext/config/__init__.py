@@ -7,7 +7,8 @@
 - :mod:`.compat` - MMPretrain / MMClassification 1.x names mapped to ours, every ``type``
   checked against the registries (``ConfigCompatError``).
 
-Imports only ``registry`` (the registries' names, looked up lazily).
+Imports ``registry`` (the registries' names, looked up lazily) and, lazily, ``zoo`` (a model-zoo
+name given where a config file is expected stands for its config).
 """
 from .compat import (
     EQUIVALENTS,
@@ -18,7 +19,13 @@ from .compat import (
     resolve_type,
     translate_config,
 )
-from .loading import import_custom_modules, is_loaded, load_config, load_config_file
+from .loading import (
+    import_custom_modules,
+    is_loaded,
+    load_config,
+    load_config_file,
+    resolve_config_file,
+)
 from .validation import (
     HELPER_KEYS,
     RUNNER_KEYS,
@@ -30,7 +37,8 @@ from .validation import (
 )
 
 __all__ = [
-    'load_config', 'load_config_file', 'import_custom_modules', 'is_loaded', 'translate_config',
+    'load_config', 'load_config_file', 'resolve_config_file', 'import_custom_modules',
+    'is_loaded', 'translate_config',
     'Translation', 'resolve_type', 'ConfigCompatError', 'FOREIGN_SCOPES', 'RENAMED_TYPES',
     'EQUIVALENTS', 'ConfigKeyError', 'validate_config', 'validate_cfg_options',
     'refuse_removed_keys', 'removed_trust_checkpoint', 'RUNNER_KEYS', 'HELPER_KEYS'

@@ -13,7 +13,10 @@ import os.path as osp
 from typing import Any, Dict, Mapping, Optional, Union
 
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.utils import import_modules_from_strings
+
+from mmcls_convnext.suggestions import did_you_mean
 
 from .compat import _split_imports, translate_config
 from .validation import refuse_removed_keys, validate_cfg_options, validate_config
@@ -32,8 +35,9 @@ def load_config(path_or_cfg: Union[str, os.PathLike, Config, Mapping],
                 source: Optional[str] = None) -> Config:
     """Read a config, check it, apply ``cfg_options`` and translate it, each step once.
 
-    1. read: a file through :func:`load_config_file` (MMPretrain's / MMClassification's
-       ``custom_imports`` skipped, others imported); a ``Config`` or dict as given;
+    1. read: a file (or a model-zoo name's config, :func:`resolve_config_file`) through
+       :func:`load_config_file` (MMPretrain's / MMClassification's ``custom_imports``
+       skipped, others imported); a ``Config`` or dict as given;
     2. validate the top-level keys (:func:`validate_config`: typos -> ``ConfigKeyError``);
     3. check each ``cfg_options`` key against the config (:func:`validate_cfg_options`), merge
        them, import ``custom_imports`` they add;
@@ -63,8 +67,7 @@ def load_config(path_or_cfg: Union[str, os.PathLike, Config, Mapping],
             hint = f' (it holds {found})' if found else ''
             raise ValueError(f'Config path "{path}" is a directory, not a config file{hint}; '
                              'pass the path of one .py config file.')
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'Config file "{path}" does not exist.')
+        path = resolve_config_file(path)
         try:
             cfg = load_config_file(path)
         except SyntaxError as exc:  # mmengine parses the file with ast first
@@ -92,6 +95,44 @@ def load_config(path_or_cfg: Union[str, os.PathLike, Config, Mapping],
     cfg = translate_config(cfg, source=source)[0]  # a copy: the input is never changed
     object.__setattr__(cfg, _LOADED, True)  # Config.__setattr__ would make it a config key
     return cfg
+
+
+def _looks_like_a_name(spec: str) -> bool:
+    """A zoo name has no folder and no ``.py`` suffix (``convnext-tiny_32xb128_in1k``)."""
+    return not spec.endswith('.py') and '/' not in spec and os.sep not in spec
+
+
+def resolve_config_file(spec: str) -> str:
+    """The config file of ``spec``: an existing file as it is, or a model-zoo name's config.
+
+    A zoo name (e.g. ``convnext-tiny_32xb128_in1k``, see ``list_models()``) stands for the config
+    of its record, so ``tools/train.py NAME`` / ``tools/test.py NAME CKPT`` work as
+    ``get_model(NAME)`` does; one log line says which file was used.
+
+    Raises:
+        FileNotFoundError: neither a file nor a zoo name; names the closest zoo names when the
+            spec (or its file stem) is close to one.
+    """
+    if osp.isfile(spec):
+        return spec
+    # lazily: the catalogue is only needed for a spec that is not a file
+    from mmcls_convnext.zoo.model_index import MODEL_INDEX, resolve_config_path
+    if _looks_like_a_name(spec) and spec in MODEL_INDEX:
+        path = resolve_config_path(MODEL_INDEX[spec].config)
+        print_log(f'"{spec}" is a model-zoo name, not a file: using its config {path}',
+                  logger='current')
+        return path
+    stem = osp.splitext(osp.basename(spec))[0]
+    if stem in MODEL_INDEX:
+        hint = (f' "{stem}" is a model-zoo name: pass it without folder and ".py" to use its '
+                f'config ({MODEL_INDEX[stem].config}).')
+    else:
+        hint = did_you_mean(stem, MODEL_INDEX, n=3, cutoff=0.75)
+        if hint:
+            hint = f' It is not a model-zoo name either.{hint}'
+    raise FileNotFoundError(f'Config file "{spec}" does not exist (absolute path: '
+                            f'{osp.abspath(spec)}); pass a config file or a model-zoo name '
+                            f'(mmcls_convnext.apis.list_models()).{hint}')
 
 
 def load_config_file(path: str) -> Config:

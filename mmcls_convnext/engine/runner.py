@@ -30,7 +30,7 @@ import os
 import os.path as osp
 import time
 from contextvars import ContextVar
-from typing import Any, Callable, Dict, Optional, Union
+from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 import torch
 import torch.distributed as torch_dist
@@ -106,6 +106,71 @@ def claim_run_folder(work_dir: str, stamp: str,
         stamp = _next_second()
 
 
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask; ``os.cpu_count()`` where the
+    platform has none)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS / Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def cap_num_workers(kwargs: Dict[str, Any]) -> Optional[str]:
+    """Lower each dataloader's ``num_workers`` to the available cores (in ``kwargs``, on
+    copies of the dataloader dicts); returns the one log line saying so, or None.
+
+    More worker processes than cores only compete for them (PyTorch warns on every dataloader
+    it builds, e.g. ``num_workers=4`` of the recipes on a 2-core machine).
+    """
+    cores, changed = available_cores(), []
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = kwargs.get(name)
+        workers = loader.get('num_workers', 0) if isinstance(loader, dict) else 0
+        if isinstance(workers, int) and workers > cores:
+            loader = copy.deepcopy(loader)
+            loader['num_workers'] = cores
+            kwargs[name] = loader
+            changed.append(f'{name} {workers} -> {cores}')
+    if not changed:
+        return None
+    return (f'num_workers capped to the {cores} available CPU core(s) (os.sched_getaffinity): '
+            f'{", ".join(changed)}; more worker processes than cores only compete for them.')
+
+
+#: files a run writes into its timestamp folder before its first iteration (relative paths)
+def _start_up_files(timestamp: str) -> set:
+    return {f'{timestamp}.log', osp.join('vis_data', 'config.py'),
+            osp.join('vis_data', 'scalars.json'), osp.join('vis_data', f'{timestamp}.json')}
+
+
+def remove_unused_run_folder(runner: Runner, also: Sequence[str] = ()) -> bool:
+    """Remove the timestamp folder (``runner.log_dir``) of a run that failed before doing any
+    work, so failed attempts do not pile up in the work_dir.
+
+    Only a folder holding nothing but the start-up files (the log, ``vis_data/config.py`` and
+    empty scalar logs) is removed; one with anything else (a checkpoint, a picture, a user's
+    file) is kept; ``also``: more start-up files (relative paths; ``tools/test.py``'s config
+    dump). Rank 0 only. Returns whether the folder was removed.
+    """
+    import shutil
+    log_dir = getattr(runner, '_log_dir', None)
+    if get_dist_info()[0] != 0 or not log_dir or not osp.isdir(log_dir):
+        return False
+    allowed, found = _start_up_files(runner.timestamp) | set(also), set()
+    for dirpath, _, files in os.walk(log_dir):
+        found.update(osp.relpath(osp.join(dirpath, f), log_dir) for f in files)
+    if not found <= allowed:
+        return False
+    for handler in list(runner.logger.handlers):  # close the log file before removing it
+        if getattr(handler, 'baseFilename', '').startswith(osp.abspath(log_dir)):
+            handler.close()
+            runner.logger.removeHandler(handler)
+    shutil.rmtree(log_dir, ignore_errors=True)
+    runner.logger.warning(f'The run failed before its first iteration: removed its folder '
+                          f'{log_dir} (it held only the start-up log; the error follows).')
+    return True
+
+
 class ClsRunner(Runner):
     """mmengine ``Runner`` with a held work_dir, atomic plain-data checkpoints, safe loading
     and gloo on CPU.
@@ -135,6 +200,7 @@ class ClsRunner(Runner):
                 # before mmengine writes anything (log file, config dump) into the folder
                 self._work_dir_lock = WorkDirLock(osp.abspath(work_dir))
         self._add_safety_hooks = bool(add_safety_hooks)
+        capped = cap_num_workers(kwargs)
         loader = kwargs.get('train_dataloader')
         if isinstance(loader, dict) and 'worker_init_fn' not in loader:
             loader = copy.deepcopy(loader)
@@ -145,11 +211,14 @@ class ClsRunner(Runner):
                 and not torch.cuda.is_available()):
             # mmengine's AmpOptimWrapper asserts CUDA; bf16 -> CPU autocast, fp16 -> clear error
             kwargs['optim_wrapper'] = amp_optim_wrapper_cfg(optim, cuda=False)
+        self._trained_an_iter = False
         try:
             super().__init__(*args, **kwargs)
         except BaseException:
             self.release_work_dir()
             raise
+        if capped:
+            self.logger.info(capped)
 
     @classmethod
     def from_cfg(cls, cfg, hold_work_dir: Optional[bool] = None) -> 'ClsRunner':
@@ -176,9 +245,15 @@ class ClsRunner(Runner):
             self._work_dir_lock = None
 
     def train(self) -> torch.nn.Module:
-        """Train (mmengine's loop); the work_dir is released however it ends."""
+        """Train (mmengine's loop); the work_dir is released however it ends, and a run that
+        fails before its first iteration leaves no timestamp folder behind
+        (:func:`remove_unused_run_folder`)."""
         try:
             return super().train()
+        except BaseException:
+            if not self._trained_an_iter:
+                remove_unused_run_folder(self)
+            raise
         finally:
             self.release_work_dir()
 
@@ -266,6 +341,8 @@ class ClsRunner(Runner):
         so the file loads with a plain ``torch.load(weights_only=True)`` anywhere.
         """
         super().call_hook(fn_name, **kwargs)
+        if fn_name == 'after_train_iter':
+            self._trained_an_iter = True
         if fn_name == 'before_save_checkpoint':
             checkpoint = kwargs['checkpoint']
             plain, dropped = to_plain(dict(checkpoint))
@@ -373,4 +450,4 @@ class ClsRunner(Runner):
         return checkpoint
 
 
-__all__ = ['ClsRunner']
+__all__ = ['ClsRunner', 'available_cores', 'cap_num_workers', 'remove_unused_run_folder']

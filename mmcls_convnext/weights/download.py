@@ -151,14 +151,22 @@ def _apply_mirror(url: str, url_mapping: Optional[Dict[str, str]]) -> str:
     return url
 
 
-def _offline_message(url: str, target: str, model_name: Optional[str], reason: str) -> str:
+#: fix (2) of a failed download: the Python API's way to give a local file instead
+API_LOCAL_FIX = 'pass a local file instead (e.g. get_model(..., pretrained="/path/to/file.pth"))'
+
+
+def offline_message(url: str, target: str, model_name: Optional[str], reason: str,
+                    local_fix: str = API_LOCAL_FIX) -> str:
+    """The message of a failed download: the reason and four fixes; ``local_fix`` is fix (2),
+    how the caller's interface takes a local file instead (the API's ``pretrained=`` by default,
+    ``--cfg-options`` for a config's ``init_cfg`` under ``tools/train.py``)."""
     who = f'the weights of model {model_name!r}' if model_name else 'the checkpoint'
     check = ('it is verified against the sha256 prefix in its name' if expected_hash(target)
              else 'its full sha256 is recorded at its first use and checked afterwards')
     return (
         f'Cannot download {who} from {url}: {reason}. Fixes: (1) download the file elsewhere and '
         f'put it at exactly {target} ({check}); '
-        '(2) pass a local file instead (e.g. get_model(..., pretrained="/path/to/file.pth")); '
+        f'(2) {local_fix}; '
         f'(3) point {ENV_MIRROR} at a mirror base URL or file:// folder holding the same file '
         'name, or pass url_mapping={original_prefix: mirror_prefix}; '
         f'(4) set {ENV_HOME} to a folder whose checkpoints/ subfolder holds the file. '
@@ -359,7 +367,11 @@ def download_weights(url: str,
     remove_stale_temp_files(cache_dir)
 
     def fail(reason: str) -> WeightsDownloadError:
-        return WeightsDownloadError(_offline_message(source, target, model_name, reason))
+        error = WeightsDownloadError(offline_message(source, target, model_name, reason))
+        # what a caller with another way to take a local file needs to reword fix (2)
+        error.url, error.target, error.model_name, error.reason = (source, target, model_name,
+                                                                   reason)
+        return error
 
     if offline_mode():
         raise fail(f'offline mode is set ({ENV_OFFLINE}=1)')

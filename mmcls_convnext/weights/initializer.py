@@ -13,9 +13,21 @@ from typing import Any, Optional
 from mmengine.logging import MMLogger
 from torch import nn
 
+from mmcls_convnext.checkpoint import WeightsDownloadError
 from mmcls_convnext.registry import WEIGHT_INITIALIZERS
 
+from .download import offline_message
 from .loading import load_model_weights
+
+
+def train_local_fix(module_name: str) -> str:
+    """Fix (2) of a failed download of a config's ``init_cfg`` checkpoint (``tools/train.py``):
+    a local file, or training from scratch."""
+    return (f'for this init_cfg (type=\'Pretrained\' of the {module_name}; in the fine-tune '
+            'recipes model.backbone.init_cfg) give a local file: tools/train.py CONFIG '
+            '--cfg-options model.backbone.init_cfg.checkpoint=/path/to/file.pth, or train from '
+            'scratch without pretrained weights (random start: far lower accuracy on a small '
+            'dataset): --cfg-options model.backbone.init_cfg=None')
 
 
 @WEIGHT_INITIALIZERS.register_module(name='Pretrained')
@@ -39,8 +51,17 @@ class VerifiedPretrainedInit:
         self.map_location = map_location
 
     def __call__(self, module: nn.Module) -> None:
-        report = load_model_weights(module, self.checkpoint, prefix=self.prefix,
-                                    allow_head_mismatch=True, map_location=self.map_location)
+        try:
+            report = load_model_weights(module, self.checkpoint, prefix=self.prefix,
+                                        allow_head_mismatch=True,
+                                        map_location=self.map_location)
+        except WeightsDownloadError as exc:
+            if getattr(exc, 'target', None) is None:
+                raise
+            # a config's init_cfg is given on the tools/train.py command line, not get_model()
+            raise WeightsDownloadError(offline_message(
+                exc.url, exc.target, exc.model_name, exc.reason,
+                local_fix=train_local_fix(type(module).__name__))) from None
         MMLogger.get_current_instance().info(self._describe(module, report['file'], report))
 
     def _describe(self, module: nn.Module, local: str, report: dict) -> str:

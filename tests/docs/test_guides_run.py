@@ -142,6 +142,20 @@ def _check_finetune(checkout: Path, output: str, requests: list) -> None:
     assert pictures and Image.open(pictures[0]).size[0] == 48 * 6
     assert Image.open(pictures[0]).size[1] > 40 * 6
     assert (work / 'model.onnx').stat().st_size > 10_000_000  # ConvNeXt-T: ~110 MB
+    # (the test step passed no --cfg-options: with the recipe as shipped, 5 classes, the
+    # 2-class checkpoint would not load; it ran on the run's saved config)
+    # the offline from-scratch run: another arch (a run-config change), no download at all,
+    # tested with its own saved config
+    scratch = checkout / 'work_dirs' / 'my_scratch'
+    assert (scratch / 'epoch_2.pth').is_file()
+    scratch_config = (scratch / 'convnext-tiny_1xb32_finetune-custom.py').read_text()
+    assert "arch='atto'" in scratch_config and 'init_cfg=None' in scratch_config
+    assert list((scratch / 'test').glob('*/*.log'))
+    assert sum('convnext-tiny_in21k-pre' in r for r in requests) == 1, requests
+    # num_workers=4 of the recipe on a machine with fewer cores: capped, said once per run
+    if len(os.sched_getaffinity(0)) < 4:
+        assert 'num_workers capped to the' in output
+        assert 'worker processes in total' not in output
 
 
 CHECKS = {'docs/finetune.md': _check_finetune}

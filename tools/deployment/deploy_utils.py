@@ -19,8 +19,9 @@ def add_common_args(parser: argparse.ArgumentParser, suffix: str) -> None:
                         'or nothing for a config; a zoo name alone loads no weights either)')
     parser.add_argument('--output-file', default=None,
                         help=f'where to write the model (default: <config stem>{suffix})')
-    parser.add_argument('--shape', type=int, nargs=2, default=[224, 224], metavar=('H', 'W'),
-                        help='input height and width (default: 224 224)')
+    parser.add_argument('--shape', type=int, nargs=2, default=None, metavar=('H', 'W'),
+                        help="input height and width, multiples of 32 (default: the size the "
+                        "config's test pipeline crops/resizes to, else 224 224)")
     parser.add_argument('--dynamic-export', action='store_true',
                         help='make the batch size dynamic (default: fixed batch 1)')
     parser.add_argument('--verify', action='store_true',

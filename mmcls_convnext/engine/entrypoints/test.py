@@ -15,7 +15,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.fileio import dump
 from mmengine.model import is_model_wrapper
 
-from mmcls_convnext.config import load_config
+from mmcls_convnext.config import load_config, resolve_config_file
 
 from ..summaries import log_test_summary
 from .common import (
@@ -29,7 +29,7 @@ from .common import (
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Evaluate a classifier checkpoint')
-    parser.add_argument('config', help='test config file path')
+    parser.add_argument('config', help='test config file path or model-zoo name (its config)')
     parser.add_argument('checkpoint', help='checkpoint file or http(s) URL')
     parser.add_argument('--out', help='write results to this file (.pkl, .json or .yaml)')
     parser.add_argument('--out-item', choices=['metrics', 'pred'], default='pred',
@@ -129,6 +129,37 @@ def _drop_ema_for_fast_inference(cfg: Config) -> None:
         cfg.custom_hooks = kept
 
 
+def config_dump_name(runner: Any, cfg: Config) -> str:
+    """The file name of the Runner's config dump (mmengine: the config's file name)."""
+    return osp.basename(cfg.filename) if cfg.filename else f'{runner.timestamp}.py'
+
+
+def other_run_config_hint(exc: BaseException, args: argparse.Namespace) -> Optional[str]:
+    """When a checkpoint does not fit the config (missing / shape-mismatched keys) and the
+    checkpoint's folder holds the config dump of another config - the run that wrote it,
+    with its training-time changes (arch, size, class count) - name that config and the
+    command to use; else None."""
+    text = str(exc)
+    if not isinstance(exc, ValueError) or not any(
+            word in text for word in ('missing key', 'shape mismatch', 'unexpected key')):
+        return None
+    folder = osp.dirname(osp.abspath(args.checkpoint)) if osp.isfile(args.checkpoint) else None
+    if folder is None:
+        return None
+    given = osp.abspath(resolve_config_file(args.config))
+    shown = osp.dirname(args.checkpoint)  # as the user wrote it (relative stays relative)
+    dumps = [osp.join(shown, f) for f in sorted(os.listdir(folder))
+             if f.endswith('.py') and osp.isfile(osp.join(folder, f))
+             and osp.join(folder, f) != given]
+    if not dumps:
+        return None
+    command = (f'python tools/test.py {dumps[0]} {args.checkpoint} (with your other flags; '
+               'its --cfg-options are in it already)')
+    return (f'The checkpoint\'s folder holds the config of the run that wrote it, {dumps[0]} '
+            f'(tools/train.py saves the resolved config there, with every --cfg-options '
+            f'change); {args.config} builds another model. Test with that config: {command}')
+
+
 def keep_outputs_in_run_folder(runner: Any, cfg: Config,
                                show_dir: Optional[str] = None) -> None:
     """Move the config dump into the run's timestamped folder; root a relative --show-dir there.
@@ -139,7 +170,7 @@ def keep_outputs_in_run_folder(runner: Any, cfg: Config,
     from mmengine.dist import is_main_process
 
     from ..hooks.visualization_hook import ClsVisualizationHook
-    name = osp.basename(cfg.filename) if cfg.filename else f'{runner.timestamp}.py'
+    name = config_dump_name(runner, cfg)
     if is_main_process():
         try:
             os.replace(osp.join(runner.work_dir, name), osp.join(runner.log_dir, name))
@@ -161,7 +192,15 @@ def build_test_runner(args: argparse.Namespace) -> Any:
     keep_outputs_in_run_folder(runner, cfg, args.show_dir)
     # strict=True: a head of another shape than the model's is an error in evaluation. An
     # EMAHook takes the EMA weights from here although before_run has not built its copy yet.
-    runner.load_checkpoint(args.checkpoint, map_location='cpu', strict=True)
+    try:
+        runner.load_checkpoint(args.checkpoint, map_location='cpu', strict=True)
+    except BaseException as exc:
+        from ..runner import remove_unused_run_folder
+        remove_unused_run_folder(runner, also=[config_dump_name(runner, cfg)])
+        hint = other_run_config_hint(exc, args)
+        if hint:
+            raise type(exc)(f'{exc} {hint}') from None
+        raise
     if cfg.get('fast_inference'):
         # after the weights are in: the fast path folds them (see docs/benchmark.md)
         from mmcls_convnext.deploy import apply_fast_inference

@@ -22,7 +22,7 @@ from .common import (
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a classifier')
-    parser.add_argument('config', help='train config file path')
+    parser.add_argument('config', help='train config file path or model-zoo name (its config)')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from PATH, or (no value) from the latest checkpoint in '
                         'work_dir')
