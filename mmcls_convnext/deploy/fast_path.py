@@ -21,7 +21,10 @@ What it does, all measured on CPU (see ``docs/benchmark.md``):
    On GPU, or under autocast, the same module runs the plain folded ops.
 4. ``mode='onnxruntime'`` exports the folded backbone to ONNX once (on the first call) and runs
    it with ONNX Runtime on CPU (fp32, all graph optimisations; needs ``requirements/deploy.txt``).
-5. ``mode='compile'`` additionally compiles the folded backbone with ``torch.compile``
+5. ``mode='auto'`` picks one of the above for the machine it runs on, from its capabilities
+   (see :func:`select_mode`): ``'prepack'`` on AVX-512 CPUs, ``'onnxruntime'`` (when installed)
+   on other CPUs, else ``'fold'``; ``'fold'`` on GPUs.
+6. ``mode='compile'`` additionally compiles the folded backbone with ``torch.compile``
    (inductor, ``freezing=True``: weights become constants, pre-packed for oneDNN on CPU, and
    GELU/LayerNorm/residual work fused around the matmuls). It costs a one-off compile on the
    first call per input shape (tens of seconds on 2 CPU cores; see ``docs/benchmark.md``).
@@ -32,12 +35,13 @@ as they are (still compiled in ``'compile'`` mode).
 Switch it on from Python::
 
     fast = optimize_for_inference(model)  # mode='prepack'
+    fast = optimize_for_inference(model, mode='auto')  # the mode for this machine
 
 or from a config (honoured by :func:`apply_fast_inference`, which ``get_model`` and
 ``tools/test.py`` call after loading weights)::
 
-    fast_inference = dict(mode='prepack')   # or 'fold' / 'onnxruntime' / 'compile'; omit or
-                                            # None to disable
+    fast_inference = dict(mode='auto')  # or 'prepack' / 'fold' / 'onnxruntime' / 'compile';
+                                        # omit or None to disable
 """
 import copy
 from typing import Any, Mapping, Optional, Sequence, Tuple, Union
@@ -51,7 +55,10 @@ from mmcls_convnext.models.backbones.convnext_block import ConvNeXtBlock, depthw
 from mmcls_convnext.models.layers import GRN, LayerNorm2d
 from mmcls_convnext.suggestions import close_matches, did_you_mean
 
-MODES = ('prepack', 'fold', 'onnxruntime', 'compile')
+MODES = ('prepack', 'fold', 'onnxruntime', 'compile', 'auto')
+#: ``torch.backends.cpu.get_cpu_capability()`` values whose ATen/oneDNN fp32 kernels use 512-bit
+#: vectors: there the pre-packed oneDNN matmuls of ``'prepack'`` beat everything else measured.
+_WIDE_SIMD = ('AVX512',)
 _CONFIG_KEYS = ('mode', 'channels_last', 'example_inputs')
 
 
@@ -209,6 +216,42 @@ def fold_convnext(backbone: ConvNeXt, prepack: bool = False) -> ConvNeXt:
     return folded.eval()
 
 
+def _onnxruntime_installed() -> bool:
+    import importlib.util
+    return importlib.util.find_spec('onnxruntime') is not None
+
+
+def select_mode(device: Union[str, torch.device] = 'cpu', cpu_capability: Optional[str] = None,
+                onnxruntime_installed: Optional[bool] = None) -> str:
+    """The fast-path mode ``mode='auto'`` resolves to, decided from capabilities (no timing).
+
+    - a CUDA (or any non-CPU) device: ``'fold'`` (the oneDNN and ONNX Runtime paths are CPU-only);
+    - a CPU whose ATen capability is ``'AVX512'``: ``'prepack'`` (pre-packed oneDNN matmuls with
+      fused GELU/residual; the fastest mode measured on AVX-512, see ``docs/benchmark.md``);
+    - any other CPU (AVX2, Arm, ...): ``'onnxruntime'`` when it is installed (on an AVX2 EPYC
+      the oneDNN fp32 matmuls are narrower and ``'prepack'`` measured *slower* than the default
+      path, while ONNX Runtime's fused kernels stayed faster), else ``'fold'``.
+
+    Capabilities rather than a cached one-off measurement: the answer is instant and
+    reproducible, needs no cache file, and a measurement taken on a busy shared machine could
+    pick the wrong mode and keep it.
+
+    Args:
+        device: where the model runs.
+        cpu_capability: ``torch.backends.cpu.get_cpu_capability()`` (read when None).
+        onnxruntime_installed: whether ``onnxruntime`` can be imported (looked up when None).
+    """
+    if torch.device(device).type != 'cpu':
+        return 'fold'
+    if cpu_capability is None:
+        cpu_capability = torch.backends.cpu.get_cpu_capability()
+    if cpu_capability in _WIDE_SIMD and torch.backends.mkldnn.is_available():
+        return 'prepack'
+    if onnxruntime_installed is None:
+        onnxruntime_installed = _onnxruntime_installed()
+    return 'onnxruntime' if onnxruntime_installed else 'fold'
+
+
 class FastInferenceBackbone(nn.Module):
     """Inference-only stand-in for a ConvNeXt backbone (built by :func:`optimize_for_inference`).
 
@@ -219,7 +262,10 @@ class FastInferenceBackbone(nn.Module):
 
     def __init__(self, backbone: ConvNeXt, mode: str = 'prepack', channels_last: bool = True):
         super().__init__()
-        self.mode = mode
+        self.requested_mode = mode
+        if mode == 'auto':
+            mode = select_mode(_device_of(backbone))
+        self.mode = mode  # what runs ('auto' resolved)
         self.channels_last = channels_last
         self.folded = fold_convnext(backbone, prepack=mode == 'prepack')
         for name in ('arch', 'depths', 'channels', 'out_indices', 'out_channels', 'num_features',
@@ -261,11 +307,13 @@ def optimize_for_inference(
     Args:
         model: an ``ImageClassifier`` (or any module with a ``backbone`` attribute) holding a
             ConvNeXt backbone, or a bare :class:`ConvNeXt`.
-        mode: ``'prepack'`` (folding + channels-last + oneDNN pre-packed matmuls with fused
-            GELU/residual on CPU fp32, eager, no compile), ``'fold'`` (folding + channels-last,
-            plain PyTorch ops; any device), ``'onnxruntime'`` (the folded backbone exported to
-            ONNX on the first call and run by ONNX Runtime; CPU fp32 only) or ``'compile'``
-            (folding + ``torch.compile`` inductor with freezing; a compile per input shape).
+        mode: ``'auto'`` (one of the following, chosen for this machine by
+            :func:`select_mode`), ``'prepack'`` (folding + channels-last + oneDNN pre-packed
+            matmuls with fused GELU/residual on CPU fp32, eager, no compile), ``'fold'``
+            (folding + channels-last, plain PyTorch ops; any device), ``'onnxruntime'`` (the
+            folded backbone exported to ONNX on the first call and run by ONNX Runtime; CPU
+            fp32 only) or ``'compile'`` (folding + ``torch.compile`` inductor with freezing; a
+            compile per input shape).
         channels_last: convert inputs and weights to channels-last memory.
         example_inputs: a tensor, or an input shape such as ``(16, 3, 224, 224)``; when given,
             the model is run once on it here, so a compile happens now instead of on the first

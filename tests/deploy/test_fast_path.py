@@ -206,3 +206,51 @@ def test_apply_fast_inference_reads_the_config_and_the_argument_wins():
         torch.testing.assert_close(fast(x), model(x), atol=1e-4, rtol=0)
     with pytest.raises(KeyError, match=r"Unknown key\(s\) \['mdoe'\]"):
         apply_fast_inference(model, cfg, dict(mdoe='fold'))  # the argument overrides the config
+
+
+# --------------------------------------------------------------------------- mode='auto'
+@pytest.mark.parametrize('device, capability, ort, expected', [
+    ('cpu', 'AVX512', True, 'prepack'),      # AVX-512: the pre-packed oneDNN matmuls win
+    ('cpu', 'AVX512', False, 'prepack'),
+    ('cpu', 'AVX2', True, 'onnxruntime'),    # AVX2: prepack was slower than the default path
+    ('cpu', 'AVX2', False, 'fold'),
+    ('cpu', 'DEFAULT', True, 'onnxruntime'),  # e.g. Arm / no SIMD capability
+    ('cpu', 'DEFAULT', False, 'fold'),
+    ('cuda', 'AVX512', True, 'fold'),        # GPU: oneDNN / ONNX Runtime paths are CPU-only
+    (torch.device('cuda', 0), 'AVX2', True, 'fold'),
+])
+def test_select_mode_from_capabilities(device, capability, ort, expected):
+    from mmcls_convnext.deploy import select_mode
+    assert select_mode(device, cpu_capability=capability, onnxruntime_installed=ort) == expected
+
+
+def test_select_mode_reads_the_machine(monkeypatch):
+    """Without arguments it asks torch for the capability and looks onnxruntime up."""
+    from mmcls_convnext.deploy import fast_path, select_mode
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX512')
+    assert select_mode() == 'prepack'
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX2')
+    monkeypatch.setattr(fast_path, '_onnxruntime_installed', lambda: False)
+    assert select_mode() == 'fold'
+    monkeypatch.setattr(fast_path, '_onnxruntime_installed', lambda: True)
+    assert select_mode('cpu') == 'onnxruntime'
+
+
+@pytest.mark.parametrize('capability, ort, resolved', [
+    ('AVX512', False, 'prepack'), ('AVX2', False, 'fold'),
+    pytest.param('AVX2', True, 'onnxruntime', marks=pytest.mark.skipif(
+        not HAVE_ORT, reason='onnxruntime is not installed (requirements/deploy.txt)'))])
+def test_auto_mode_builds_the_selected_path(monkeypatch, capability, ort, resolved):
+    """mode='auto' (also from a config) runs the mode chosen for the (mocked) CPU, same logits."""
+    from mmcls_convnext.deploy import fast_path
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: capability)
+    monkeypatch.setattr(fast_path, '_onnxruntime_installed', lambda: ort)
+    model = _classifier()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        expected = model(x)
+    fast = build_fast_inference_model(model, dict(mode='auto'))
+    assert fast.backbone.requested_mode == 'auto'
+    assert fast.backbone.mode == resolved
+    assert any(getattr(b, 'prepack', False) for b in fast.modules()) == (resolved == 'prepack')
+    torch.testing.assert_close(fast(x), expected, atol=1e-4, rtol=0)
