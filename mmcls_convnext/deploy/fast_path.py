@@ -21,9 +21,9 @@ What it does, all measured on CPU (see ``docs/benchmark.md``):
    On GPU, or under autocast, the same module runs the plain folded ops.
 4. ``mode='onnxruntime'`` exports the folded backbone to ONNX once (on the first call) and runs
    it with ONNX Runtime on CPU (fp32, all graph optimisations; needs ``requirements/deploy.txt``).
-5. ``mode='auto'`` picks one of the above for the machine it runs on, from its capabilities
-   (see :func:`select_mode`): ``'prepack'`` on AVX-512 CPUs, ``'onnxruntime'`` (when installed)
-   on other CPUs, else ``'fold'``; ``'fold'`` on GPUs.
+5. ``mode='auto'`` picks the mode for the machine it runs on, from its capabilities (see
+   :func:`select_mode`): ``'prepack'`` on AVX-512 CPUs, ``'onnxruntime'`` (when installed) on
+   other CPUs, else (and on GPUs) no fast path: an eval-mode copy of the default model.
 6. ``mode='compile'`` additionally compiles the folded backbone with ``torch.compile``
    (inductor, ``freezing=True``: weights become constants, pre-packed for oneDNN on CPU, and
    GELU/LayerNorm/residual work fused around the matmuls). It costs a one-off compile on the
@@ -222,19 +222,24 @@ def _onnxruntime_installed() -> bool:
 
 
 def select_mode(device: Union[str, torch.device] = 'cpu', cpu_capability: Optional[str] = None,
-                onnxruntime_installed: Optional[bool] = None) -> str:
+                onnxruntime_installed: Optional[bool] = None) -> Optional[str]:
     """The fast-path mode ``mode='auto'`` resolves to, decided from capabilities (no timing).
 
-    - a CUDA (or any non-CPU) device: ``'fold'`` (the oneDNN and ONNX Runtime paths are CPU-only);
+    Only a mode measured faster than the default path on that kind of machine is chosen;
+    everything else keeps the default path (``None``):
+
     - a CPU whose ATen capability is ``'AVX512'``: ``'prepack'`` (pre-packed oneDNN matmuls with
-      fused GELU/residual; the fastest mode measured on AVX-512, see ``docs/benchmark.md``);
+      fused GELU/residual: 1.3-2.1x timm at batch 16 on the AVX-512 EPYCs measured);
     - any other CPU (AVX2, Arm, ...): ``'onnxruntime'`` when it is installed (on an AVX2 EPYC
-      the oneDNN fp32 matmuls are narrower and ``'prepack'`` measured *slower* than the default
-      path, while ONNX Runtime's fused kernels stayed faster), else ``'fold'``.
+      ``'prepack'`` measured *slower* than the default path, 0.92x vs 0.96x timm at batch 16,
+      while ONNX Runtime measured 1.06x / 1.84x timm at batch 16 / 1); else ``None``;
+    - a CUDA (or any non-CPU) device: ``None`` (oneDNN and ONNX Runtime are CPU paths here and
+      ``'fold'`` alone was not faster than the default path on CPU; on GPUs unmeasured).
 
     Capabilities rather than a cached one-off measurement: the answer is instant and
-    reproducible, needs no cache file, and a measurement taken on a busy shared machine could
-    pick the wrong mode and keep it.
+    reproducible, needs no cache file or first-call timing, and a measurement taken on a busy
+    shared machine (spreads of 0.5-2x between rounds were seen here) could pick the wrong mode
+    and keep it.
 
     Args:
         device: where the model runs.
@@ -242,14 +247,14 @@ def select_mode(device: Union[str, torch.device] = 'cpu', cpu_capability: Option
         onnxruntime_installed: whether ``onnxruntime`` can be imported (looked up when None).
     """
     if torch.device(device).type != 'cpu':
-        return 'fold'
+        return None
     if cpu_capability is None:
         cpu_capability = torch.backends.cpu.get_cpu_capability()
     if cpu_capability in _WIDE_SIMD and torch.backends.mkldnn.is_available():
         return 'prepack'
     if onnxruntime_installed is None:
         onnxruntime_installed = _onnxruntime_installed()
-    return 'onnxruntime' if onnxruntime_installed else 'fold'
+    return 'onnxruntime' if onnxruntime_installed else None
 
 
 class FastInferenceBackbone(nn.Module):
@@ -263,8 +268,8 @@ class FastInferenceBackbone(nn.Module):
     def __init__(self, backbone: ConvNeXt, mode: str = 'prepack', channels_last: bool = True):
         super().__init__()
         self.requested_mode = mode
-        if mode == 'auto':
-            mode = select_mode(_device_of(backbone))
+        if mode == 'auto':  # optimize_for_inference resolves it; a direct call may not
+            mode = select_mode(_device_of(backbone)) or 'fold'
         self.mode = mode  # what runs ('auto' resolved)
         self.channels_last = channels_last
         self.folded = fold_convnext(backbone, prepack=mode == 'prepack')
@@ -335,7 +340,16 @@ def optimize_for_inference(
         found = type(getattr(model, 'backbone', model)).__name__
         raise TypeError(f'optimize_for_inference needs a ConvNeXt backbone (or a model whose '
                         f'.backbone is one); got {found}.')
+    requested = mode
+    if mode == 'auto':
+        mode = select_mode(_device_of(model))
+        if mode is None:  # nothing measured faster here: the default path, as a copy
+            result = copy.deepcopy(model).eval()
+            for param in result.parameters():
+                param.requires_grad_(False)
+            return result
     fast_backbone = FastInferenceBackbone(backbone, mode=mode, channels_last=channels_last)
+    fast_backbone.requested_mode = requested
     if owner is None:
         result: nn.Module = fast_backbone
     else:

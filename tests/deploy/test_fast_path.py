@@ -213,11 +213,11 @@ def test_apply_fast_inference_reads_the_config_and_the_argument_wins():
     ('cpu', 'AVX512', True, 'prepack'),      # AVX-512: the pre-packed oneDNN matmuls win
     ('cpu', 'AVX512', False, 'prepack'),
     ('cpu', 'AVX2', True, 'onnxruntime'),    # AVX2: prepack was slower than the default path
-    ('cpu', 'AVX2', False, 'fold'),
+    ('cpu', 'AVX2', False, None),            # nothing measured faster: the default path
     ('cpu', 'DEFAULT', True, 'onnxruntime'),  # e.g. Arm / no SIMD capability
-    ('cpu', 'DEFAULT', False, 'fold'),
-    ('cuda', 'AVX512', True, 'fold'),        # GPU: oneDNN / ONNX Runtime paths are CPU-only
-    (torch.device('cuda', 0), 'AVX2', True, 'fold'),
+    ('cpu', 'DEFAULT', False, None),
+    ('cuda', 'AVX512', True, None),          # GPU: oneDNN / ONNX Runtime paths are CPU-only
+    (torch.device('cuda', 0), 'AVX2', True, None),
 ])
 def test_select_mode_from_capabilities(device, capability, ort, expected):
     from mmcls_convnext.deploy import select_mode
@@ -231,13 +231,13 @@ def test_select_mode_reads_the_machine(monkeypatch):
     assert select_mode() == 'prepack'
     monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX2')
     monkeypatch.setattr(fast_path, '_onnxruntime_installed', lambda: False)
-    assert select_mode() == 'fold'
+    assert select_mode() is None
     monkeypatch.setattr(fast_path, '_onnxruntime_installed', lambda: True)
     assert select_mode('cpu') == 'onnxruntime'
 
 
 @pytest.mark.parametrize('capability, ort, resolved', [
-    ('AVX512', False, 'prepack'), ('AVX2', False, 'fold'),
+    ('AVX512', False, 'prepack'),
     pytest.param('AVX2', True, 'onnxruntime', marks=pytest.mark.skipif(
         not HAVE_ORT, reason='onnxruntime is not installed (requirements/deploy.txt)'))])
 def test_auto_mode_builds_the_selected_path(monkeypatch, capability, ort, resolved):
@@ -254,3 +254,18 @@ def test_auto_mode_builds_the_selected_path(monkeypatch, capability, ort, resolv
     assert fast.backbone.mode == resolved
     assert any(getattr(b, 'prepack', False) for b in fast.modules()) == (resolved == 'prepack')
     torch.testing.assert_close(fast(x), expected, atol=1e-4, rtol=0)
+
+
+def test_auto_mode_keeps_the_default_path_where_nothing_is_faster(monkeypatch):
+    """AVX2 without onnxruntime: an eval-mode, gradient-free copy of the unchanged model."""
+    from mmcls_convnext.deploy import fast_path
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX2')
+    monkeypatch.setattr(fast_path, '_onnxruntime_installed', lambda: False)
+    model = _classifier().train()
+    x = torch.randn(2, 3, 32, 32)
+    same = optimize_for_inference(model, mode='auto')
+    assert type(same.backbone) is ConvNeXt and same.backbone is not model.backbone
+    assert not same.training and model.training  # the argument is not modified
+    assert not any(p.requires_grad for p in same.parameters())
+    with torch.no_grad():
+        torch.testing.assert_close(same(x), model.eval()(x), atol=0, rtol=0)
