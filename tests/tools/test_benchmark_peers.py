@@ -190,3 +190,22 @@ def test_device_cuda_refuses_in_one_line_without_cuda(monkeypatch):
 def test_gpu_drops_the_cpu_only_fast_path():
     assert bench.gpu_fast_modes(['prepack', 'onnxruntime', 'fold']) == ['prepack', 'fold']
     assert bench.gpu_fast_modes(['auto']) == ['auto']
+
+
+def test_extracted_idx_dir(tmp_path):
+    import gzip
+    src = tmp_path / 'src'
+    src.mkdir()
+    payload = {name: bytes([i]) * (10 + i) for i, name in enumerate(peers.IDX_FILES)}
+    for name, data in payload.items():
+        with gzip.open(src / (name + '.gz'), 'wb') as f:
+            f.write(data)
+    out = peers.extracted_idx_dir(str(src), str(tmp_path / 'raw'))
+    assert out == str(tmp_path / 'raw')
+    for name, data in payload.items():
+        assert (tmp_path / 'raw' / name).read_bytes() == data
+    assert peers.extracted_idx_dir(out, str(tmp_path / 'unused')) == out  # already raw
+    assert not (tmp_path / 'unused').exists()
+    (src / (peers.IDX_FILES[3] + '.gz')).unlink()
+    with pytest.raises(ValueError, match='has neither t10k-labels-idx1-ubyte nor'):
+        peers.extracted_idx_dir(str(src), str(tmp_path / 'raw2'))

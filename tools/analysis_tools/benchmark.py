@@ -363,7 +363,9 @@ def bench_peers_section(args, device: torch.device, tmp: str) -> dict:
                                    args.fashion_mnist_src)
     peer_cfg = osp.join(tmp, 'mmpretrain_quickstart.py')
     with open(peer_cfg, 'w') as f:
-        f.write(peers.mmpretrain_quickstart_config(root, batch, args.peer_iters, interval))
+        f.write(peers.mmpretrain_quickstart_config(
+            peers.extracted_idx_dir(root, osp.join(tmp, 'fashion_mnist_raw')), batch,
+            args.peer_iters, interval))
     commands = dict(
         ours=peers.our_train_command(REPO, QUICKSTART_CFG, osp.join(tmp, 'ours'), root, batch,
                                      args.peer_iters, interval),

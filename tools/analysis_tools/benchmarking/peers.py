@@ -85,6 +85,30 @@ def ensure_peer(venv: str, install: bool, run: Callable = subprocess.run,
     return version
 
 
+IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
+             't10k-labels-idx1-ubyte')
+
+
+def extracted_idx_dir(src: str, dst: str) -> str:
+    """A folder with the four Fashion-MNIST idx files uncompressed, as MMPretrain's dataset
+    wants them (ours also reads ``.gz``): ``src`` itself when they are there, else ``dst``
+    with each ``src/<name>.gz`` decompressed into it.
+    """
+    import gzip
+    import shutil
+    if all(osp.isfile(osp.join(src, name)) for name in IDX_FILES):
+        return src
+    os.makedirs(dst, exist_ok=True)
+    for name in IDX_FILES:
+        packed = osp.join(src, name + '.gz')
+        if not osp.isfile(packed):
+            raise ValueError(f'peers: {src} has neither {name} nor {name}.gz (the Fashion-MNIST '
+                             'idx files; see --fashion-mnist-src).')
+        with gzip.open(packed, 'rb') as fin, open(osp.join(dst, name), 'wb') as fout:
+            shutil.copyfileobj(fin, fout)
+    return dst
+
+
 def parse_log_img_s(text: str, batch: int, warmup_iters: int) -> dict:
     """img/s from mmengine ``Epoch(train) [e][ i/n] ... time: s`` (or ``Iter(train) [ i/n]``)
     log lines with ``i > warmup_iters``."""
