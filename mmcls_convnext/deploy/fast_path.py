@@ -22,8 +22,9 @@ What it does, all measured on CPU (see ``docs/benchmark.md``):
 4. ``mode='onnxruntime'`` exports the folded backbone to ONNX once (on the first call) and runs
    it with ONNX Runtime on CPU (fp32, all graph optimisations; needs ``requirements/deploy.txt``).
 5. ``mode='auto'`` picks the mode for the machine it runs on, from its capabilities (see
-   :func:`select_mode`): ``'prepack'`` on AVX-512 CPUs, ``'onnxruntime'`` (when installed) on
-   other CPUs, else (and on GPUs) no fast path: an eval-mode copy of the default model.
+   :func:`select_mode`): ``'prepack'`` on AVX-512 CPUs; elsewhere (AVX2, Arm, GPUs) no mode was
+   measured reliably faster than the default path, so it returns an eval-mode copy of the
+   default model.
 6. ``mode='compile'`` additionally compiles the folded backbone with ``torch.compile``
    (inductor, ``freezing=True``: weights become constants, pre-packed for oneDNN on CPU, and
    GELU/LayerNorm/residual work fused around the matmuls). It costs a one-off compile on the
@@ -216,35 +217,32 @@ def fold_convnext(backbone: ConvNeXt, prepack: bool = False) -> ConvNeXt:
     return folded.eval()
 
 
-def _onnxruntime_installed() -> bool:
-    import importlib.util
-    return importlib.util.find_spec('onnxruntime') is not None
-
-
-def select_mode(device: Union[str, torch.device] = 'cpu', cpu_capability: Optional[str] = None,
-                onnxruntime_installed: Optional[bool] = None) -> Optional[str]:
+def select_mode(device: Union[str, torch.device] = 'cpu',
+                cpu_capability: Optional[str] = None) -> Optional[str]:
     """The fast-path mode ``mode='auto'`` resolves to, decided from capabilities (no timing).
 
-    Only a mode measured faster than the default path on that kind of machine is chosen;
-    everything else keeps the default path (``None``):
+    Only a mode measured faster than the default path on that kind of machine, idle and
+    loaded, is chosen; everywhere else the default path is kept (``None``):
 
     - a CPU whose ATen capability is ``'AVX512'``: ``'prepack'`` (pre-packed oneDNN matmuls with
-      fused GELU/residual: 1.3-2.1x timm at batch 16 on the AVX-512 EPYCs measured);
-    - any other CPU (AVX2, Arm, ...): ``'onnxruntime'`` when it is installed (on an AVX2 EPYC
-      ``'prepack'`` measured *slower* than the default path, 0.92x vs 0.96x timm at batch 16,
-      while ONNX Runtime measured 1.06x / 1.84x timm at batch 16 / 1); else ``None``;
-    - a CUDA (or any non-CPU) device: ``None`` (oneDNN and ONNX Runtime are CPU paths here and
-      ``'fold'`` alone was not faster than the default path on CPU; on GPUs unmeasured).
+      fused GELU/residual: 1.24-2.14x timm at batch 16 on the AVX-512 machines measured, above
+      the default path's 0.94-0.97x);
+    - any other CPU (AVX2, Arm, ...): ``None``. On an AVX2 EPYC ``'prepack'`` measured 0.92x
+      timm at batch 16 idle, below the default path's 0.96x, and equal to it at load 8
+      (1.00x); ``'onnxruntime'`` was faster idle (1.06x / 1.84x timm at batch 16 / 1) but
+      0.46x the default path at batch 1 at load 8 (its spinning thread pool), so it stays
+      opt-in;
+    - a CUDA (or any non-CPU) device: ``None`` (oneDNN and ONNX Runtime are CPU paths here;
+      ``'fold'`` alone was not reliably faster than the default path; GPUs unmeasured).
 
     Capabilities rather than a cached one-off measurement: the answer is instant and
     reproducible, needs no cache file or first-call timing, and a measurement taken on a busy
-    shared machine (spreads of 0.5-2x between rounds were seen here) could pick the wrong mode
-    and keep it.
+    shared machine (rounds of one case differed by 0.5-2.3x here) could pick the wrong mode and
+    keep it.
 
     Args:
         device: where the model runs.
         cpu_capability: ``torch.backends.cpu.get_cpu_capability()`` (read when None).
-        onnxruntime_installed: whether ``onnxruntime`` can be imported (looked up when None).
     """
     if torch.device(device).type != 'cpu':
         return None
@@ -252,9 +250,7 @@ def select_mode(device: Union[str, torch.device] = 'cpu', cpu_capability: Option
         cpu_capability = torch.backends.cpu.get_cpu_capability()
     if cpu_capability in _WIDE_SIMD and torch.backends.mkldnn.is_available():
         return 'prepack'
-    if onnxruntime_installed is None:
-        onnxruntime_installed = _onnxruntime_installed()
-    return 'onnxruntime' if onnxruntime_installed else None
+    return None
 
 
 class FastInferenceBackbone(nn.Module):

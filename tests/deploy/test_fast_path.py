@@ -209,58 +209,47 @@ def test_apply_fast_inference_reads_the_config_and_the_argument_wins():
 
 
 # --------------------------------------------------------------------------- mode='auto'
-@pytest.mark.parametrize('device, capability, ort, expected', [
-    ('cpu', 'AVX512', True, 'prepack'),      # AVX-512: the pre-packed oneDNN matmuls win
-    ('cpu', 'AVX512', False, 'prepack'),
-    ('cpu', 'AVX2', True, 'onnxruntime'),    # AVX2: prepack was slower than the default path
-    ('cpu', 'AVX2', False, None),            # nothing measured faster: the default path
-    ('cpu', 'DEFAULT', True, 'onnxruntime'),  # e.g. Arm / no SIMD capability
-    ('cpu', 'DEFAULT', False, None),
-    ('cuda', 'AVX512', True, None),          # GPU: oneDNN / ONNX Runtime paths are CPU-only
-    (torch.device('cuda', 0), 'AVX2', True, None),
+@pytest.mark.parametrize('device, capability, expected', [
+    ('cpu', 'AVX512', 'prepack'),   # AVX-512: the pre-packed oneDNN matmuls win
+    ('cpu', 'AVX2', None),          # AVX2: prepack / onnxruntime not reliably faster
+    ('cpu', 'DEFAULT', None),       # e.g. Arm / no SIMD capability: unmeasured
+    ('cuda', 'AVX512', None),       # GPU: oneDNN / ONNX Runtime paths are CPU-only
+    (torch.device('cuda', 0), 'AVX2', None),
 ])
-def test_select_mode_from_capabilities(device, capability, ort, expected):
+def test_select_mode_from_capabilities(device, capability, expected):
     from mmcls_convnext.deploy import select_mode
-    assert select_mode(device, cpu_capability=capability, onnxruntime_installed=ort) == expected
+    assert select_mode(device, cpu_capability=capability) == expected
 
 
 def test_select_mode_reads_the_machine(monkeypatch):
-    """Without arguments it asks torch for the capability and looks onnxruntime up."""
-    from mmcls_convnext.deploy import fast_path, select_mode
+    """Without a capability argument it asks torch (mocked both ways here)."""
+    from mmcls_convnext.deploy import select_mode
     monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX512')
     assert select_mode() == 'prepack'
+    monkeypatch.setattr(torch.backends.mkldnn, 'is_available', lambda: False)
+    assert select_mode() is None  # no oneDNN in this torch build
+    monkeypatch.undo()
     monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX2')
-    monkeypatch.setattr(fast_path, '_onnxruntime_installed', lambda: False)
-    assert select_mode() is None
-    monkeypatch.setattr(fast_path, '_onnxruntime_installed', lambda: True)
-    assert select_mode('cpu') == 'onnxruntime'
+    assert select_mode('cpu') is None
 
 
-@pytest.mark.parametrize('capability, ort, resolved', [
-    ('AVX512', False, 'prepack'),
-    pytest.param('AVX2', True, 'onnxruntime', marks=pytest.mark.skipif(
-        not HAVE_ORT, reason='onnxruntime is not installed (requirements/deploy.txt)'))])
-def test_auto_mode_builds_the_selected_path(monkeypatch, capability, ort, resolved):
-    """mode='auto' (also from a config) runs the mode chosen for the (mocked) CPU, same logits."""
-    from mmcls_convnext.deploy import fast_path
-    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: capability)
-    monkeypatch.setattr(fast_path, '_onnxruntime_installed', lambda: ort)
+def test_auto_mode_builds_prepack_on_avx512(monkeypatch):
+    """mode='auto' (from a config) runs 'prepack' on a (mocked) AVX-512 CPU, same logits."""
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX512')
     model = _classifier()
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         expected = model(x)
     fast = build_fast_inference_model(model, dict(mode='auto'))
-    assert fast.backbone.requested_mode == 'auto'
-    assert fast.backbone.mode == resolved
-    assert any(getattr(b, 'prepack', False) for b in fast.modules()) == (resolved == 'prepack')
+    assert isinstance(fast.backbone, FastInferenceBackbone)
+    assert fast.backbone.requested_mode == 'auto' and fast.backbone.mode == 'prepack'
+    assert any(getattr(b, 'prepack', False) for b in fast.modules())
     torch.testing.assert_close(fast(x), expected, atol=1e-4, rtol=0)
 
 
-def test_auto_mode_keeps_the_default_path_where_nothing_is_faster(monkeypatch):
-    """AVX2 without onnxruntime: an eval-mode, gradient-free copy of the unchanged model."""
-    from mmcls_convnext.deploy import fast_path
+def test_auto_mode_keeps_the_default_path_on_avx2(monkeypatch):
+    """AVX2: an eval-mode, gradient-free copy of the unchanged model (not the argument)."""
     monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX2')
-    monkeypatch.setattr(fast_path, '_onnxruntime_installed', lambda: False)
     model = _classifier().train()
     x = torch.randn(2, 3, 32, 32)
     same = optimize_for_inference(model, mode='auto')
