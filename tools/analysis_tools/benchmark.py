@@ -377,6 +377,8 @@ def bench_peers_section(args, device: torch.device, tmp: str) -> dict:
     out = peers.compare_peers(commands, rounds, batch, warm, env=env, progress=PROGRESS)
     out.update(mmpretrain=dict(out['mmpretrain'], version=version), data=source,
                config=osp.relpath(QUICKSTART_CFG, REPO), threads=args.threads)
+    PROGRESS(f'peers: tools/train.py ours {out["ours"]["median"]:.1f} img/s, MMPretrain '
+             f'{out["mmpretrain"]["median"]:.1f} img/s: {out["ours_over_mmpretrain"]:.2f}x')
     return out
 
 
