@@ -11,9 +11,10 @@ from .fast_path import (
     build_fast_inference_model,
     fold_convnext,
     optimize_for_inference,
+    select_mode,
 )
 from .layouts import to_timm_state_dict, to_torchvision_state_dict
 
 __all__ = ['MODES', 'FastInferenceBackbone', 'apply_fast_inference', 'build_fast_inference_model',
-           'fold_convnext', 'optimize_for_inference', 'to_timm_state_dict',
+           'fold_convnext', 'optimize_for_inference', 'select_mode', 'to_timm_state_dict',
            'to_torchvision_state_dict']

@@ -21,7 +21,11 @@ What it does, all measured on CPU (see ``docs/benchmark.md``):
    On GPU, or under autocast, the same module runs the plain folded ops.
 4. ``mode='onnxruntime'`` exports the folded backbone to ONNX once (on the first call) and runs
    it with ONNX Runtime on CPU (fp32, all graph optimisations; needs ``requirements/deploy.txt``).
-5. ``mode='compile'`` additionally compiles the folded backbone with ``torch.compile``
+5. ``mode='auto'`` picks the mode for the machine it runs on, from its capabilities (see
+   :func:`select_mode`): ``'prepack'`` on AVX-512 CPUs; elsewhere (AVX2, Arm, GPUs) no mode was
+   measured reliably faster than the default path, so it returns an eval-mode copy of the
+   default model.
+6. ``mode='compile'`` additionally compiles the folded backbone with ``torch.compile``
    (inductor, ``freezing=True``: weights become constants, pre-packed for oneDNN on CPU, and
    GELU/LayerNorm/residual work fused around the matmuls). It costs a one-off compile on the
    first call per input shape (tens of seconds on 2 CPU cores; see ``docs/benchmark.md``).
@@ -32,12 +36,13 @@ as they are (still compiled in ``'compile'`` mode).
 Switch it on from Python::
 
     fast = optimize_for_inference(model)  # mode='prepack'
+    fast = optimize_for_inference(model, mode='auto')  # the mode for this machine
 
 or from a config (honoured by :func:`apply_fast_inference`, which ``get_model`` and
 ``tools/test.py`` call after loading weights)::
 
-    fast_inference = dict(mode='prepack')   # or 'fold' / 'onnxruntime' / 'compile'; omit or
-                                            # None to disable
+    fast_inference = dict(mode='auto')  # or 'prepack' / 'fold' / 'onnxruntime' / 'compile';
+                                        # omit or None to disable
 """
 import copy
 from typing import Any, Mapping, Optional, Sequence, Tuple, Union
@@ -51,7 +56,10 @@ from mmcls_convnext.models.backbones.convnext_block import ConvNeXtBlock, depthw
 from mmcls_convnext.models.layers import GRN, LayerNorm2d
 from mmcls_convnext.suggestions import close_matches, did_you_mean
 
-MODES = ('prepack', 'fold', 'onnxruntime', 'compile')
+MODES = ('prepack', 'fold', 'onnxruntime', 'compile', 'auto')
+#: ``torch.backends.cpu.get_cpu_capability()`` values whose ATen/oneDNN fp32 kernels use 512-bit
+#: vectors: there the pre-packed oneDNN matmuls of ``'prepack'`` beat everything else measured.
+_WIDE_SIMD = ('AVX512',)
 _CONFIG_KEYS = ('mode', 'channels_last', 'example_inputs')
 
 
@@ -209,6 +217,42 @@ def fold_convnext(backbone: ConvNeXt, prepack: bool = False) -> ConvNeXt:
     return folded.eval()
 
 
+def select_mode(device: Union[str, torch.device] = 'cpu',
+                cpu_capability: Optional[str] = None) -> Optional[str]:
+    """The fast-path mode ``mode='auto'`` resolves to, decided from capabilities (no timing).
+
+    Only a mode measured faster than the default path on that kind of machine, idle and
+    loaded, is chosen; everywhere else the default path is kept (``None``):
+
+    - a CPU whose ATen capability is ``'AVX512'``: ``'prepack'`` (pre-packed oneDNN matmuls with
+      fused GELU/residual: 1.24-2.14x timm at batch 16 on the AVX-512 machines measured, above
+      the default path's 0.94-0.97x);
+    - any other CPU (AVX2, Arm, ...): ``None``. On an AVX2 EPYC ``'prepack'`` measured 0.92x
+      timm at batch 16 idle, below the default path's 0.96x, and equal to it at load 8
+      (1.00x); ``'onnxruntime'`` was faster idle (1.06x / 1.84x timm at batch 16 / 1) but
+      0.46x the default path at batch 1 at load 8 (its spinning thread pool), so it stays
+      opt-in;
+    - a CUDA (or any non-CPU) device: ``None`` (oneDNN and ONNX Runtime are CPU paths here;
+      ``'fold'`` alone was not reliably faster than the default path; GPUs unmeasured).
+
+    Capabilities rather than a cached one-off measurement: the answer is instant and
+    reproducible, needs no cache file or first-call timing, and a measurement taken on a busy
+    shared machine (rounds of one case differed by 0.5-2.3x here) could pick the wrong mode and
+    keep it.
+
+    Args:
+        device: where the model runs.
+        cpu_capability: ``torch.backends.cpu.get_cpu_capability()`` (read when None).
+    """
+    if torch.device(device).type != 'cpu':
+        return None
+    if cpu_capability is None:
+        cpu_capability = torch.backends.cpu.get_cpu_capability()
+    if cpu_capability in _WIDE_SIMD and torch.backends.mkldnn.is_available():
+        return 'prepack'
+    return None
+
+
 class FastInferenceBackbone(nn.Module):
     """Inference-only stand-in for a ConvNeXt backbone (built by :func:`optimize_for_inference`).
 
@@ -219,7 +263,10 @@ class FastInferenceBackbone(nn.Module):
 
     def __init__(self, backbone: ConvNeXt, mode: str = 'prepack', channels_last: bool = True):
         super().__init__()
-        self.mode = mode
+        self.requested_mode = mode
+        if mode == 'auto':  # optimize_for_inference resolves it; a direct call may not
+            mode = select_mode(_device_of(backbone)) or 'fold'
+        self.mode = mode  # what runs ('auto' resolved)
         self.channels_last = channels_last
         self.folded = fold_convnext(backbone, prepack=mode == 'prepack')
         for name in ('arch', 'depths', 'channels', 'out_indices', 'out_channels', 'num_features',
@@ -261,11 +308,13 @@ def optimize_for_inference(
     Args:
         model: an ``ImageClassifier`` (or any module with a ``backbone`` attribute) holding a
             ConvNeXt backbone, or a bare :class:`ConvNeXt`.
-        mode: ``'prepack'`` (folding + channels-last + oneDNN pre-packed matmuls with fused
-            GELU/residual on CPU fp32, eager, no compile), ``'fold'`` (folding + channels-last,
-            plain PyTorch ops; any device), ``'onnxruntime'`` (the folded backbone exported to
-            ONNX on the first call and run by ONNX Runtime; CPU fp32 only) or ``'compile'``
-            (folding + ``torch.compile`` inductor with freezing; a compile per input shape).
+        mode: ``'auto'`` (one of the following, chosen for this machine by
+            :func:`select_mode`), ``'prepack'`` (folding + channels-last + oneDNN pre-packed
+            matmuls with fused GELU/residual on CPU fp32, eager, no compile), ``'fold'``
+            (folding + channels-last, plain PyTorch ops; any device), ``'onnxruntime'`` (the
+            folded backbone exported to ONNX on the first call and run by ONNX Runtime; CPU
+            fp32 only) or ``'compile'`` (folding + ``torch.compile`` inductor with freezing; a
+            compile per input shape).
         channels_last: convert inputs and weights to channels-last memory.
         example_inputs: a tensor, or an input shape such as ``(16, 3, 224, 224)``; when given,
             the model is run once on it here, so a compile happens now instead of on the first
@@ -287,7 +336,16 @@ def optimize_for_inference(
         found = type(getattr(model, 'backbone', model)).__name__
         raise TypeError(f'optimize_for_inference needs a ConvNeXt backbone (or a model whose '
                         f'.backbone is one); got {found}.')
+    requested = mode
+    if mode == 'auto':
+        mode = select_mode(_device_of(model))
+        if mode is None:  # nothing measured faster here: the default path, as a copy
+            result = copy.deepcopy(model).eval()
+            for param in result.parameters():
+                param.requires_grad_(False)
+            return result
     fast_backbone = FastInferenceBackbone(backbone, mode=mode, channels_last=channels_last)
+    fast_backbone.requested_mode = requested
     if owner is None:
         result: nn.Module = fast_backbone
     else:

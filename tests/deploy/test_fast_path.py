@@ -206,3 +206,55 @@ def test_apply_fast_inference_reads_the_config_and_the_argument_wins():
         torch.testing.assert_close(fast(x), model(x), atol=1e-4, rtol=0)
     with pytest.raises(KeyError, match=r"Unknown key\(s\) \['mdoe'\]"):
         apply_fast_inference(model, cfg, dict(mdoe='fold'))  # the argument overrides the config
+
+
+# --------------------------------------------------------------------------- mode='auto'
+@pytest.mark.parametrize('device, capability, expected', [
+    ('cpu', 'AVX512', 'prepack'),   # AVX-512: the pre-packed oneDNN matmuls win
+    ('cpu', 'AVX2', None),          # AVX2: prepack / onnxruntime not reliably faster
+    ('cpu', 'DEFAULT', None),       # e.g. Arm / no SIMD capability: unmeasured
+    ('cuda', 'AVX512', None),       # GPU: oneDNN / ONNX Runtime paths are CPU-only
+    (torch.device('cuda', 0), 'AVX2', None),
+])
+def test_select_mode_from_capabilities(device, capability, expected):
+    from mmcls_convnext.deploy import select_mode
+    assert select_mode(device, cpu_capability=capability) == expected
+
+
+def test_select_mode_reads_the_machine(monkeypatch):
+    """Without a capability argument it asks torch (mocked both ways here)."""
+    from mmcls_convnext.deploy import select_mode
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX512')
+    assert select_mode() == 'prepack'
+    monkeypatch.setattr(torch.backends.mkldnn, 'is_available', lambda: False)
+    assert select_mode() is None  # no oneDNN in this torch build
+    monkeypatch.undo()
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX2')
+    assert select_mode('cpu') is None
+
+
+def test_auto_mode_builds_prepack_on_avx512(monkeypatch):
+    """mode='auto' (from a config) runs 'prepack' on a (mocked) AVX-512 CPU, same logits."""
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX512')
+    model = _classifier()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        expected = model(x)
+    fast = build_fast_inference_model(model, dict(mode='auto'))
+    assert isinstance(fast.backbone, FastInferenceBackbone)
+    assert fast.backbone.requested_mode == 'auto' and fast.backbone.mode == 'prepack'
+    assert any(getattr(b, 'prepack', False) for b in fast.modules())
+    torch.testing.assert_close(fast(x), expected, atol=1e-4, rtol=0)
+
+
+def test_auto_mode_keeps_the_default_path_on_avx2(monkeypatch):
+    """AVX2: an eval-mode, gradient-free copy of the unchanged model (not the argument)."""
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX2')
+    model = _classifier().train()
+    x = torch.randn(2, 3, 32, 32)
+    same = optimize_for_inference(model, mode='auto')
+    assert type(same.backbone) is ConvNeXt and same.backbone is not model.backbone
+    assert not same.training and model.training  # the argument is not modified
+    assert not any(p.requires_grad for p in same.parameters())
+    with torch.no_grad():
+        torch.testing.assert_close(same(x), model.eval()(x), atol=0, rtol=0)

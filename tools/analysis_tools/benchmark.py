@@ -8,6 +8,8 @@ meaningful. See docs/benchmark.md for what every number means.
     python tools/analysis_tools/benchmark.py                      # ConvNeXt-T, 2 CPU threads
     python tools/analysis_tools/benchmark.py --device cuda --json out.json
     python tools/analysis_tools/benchmark.py --quick              # seconds; used by the tests
+    python tools/analysis_tools/benchmark.py --sections peers --peer-venv /tmp/mmpretrain-venv \
+        --install-peers                                           # vs MMPretrain 1.2
 """
 import argparse
 import copy
@@ -47,6 +49,8 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 TV_ARCHS = ('tiny', 'small', 'base', 'large')
 SECTIONS = ('inference', 'training', 'data', 'loop')
+#: sections run only when named in --sections (they need things outside this environment)
+EXTRA_SECTIONS = ('peers',)
 PROGRESS = Progress()
 
 
@@ -76,7 +80,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='num_workers of the ConvNeXt-T loop run (default: the config, 5)')
     p.add_argument('--fashion-mnist-src', default='/usr/share/datasets/fashion-mnist',
                    help='idx files for the quickstart loop (synthetic PNGs when missing)')
-    p.add_argument('--sections', default=','.join(SECTIONS))
+    p.add_argument('--sections', default=','.join(SECTIONS),
+                   help=f'comma-separated, of {SECTIONS + EXTRA_SECTIONS} (peers: only when named)')
+    p.add_argument('--peer-venv', default=None,
+                   help='peers: a venv (separate from this project\'s) holding MMPretrain 1.2')
+    p.add_argument('--install-peers', action='store_true',
+                   help='peers: create --peer-venv with python -m venv and pip install the '
+                        'pinned MMPretrain 1.2 stack when MMPretrain is not there')
+    p.add_argument('--peer-iters', type=int, default=60,
+                   help='peers: training iterations per run (batch 128; the first 20 untimed)')
     p.add_argument('--json', default=None, help='write the results here')
     p.add_argument('--quick', action='store_true',
                    help='atto, 64 px, 2 rounds, prepack only, 1 thread: a smoke run in a minute')
@@ -93,6 +105,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         p.error(f'--fast-modes: unknown {bad}; choose from {FAST_MODES}')
     if args.rounds < 1:
         p.error('--rounds must be >= 1')
+    if 'peers' in args.sections.split(',') and not args.peer_venv:
+        p.error('--sections peers needs --peer-venv PATH (a venv separate from this project\'s; '
+                'add --install-peers to create it)')
+    if args.peer_iters < 30:
+        p.error(f'--peer-iters must be >= 30 (20 warm-up iterations, then logged windows of '
+                f'10); got {args.peer_iters}')
     raw = args.data_sizes
     try:
         args.data_sizes = [tuple(int(v) for v in size.split('x')) for size in raw.split(',')]
@@ -174,6 +192,8 @@ def bench_inference(args, models: Dict[str, nn.Module], device: torch.device) ->
         f'fp32_b{batch}_channels_last': (xb_cl, 1, 'img/s', None),
         f'bf16_autocast_b{batch}': (xb, 1, 'img/s', torch.bfloat16),
     }
+    if device.type == 'cuda':
+        measures[f'fp16_autocast_b{batch}'] = (xb, 1, 'img/s', torch.float16)
     cases: Dict[str, Callable[[], None]] = {'anchor_mm': mm_run}
     for key, (x, reps, _, dtype) in measures.items():
         for name, model in contestants.items():
@@ -327,6 +347,49 @@ def bench_loop_section(args, device: torch.device, tmp: str) -> dict:
     out[name]['config'] = osp.relpath(TINY_CFG, REPO)
     return out
 
+# --------------------------------------------------------------------------- peers
+def bench_peers_section(args, device: torch.device, tmp: str) -> dict:
+    """tools/train.py img/s, ours vs MMPretrain 1.2 (its own venv), on the quickstart."""
+    from benchmarking import peers
+    if device.type != 'cpu':
+        raise SystemExit('--sections peers runs on the CPU only for now; use --device cpu.')
+    try:
+        version = peers.ensure_peer(args.peer_venv, args.install_peers)
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
+    batch, interval, warm = 128, 10, 20
+    images = batch * args.peer_iters
+    root, source = quickstart_data(osp.join(tmp, 'fashion_mnist'), images,
+                                   args.fashion_mnist_src)
+    peer_cfg = osp.join(tmp, 'mmpretrain_quickstart.py')
+    with open(peer_cfg, 'w') as f:
+        f.write(peers.mmpretrain_quickstart_config(
+            peers.extracted_idx_dir(root, osp.join(tmp, 'fashion_mnist_raw')), batch,
+            args.peer_iters, interval))
+    commands = dict(
+        ours=peers.our_train_command(REPO, QUICKSTART_CFG, osp.join(tmp, 'ours'), root, batch,
+                                     args.peer_iters, interval),
+        mmpretrain=peers.peer_train_command(args.peer_venv, peer_cfg, osp.join(tmp, 'peer')))
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), PYTHONPATH=REPO)
+    rounds = max(1, min(args.rounds, 3))
+    PROGRESS(f'peers: MMPretrain {version} in {args.peer_venv}; {rounds} rounds of '
+             f'{args.peer_iters} iterations, batch {batch} ({source})')
+    out = peers.compare_peers(commands, rounds, batch, warm, env=env, progress=PROGRESS)
+    out.update(mmpretrain=dict(out['mmpretrain'], version=version), data=source,
+               config=osp.relpath(QUICKSTART_CFG, REPO), threads=args.threads)
+    PROGRESS(f'peers: tools/train.py ours {out["ours"]["median"]:.1f} img/s, MMPretrain '
+             f'{out["mmpretrain"]["median"]:.1f} img/s: {out["ours_over_mmpretrain"]:.2f}x')
+    return out
+
+
+def gpu_fast_modes(modes: List[str]) -> List[str]:
+    """The fast-path modes that run on a GPU (``onnxruntime`` is a CPU path here)."""
+    kept = [m for m in modes if m != 'onnxruntime']
+    if len(kept) != len(modes):
+        PROGRESS('inference: fast path onnxruntime skipped on CUDA (CPU execution provider)')
+    return kept
+
+
 def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
     try:
@@ -335,10 +398,13 @@ def main(argv: Optional[List[str]] = None) -> dict:
         raise SystemExit(str(e)) from None
     if device.type == 'cpu':
         torch.set_num_threads(args.threads)
+    else:
+        args.fast_modes = gpu_fast_modes(args.fast_modes)
     sections = [s for s in args.sections.split(',') if s]
-    unknown = sorted(set(sections) - set(SECTIONS))
+    unknown = sorted(set(sections) - set(SECTIONS + EXTRA_SECTIONS))
     if unknown:
-        raise SystemExit(f'--sections: unknown {unknown}; choose from {", ".join(SECTIONS)}.')
+        raise SystemExit(f'--sections: unknown {unknown}; choose from '
+                         f'{", ".join(SECTIONS + EXTRA_SECTIONS)}.')
     start = time.time()
     PROGRESS.reset()
     results: dict = dict(meta=dict(
@@ -361,6 +427,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
             results['data'] = bench_data_section(args, tmp)
         if 'loop' in sections:
             results['loop'] = bench_loop_section(args, device, tmp)
+        if 'peers' in sections:
+            results['peers'] = bench_peers_section(args, device, tmp)
     results['ratios_vs_timm'], results['cpu_time_ratios_vs_timm'] = ratios_vs_timm(results)
     results['meta']['load_avg_end'] = list(os.getloadavg())
     results['meta']['wall_s'] = round(time.time() - start, 1)
