@@ -1,6 +1,7 @@
 """The main job's report step on a hand-made finished run: metrics, report.png, --report-only."""
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,8 @@ from PIL import Image
 from mmcls_convnext.evaluation.metrics import Accuracy
 
 ROOT = Path(__file__).resolve().parents[2]
-CLASSES = ['Ankle_boot', 'Bag', 'Coat', 'Dress', 'Pullover', 'Sandal', 'Shirt', 'Sneaker',
-           'T-shirt_top', 'Trouser']
+sys.path.insert(0, str(ROOT / 'tests'))
+from made_datasets import make_mnist  # noqa: E402
 
 
 @pytest.fixture(scope='module')
@@ -26,21 +27,16 @@ def main_job():
 
 @pytest.fixture()
 def finished_run(tmp_path):
-    """What steps 1-3 leave behind: class folders, a scalar log, test predictions."""
-    data, work = tmp_path / 'data', tmp_path / 'work'
-    (data / 'meta').mkdir(parents=True)
-    (data / 'meta' / 'classes.txt').write_text('\n'.join(CLASSES) + '\n')
-    (data / 'meta' / 'train.txt').write_text(''.join(f'{c}/0.png {i}\n'
-                                                     for i, c in enumerate(CLASSES)))
+    """What steps 1-3 leave behind: the idx files (10 training, 50 test images), a scalar log,
+    test predictions naming the test images by their index (``sample_idx``), as the in-memory
+    FashionMNIST dataset's predictions do."""
+    data, work = make_mnist(tmp_path / 'data', train=10, test=50), tmp_path / 'work'
     rng = np.random.default_rng(0)
     results = []
     for index in range(50):
-        gt = index % 10
-        path = data / 'val' / CLASSES[gt] / f'{index:05d}.png'
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(rng.integers(0, 255, (32, 32), dtype=np.uint8)).save(path)
+        gt = index % 10  # make_mnist's labels
         score = torch.softmax(torch.as_tensor(rng.normal(0, 1, 10)) + 2 * torch.eye(10)[gt], 0)
-        results.append(dict(img_path=str(path), gt_label=torch.tensor([gt]),
+        results.append(dict(sample_idx=index, gt_label=torch.tensor([gt]),
                             pred_score=score.float(), pred_label=score.argmax().reshape(1)))
     work.mkdir()
     dump(results, str(work / 'test_predictions.pkl'))
