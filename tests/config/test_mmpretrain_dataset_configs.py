@@ -3,7 +3,8 @@ tools/test.py, on tiny datasets written in the publishers' formats.
 
 The configs under ``compat_configs/mmpretrain`` are a user's MMPretrain 1.2 tree: the dataset
 bases as MMPretrain ships them (``cifar10_bs16.py``, ``cifar100_bs16.py``, ``cub_bs8_448.py``,
-``imagenet21k_bs128.py``) and one leaf each adding ConvNeXt-T. The child written here changes
+``imagenet21k_bs128.py``, ``voc_bs16.py``) and one leaf each adding ConvNeXt-T (a multi-label
+head on VOC). The child written here changes
 only what a user changes to run it elsewhere: data roots, the model size, batch size / workers
 and the number of epochs. All runs of a phase share one interpreter (``tests/tool_batch.py``).
 """
@@ -20,13 +21,27 @@ from made_datasets import cifar_md5_env, make_cifar, make_cub  # noqa: E402
 from tool_runs import REPO, make_tiny_imagenet, tool_env  # noqa: E402
 
 TREE = Path(__file__).resolve().parent / 'compat_configs' / 'mmpretrain'
-# leaf, dataset folder maker, number of val/test samples, topk of the base's evaluator
+
+
+def _make_voc_tree(root: Path, **kwargs) -> dict:
+    """The VOC2007 tree writer of tests/tools/test_multi_label_voc.py (loaded by path)."""
+    import importlib.util
+    path = Path(__file__).resolve().parents[1] / 'tools' / 'test_multi_label_voc.py'
+    spec = importlib.util.spec_from_file_location('multi_label_voc', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make_voc_tree(root, **kwargs)
+# leaf, number of val/test samples, topk of the base's evaluator (None: VOC's metrics)
 CASES = {
     'cifar10': ('convnext-tiny_8xb16_cifar10.py', 1 * 2, (1, )),
     'cifar100': ('convnext-tiny_8xb16_cifar100.py', 1 * 2, (1, )),
     'cub': ('convnext-tiny_8xb8_cub.py', 3, (1, )),
     'in21k': ('convnext-tiny_8xb128_in21k.py', 4, (1, 5)),
+    'voc': ('convnext-tiny_8xb16_voc.py', 20, None),
 }
+#: what voc_bs16.py's evaluator reports: VOCMultiLabelMetric (macro, then micro) + mAP
+VOC_KEYS = {f'multi-label/{k}{s}' for k in ('precision', 'recall', 'f1-score')
+            for s in ('', '_micro')} | {'multi-label/mAP'}
 
 CHILD = '''_base_ = [{leaf!r}]
 {imports}
@@ -62,7 +77,10 @@ def runs(tmp_path_factory):
             'CIFAR100': make_cifar(base / 'cifar100', 'CIFAR100')}
     roots = {'cifar10': base / 'cifar10', 'cifar100': base / 'cifar100',
              'cub': make_cub(base / 'CUB_200_2011'),
-             'in21k': make_tiny_imagenet(base / 'imagenet21k')}
+             'in21k': make_tiny_imagenet(base / 'imagenet21k'), 'voc': base / 'VOC2007'}
+    _make_voc_tree(roots['voc'], n_train=8, n_test=20)  # voc_bs16.py trains on 'trainval'
+    (roots['voc'] / 'ImageSets' / 'Main' / 'trainval.txt').write_text(
+        (roots['voc'] / 'ImageSets' / 'Main' / 'train.txt').read_text())
     train, test, info = [], [], {}
     for key, (leaf, _, _) in CASES.items():
         child = base / f'{key}_child.py'
@@ -99,6 +117,10 @@ def test_mmpretrain_dataset_base_trains_and_tests(runs, key):
     assert ckpt['meta']['epoch'] == 1
     _, num_val, topk = CASES[key]
     metrics = json.loads(record['metrics'].read_text())
+    if topk is None:  # VOC: precision / recall / F1 (macro and micro) and mAP, in percent
+        assert VOC_KEYS <= set(metrics), sorted(metrics)
+        assert all(0 <= metrics[k] <= 100 for k in VOC_KEYS if not k.endswith('support'))
+        return
     assert set(metrics) == {f'accuracy/top{k}' for k in topk}
     # accuracy is a multiple of 1 / (number of test samples): the whole test split was read
     top1 = metrics['accuracy/top1']
