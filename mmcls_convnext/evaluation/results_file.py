@@ -24,6 +24,7 @@ import json
 import os
 import os.path as osp
 import pickle
+import pickletools
 import warnings
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -196,6 +197,11 @@ def _unpickle(path: str) -> Any:
             raise ResultsFileError(f'{path} is a torch.save zip archive (a checkpoint?), not a '
                                    f'results pickle; {WRITE_HINT}.')
         try:
+            # parse the opcodes first (nothing is built): a truncated or damaged file is named
+            # as such, not as the half name of a global it was cut in
+            for _ in pickletools.genops(f):
+                pass
+            f.seek(0)
             return _ResultsUnpickler(f, path, osp.getsize(path)).load()
         except ResultsFileError:
             raise
