@@ -40,5 +40,6 @@ __all__ = [
     'CachedCustomDataset',
     'BaseDataset', 'MultiLabelDataset', 'VOC', 'CIFAR10', 'CIFAR100', 'MNIST', 'FashionMNIST',
     'CUB', 'Flowers102', 'OxfordIIITPet', 'DTD', 'FGVCAircraft', 'StanfordCars', 'Caltech101',
-    'Food101', 'SUN397', 'Places205', 'InShop', 'MultiTaskDataset', 'RepeatAugSampler', 'RetrievalQueryDataset',
+    'Food101', 'SUN397', 'Places205', 'InShop', 'MultiTaskDataset', 'RepeatAugSampler',
+    'RetrievalQueryDataset',
 ]

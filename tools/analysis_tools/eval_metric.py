@@ -23,8 +23,8 @@ from mmcls_convnext.evaluation.offline import (
 
 def _config_classes(path: str):
     """The class names of ``path``'s test dataset (listed, no image read)."""
-    from mmcls_convnext.datasets.verify import build_listing
     from mmcls_convnext.config import load_config
+    from mmcls_convnext.datasets.verify import build_listing
     from mmcls_convnext.engine.registration import import_registering_modules
     cfg = load_config(path, {})
     dataset_cfg = (cfg.get('test_dataloader') or {}).get('dataset')

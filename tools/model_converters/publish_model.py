@@ -52,16 +52,14 @@ def _plain(value: Any) -> Any:
 
 def dataset_type_classes(dataset_type: str) -> List[str]:
     """The fixed class names of the registered dataset ``dataset_type`` (``--dataset-type``)."""
-    import difflib
-
     from mmcls_convnext.registry import DATASETS
+    from mmcls_convnext.suggestions import did_you_mean
     from mmcls_convnext.utils import register_all_modules
     register_all_modules()
     dataset_cls = DATASETS.get(dataset_type)
     if dataset_cls is None:
         names = sorted(DATASETS.module_dict)
-        close = difflib.get_close_matches(dataset_type, names, n=1)
-        hint = f' Did you mean {close[0]!r}?' if close else ''
+        hint = did_you_mean(dataset_type, names, n=1)
         raise ValueError(f'--dataset-type {dataset_type!r} is not a registered dataset '
                          f'(registered: {", ".join(names)}).{hint}')
     classes = (getattr(dataset_cls, 'METAINFO', None) or {}).get('classes')

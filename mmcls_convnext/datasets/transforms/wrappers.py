@@ -11,7 +11,6 @@
   to torchvision's ``InterpolationMode`` / a ``torch.dtype``.
 """
 import copy
-import difflib
 import inspect
 import os
 from enum import EnumMeta
@@ -19,11 +18,16 @@ from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
-import torchvision
 from mmcv.transforms import BaseTransform, Compose
-from torchvision.transforms import InterpolationMode
+
+try:  # only the torchvision/* wrappers need torchvision: the rest of the package imports without
+    import torchvision
+    from torchvision.transforms import InterpolationMode
+except ImportError:
+    torchvision = InterpolationMode = None
 
 from mmcls_convnext.registry import TRANSFORMS
+from mmcls_convnext.suggestions import did_you_mean
 
 from ..errors import DataConfigError, DataConfigTypeError, MissingInputError
 from .backends import TORCHVISION_INTERPOLATIONS
@@ -146,10 +150,8 @@ class Albumentations(BaseTransform):
         if isinstance(obj_type, str):
             obj_cls = getattr(self._albu, obj_type, None)
             if not inspect.isclass(obj_cls):
-                close = difflib.get_close_matches(obj_type, dir(self._albu), n=3)
                 raise DataConfigError(f'Albumentations: albumentations has no transform '
-                                      f'{obj_type!r}.' + (f' Did you mean {close}?' if close
-                                                          else ''))
+                                      f'{obj_type!r}.' + did_you_mean(obj_type, dir(self._albu)))
         elif inspect.isclass(obj_type):
             obj_cls = obj_type
         else:
@@ -215,6 +217,8 @@ class TorchVisionWrapper(BaseTransform):
 
 def register_vision_transforms() -> List[str]:
     """Register every transform class of ``torchvision.transforms`` as ``torchvision/<Name>``."""
+    if torchvision is None:  # not installed: no torchvision/* names (a config naming one is
+        return []            # refused by the registry, naming the type)
     names = []
     for attr in dir(torchvision.transforms):
         cls = getattr(torchvision.transforms, attr)

@@ -4,7 +4,6 @@ top-k predictions (``MultiLabelMetric``) and average precision (``AveragePrecisi
 Targets are multi-hot ``(N, C)``. A target of ``-1`` (a VOC "difficult" label that is to be
 ignored) is left out: it counts as neither a positive nor a negative of its class.
 """
-import difflib
 import warnings
 from numbers import Real
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -15,6 +14,7 @@ from mmengine.evaluator import BaseMetric
 
 from mmcls_convnext.registry import METRICS
 from mmcls_convnext.structures import DataSampleError, label_to_onehot
+from mmcls_convnext.suggestions import close_matches
 
 from .utils import MetricInputError, as_dict
 
@@ -26,7 +26,7 @@ Stats = Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 def _check_average(average: Optional[str], options: Sequence[Optional[str]]) -> None:
     if average not in options:
-        close = difflib.get_close_matches(str(average), [a for a in options if a], n=1)
+        close = close_matches(average, [a for a in options if a], n=1)
         hint = f"; did you mean '{close[0]}'?" if close else '.'
         raise MetricInputError(f'Invalid `average` argument, please specify from {tuple(options)}'
                                f' (None: one value per class); got {average!r}{hint}')

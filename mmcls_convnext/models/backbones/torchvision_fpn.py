@@ -9,11 +9,13 @@ norms that MMDet's ConvNeXt configs also use (``out_indices=(0, 1, 2, 3)``,
 ``gap_before_final_norm=False``).
 """
 from collections import OrderedDict
-from typing import Optional, Sequence, Union
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 import torch.nn as nn
-from torchvision.models.detection.backbone_utils import BackboneWithFPN
-from torchvision.ops.feature_pyramid_network import ExtraFPNBlock, LastLevelMaxPool
+
+if TYPE_CHECKING:  # torchvision is imported when the builder runs: the models import without it
+    from torchvision.models.detection.backbone_utils import BackboneWithFPN
+    from torchvision.ops.feature_pyramid_network import ExtraFPNBlock
 
 from ..errors import ModelConfigError, ModelConfigTypeError
 from .convnext import ConvNeXt
@@ -33,8 +35,8 @@ def _stage_trunk(backbone: ConvNeXt) -> nn.Sequential:
 def convnext_fpn_backbone(backbone: Union[dict, ConvNeXt, None] = None,
                           returned_layers: Sequence[int] = (0, 1, 2, 3),
                           out_channels: int = 256,
-                          extra_blocks: Optional[ExtraFPNBlock] = None,
-                          norm_layer: Optional[type] = None) -> BackboneWithFPN:
+                          extra_blocks: Optional['ExtraFPNBlock'] = None,
+                          norm_layer: Optional[type] = None) -> 'BackboneWithFPN':
     """Build torchvision's ``BackboneWithFPN`` on our ConvNeXt (V1, or V2 with ``use_grn``).
 
     Args:
@@ -72,6 +74,8 @@ def convnext_fpn_backbone(backbone: Union[dict, ConvNeXt, None] = None,
     if not layers or any(not 0 <= i < backbone.num_stages for i in layers):
         raise ModelConfigError(f'returned_layers must name stages in 0..'
                                f'{backbone.num_stages - 1}; got {tuple(returned_layers)}.')
+    from torchvision.models.detection.backbone_utils import BackboneWithFPN
+    from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
     return BackboneWithFPN(
         _stage_trunk(backbone),
         return_layers={f'stage{i}': str(k) for k, i in enumerate(layers)},
