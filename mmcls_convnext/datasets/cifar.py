@@ -1,5 +1,5 @@
 """CIFAR-10 and CIFAR-100 from their "python version" batches, decoded once into memory."""
-from typing import List, Optional, Union
+from typing import List
 
 import numpy as np
 from mmengine import dist
@@ -7,10 +7,8 @@ from mmengine.fileio import LocalBackend, exists, get, get_file_backend, join_pa
 
 from mmcls_convnext.registry import DATASETS
 
-from .base_dataset import BaseDataset, check_split, expanduser, warn_train_in_test_mode
 from .categories import CIFAR10_CATEGORIES, CIFAR100_CATEGORIES
-from .decoded_cache import DecodedCacheMixin
-from .errors import DataConfigError
+from .in_memory import InMemorySplitDataset
 from .utils import (
     DatasetFileError,
     DatasetIncompleteError,
@@ -21,7 +19,7 @@ from .utils import (
 
 
 @DATASETS.register_module()
-class CIFAR10(DecodedCacheMixin, BaseDataset):
+class CIFAR10(InMemorySplitDataset):
     """CIFAR-10: 50,000 train and 10,000 test 32x32 RGB images, 10 classes.
 
     Layout: ``data_root/cifar-10-batches-py/`` holding ``data_batch_1`` ... ``data_batch_5``,
@@ -67,26 +65,8 @@ class CIFAR10(DecodedCacheMixin, BaseDataset):
             'md5': '5ff9c542aee3614f3951f8cda6e48888'}
     METAINFO = {'classes': CIFAR10_CATEGORIES}
 
-    def __init__(self, data_root: str = '', split: str = 'train',
-                 metainfo: Optional[dict] = None, download: bool = True,
-                 data_prefix: str = '', test_mode: bool = False,
-                 cache_steps: Union[int, str, None] = None, max_cache_bytes: int = 2 * 1024**3,
-                 **kwargs) -> None:
-        self._init_cache(cache_steps, max_cache_bytes)
-        check_split(split, ('train', 'test'), type(self).__name__)
-        self.split = split
-        warn_train_in_test_mode(split, test_mode)
-        if not data_root and not data_prefix:
-            raise RuntimeError('Please set ``data_root`` to specify the dataset path (the '
-                               f'folder holding {self.base_folder}/).')
-        if not isinstance(data_prefix, str):
-            raise DataConfigError(f'{type(self).__name__}: data_prefix must be a folder name; '
-                                  f'got {data_prefix!r}.')
-        self.download = download
-        super().__init__(ann_file='', metainfo=metainfo, data_root=data_root,
-                         data_prefix=dict(root=expanduser(data_prefix)), test_mode=test_mode,
-                         **kwargs)
-        self._split_pipeline()  # validates cache_steps even when lazy
+    def _data_root_hint(self) -> str:
+        return f'{self.base_folder}/'
 
     # ------------------------------------------------------------------ files
     def _path(self, filename: str) -> str:

@@ -1,5 +1,5 @@
 """MNIST and Fashion-MNIST from their idx files (plain or ``.gz``), decoded once into memory."""
-from typing import List, Optional, Union
+from typing import List, Optional
 
 import numpy as np
 from mmengine import dist
@@ -7,10 +7,8 @@ from mmengine.fileio import LocalBackend, exists, get_file_backend, join_path
 
 from mmcls_convnext.registry import DATASETS
 
-from .base_dataset import BaseDataset, check_split, expanduser, warn_train_in_test_mode
 from .categories import FASHIONMNIST_CATEGORIES, MNIST_CATEGORIES
-from .decoded_cache import DecodedCacheMixin
-from .errors import DataConfigError
+from .in_memory import InMemorySplitDataset
 from .utils import (
     DatasetFileError,
     DatasetIncompleteError,
@@ -22,7 +20,7 @@ from .utils import (
 
 
 @DATASETS.register_module()
-class MNIST(DecodedCacheMixin, BaseDataset):
+class MNIST(InMemorySplitDataset):
     """MNIST: 60,000 train and 10,000 test 28x28 grey digits, 10 classes.
 
     Layout: the four idx files in ``data_root`` (``data_prefix`` joined to it), each either
@@ -64,26 +62,8 @@ class MNIST(DecodedCacheMixin, BaseDataset):
     ]
     METAINFO = {'classes': MNIST_CATEGORIES}
 
-    def __init__(self, data_root: str = '', split: str = 'train',
-                 metainfo: Optional[dict] = None, download: bool = True,
-                 data_prefix: str = '', test_mode: bool = False,
-                 cache_steps: Union[int, str, None] = None, max_cache_bytes: int = 2 * 1024**3,
-                 **kwargs) -> None:
-        self._init_cache(cache_steps, max_cache_bytes)
-        check_split(split, ('train', 'test'), type(self).__name__)
-        self.split = split
-        warn_train_in_test_mode(split, test_mode)
-        if not data_root and not data_prefix:
-            raise RuntimeError('Please set ``data_root`` to specify the dataset path (the '
-                               'folder holding the idx files).')
-        if not isinstance(data_prefix, str):
-            raise DataConfigError(f'{type(self).__name__}: data_prefix must be a folder name; '
-                                  f'got {data_prefix!r}.')
-        self.download = download
-        super().__init__(ann_file='', metainfo=metainfo, data_root=data_root,
-                         data_prefix=dict(root=expanduser(data_prefix)), test_mode=test_mode,
-                         **kwargs)
-        self._split_pipeline()  # validates cache_steps even when lazy
+    def _data_root_hint(self) -> str:
+        return 'the idx files'
 
     def _find(self, filename: str) -> Optional[str]:
         """The extracted file, else the published (compressed) one, else None."""
