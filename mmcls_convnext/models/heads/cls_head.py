@@ -96,15 +96,21 @@ class ClsHead(BaseModule):
         """Softmax scores and arg-max labels, one :class:`DataSample` per image."""
         cls_score = self(feats)
         scores = F.softmax(cls_score.float(), dim=1).detach()
-        labels = scores.argmax(dim=1, keepdim=True)
-        if data_samples is None:
-            data_samples = [None] * scores.size(0)
-        out = []
-        for sample, score, label in zip(data_samples, scores, labels):
-            sample = DataSample() if sample is None else sample
-            sample.set_pred_score(score).set_pred_label(label)
-            out.append(sample)
-        return out
+        return with_predictions(data_samples, scores, scores.argmax(dim=1, keepdim=True))
+
+
+def with_predictions(data_samples: Optional[Sequence[Optional[DataSample]]],
+                     scores: torch.Tensor, labels: Sequence[torch.Tensor]) -> List[DataSample]:
+    """The samples (a new :class:`DataSample` where one is None, or for every image when
+    ``data_samples`` is None) with each image's ``pred_score`` and ``pred_label`` set."""
+    if data_samples is None:
+        data_samples = [None] * scores.size(0)
+    out = []
+    for sample, score, label in zip(data_samples, scores, labels):
+        sample = DataSample() if sample is None else sample
+        sample.set_pred_score(score).set_pred_label(label)
+        out.append(sample)
+    return out
 
 
 @MODELS.register_module()

@@ -16,6 +16,7 @@ from mmcls_convnext.registry import MODELS
 from mmcls_convnext.structures import DataSample, DataSampleError, label_to_onehot
 
 from ..errors import ModelConfigError, TargetError
+from .cls_head import with_predictions
 
 
 def check_thr(thr: Optional[float], owner: str) -> Optional[float]:
@@ -131,18 +132,11 @@ class MultiLabelClsHead(BaseModule):
     def _predict(self, cls_score: torch.Tensor,
                  data_samples: Optional[Sequence[Optional[DataSample]]]) -> List[DataSample]:
         scores = torch.sigmoid(cls_score.float()).detach()
-        if data_samples is None:
-            data_samples = [None] * scores.size(0)
-        out = []
-        for sample, score in zip(data_samples, scores):
-            sample = DataSample() if sample is None else sample
-            if self.thr is not None:
-                label = torch.nonzero(score >= self.thr).reshape(-1)
-            else:
-                label = score.topk(min(self.topk, score.numel())).indices
-            sample.set_pred_score(score).set_pred_label(label)
-            out.append(sample)
-        return out
+        if self.thr is not None:
+            labels = [torch.nonzero(score >= self.thr).reshape(-1) for score in scores]
+        else:
+            labels = [score.topk(min(self.topk, score.numel())).indices for score in scores]
+        return with_predictions(data_samples, scores, labels)
 
 
 @MODELS.register_module()
