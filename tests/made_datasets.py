@@ -1,6 +1,7 @@
 """Tiny datasets written in their publishers' formats, for the tests that run configs through
 the tools: CIFAR-10/100 ("python version" pickled batches), CUB-200-2011 (images + the three
-id lists), (Fashion-)MNIST (gzipped idx files) and ImageNet-21k (the ImageNet layout, via
+id lists), (Fashion-)MNIST (gzipped idx files), DeepFashion In-shop (images + the partition
+list) and ImageNet-21k (the ImageNet layout, via
 :func:`tool_runs.make_tiny_imagenet`).
 
 The CIFAR classes check each batch against the published md5; test-made batches cannot have
@@ -104,4 +105,31 @@ def make_mnist(root: Path, train: int = 4, test: int = 4, seed: int = 0) -> Path
         imgs = np.clip(labels[:, None, None] * 25 + rng.normal(0, 20, (count, 28, 28)), 0, 255)
         (root / f'{prefix}-images-idx3-ubyte.gz').write_bytes(gzip.compress(_idx(imgs)))
         (root / f'{prefix}-labels-idx1-ubyte.gz').write_bytes(gzip.compress(_idx(labels)))
+    return root
+
+
+def make_inshop(root: Path, items: int = 3, per_split=(1, 1, 1), size=(48, 40),
+                seed: int = 0) -> Path:
+    """``root`` as the In-shop Clothes Retrieval Benchmark: ``Img/img/<GENDER>/<category>/
+    <item id>/<nn>_<view>.jpg`` and ``Eval/list_eval_partition.txt`` (a count line, a header
+    line, then "<image> <item id> <train|query|gallery>"). Each item has ``per_split`` images
+    (train, query, gallery); train items are numbered apart from the query/gallery ones, as in
+    the published split (the benchmark's train and test items do not overlap)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for status, count in zip(('train', 'query', 'gallery'), per_split):
+        for item in range(items):
+            number = item if status == 'train' else items + item
+            gender, category = ('MEN', 'Denim') if number % 2 else ('WOMEN', 'Dresses')
+            folder = Path('img') / gender / category / f'id_{number:08d}'
+            (root / 'Img' / folder).mkdir(parents=True, exist_ok=True)
+            colour = np.array([(number * 37) % 256, (number * 91) % 256, (number * 53) % 256])
+            for view in range(count):
+                img = np.clip(colour + rng.normal(0, 20, size + (3, )), 0, 255).astype(np.uint8)
+                name = folder / f'{len(rows) + 1:02d}_{view + 1}_{status}.jpg'
+                Image.fromarray(img).save(root / 'Img' / name, quality=90)
+                rows.append(f'{name.as_posix()} id_{number:08d} {status}')
+    (root / 'Eval').mkdir(parents=True, exist_ok=True)
+    (root / 'Eval' / 'list_eval_partition.txt').write_text(
+        f'{len(rows)}\nimage_name item_id evaluation_status\n' + '\n'.join(rows) + '\n')
     return root

@@ -28,7 +28,11 @@ RUNNER_KEYS = frozenset({
 })
 #: Helper variables common in OpenMMLab configs: never reported, even when close to a Runner key.
 HELPER_KEYS = frozenset({'checkpoint', 'pretrained', 'bgr_mean', 'bgr_std', 'num_classes',
-                         'img_size', 'crop_size', 'base_lr', 'batch_size', 'max_epochs'})
+                         'img_size', 'crop_size', 'base_lr', 'batch_size', 'max_epochs',
+                         # MMPretrain's inshop_bs32_448.py: the query loader (its val/test
+                         # loader) and the gallery loader its retrieval leaves read as
+                         # ``prototype={{_base_.gallery_dataloader}}``
+                         'query_dataloader', 'gallery_dataloader'})
 _RUNNER_LIKE_SUFFIXES = ('_cfg', '_hooks', '_dataloader', '_evaluator', '_scheduler')
 
 
