@@ -26,13 +26,14 @@ RUNNER_KEYS = frozenset({
     'train_pipeline', 'val_pipeline', 'test_pipeline', 'dataset_type', 'data_root',
     'vis_backends',
 })
+#: Helper variables of MMPretrain's shipped bases that look like Runner keys: inshop_bs32_448.py's
+#: query loader (its val/test loader) and gallery loader (its retrieval leaves read it as
+#: ``prototype={{_base_.gallery_dataloader}}``). Accepted, and offered for their own typos.
+RUNNER_LIKE_HELPERS = frozenset({'query_dataloader', 'gallery_dataloader'})
 #: Helper variables common in OpenMMLab configs: never reported, even when close to a Runner key.
 HELPER_KEYS = frozenset({'checkpoint', 'pretrained', 'bgr_mean', 'bgr_std', 'num_classes',
-                         'img_size', 'crop_size', 'base_lr', 'batch_size', 'max_epochs',
-                         # MMPretrain's inshop_bs32_448.py: the query loader (its val/test
-                         # loader) and the gallery loader its retrieval leaves read as
-                         # ``prototype={{_base_.gallery_dataloader}}``
-                         'query_dataloader', 'gallery_dataloader'})
+                         'img_size', 'crop_size', 'base_lr', 'batch_size', 'max_epochs'}
+                        ) | RUNNER_LIKE_HELPERS
 _RUNNER_LIKE_SUFFIXES = ('_cfg', '_hooks', '_dataloader', '_evaluator', '_scheduler')
 
 
@@ -51,7 +52,7 @@ def unknown_top_level_keys(cfg: Dict[str, Any]) -> List[str]:
     for key in cfg.keys():
         if key in RUNNER_KEYS or key in HELPER_KEYS or key.startswith('_'):
             continue
-        suggestion = _suggest(key, RUNNER_KEYS)
+        suggestion = _suggest(key, RUNNER_KEYS | RUNNER_LIKE_HELPERS)
         if suggestion is not None:
             problems.append(f'"{key}" (did you mean "{suggestion}"?)')
         elif key.endswith(_RUNNER_LIKE_SUFFIXES):

@@ -27,6 +27,14 @@ def test_runner_like_unknown_key_and_helpers_allowed():
         validate_config(_cfg(extra_hooks=[]))
 
 
+def test_mmpretrain_inshop_loader_variables_allowed():
+    # inshop_bs32_448.py defines both; its retrieval leaves read gallery_dataloader
+    validate_config(_cfg(query_dataloader=dict(), gallery_dataloader=dict()))
+    with pytest.raises(ConfigKeyError, match='"galery_dataloader" \\(did you mean '
+                       '"gallery_dataloader"\\?\\)'):
+        validate_config(_cfg(galery_dataloader=dict()))
+
+
 @pytest.mark.parametrize('key, message', [
     ('model.backbone.drop_path_rat', 'no key "drop_path_rat" in "model.backbone" \\(did you '
      'mean "model.backbone.drop_path_rate"\\?\\)'),
