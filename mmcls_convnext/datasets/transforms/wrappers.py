@@ -124,7 +124,8 @@ class Albumentations(BaseTransform):
         transforms: list of configs ``dict(type='ChannelShuffle', p=1)``; ``type`` names an
             albumentations class (or is the class); nested ``transforms`` (``OneOf``...) are
             built the same way.
-        keymap: results key -> albumentations key (default ``dict(img='image')``).
+        keymap: results key -> albumentations key (default ``dict(img='image')``); only these
+            keys are passed to albumentations, all others stay in the results as they are.
     """
 
     def __init__(self, transforms: List[dict], keymap: Optional[Dict[str, str]] = None) -> None:
@@ -166,9 +167,14 @@ class Albumentations(BaseTransform):
             raise MissingInputError('Albumentations: No `img` field in the input.')
         if hasattr(self.aug, 'set_random_seed'):  # albumentations >= 2: own generators
             self.aug.set_random_seed(int(np.random.randint(2**31)))
-        mapped = {self.keymap_to_albu.get(k, k): v for k, v in results.items()}
+        # only the keymap's keys go in: a pipeline's other keys (img_path, img_shape, gt_label,
+        # ...) are not albumentations targets, and its strict Compose (1.4.x's default) refuses
+        # unknown names; they stay in ``results`` untouched
+        mapped = {albu: results[key] for key, albu in self.keymap_to_albu.items()
+                  if key in results}
         out = self.aug(**mapped)
-        results = {self.keymap_back.get(k, k): v for k, v in out.items()}
+        for albu, value in out.items():
+            results[self.keymap_back.get(albu, albu)] = value
         results['img_shape'] = results['img'].shape[:2]
         return results
 

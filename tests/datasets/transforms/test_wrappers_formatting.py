@@ -173,3 +173,22 @@ def test_albumentations_is_reproducible_under_seeding():
                 keymap=dict(img='image'))(dict(img=IMG.copy()))
     np.testing.assert_array_equal(out['img'], IMG[:, ::-1])
     assert out['img_shape'] == (24, 32)
+
+
+def test_albumentations_in_a_pipeline_keeps_the_other_keys(tmp_path):
+    # after LoadImageFromFile the results hold img_path, img_shape, ori_shape, gt_label...:
+    # albumentations' strict Compose would refuse them as unknown targets
+    pytest.importorskip('albumentations')
+    from mmcv.transforms import Compose
+    from PIL import Image
+    path = tmp_path / 'a.png'
+    Image.fromarray(IMG[..., ::-1]).save(path)
+    pipeline = Compose([build(type='LoadImageFromFile'),
+                        build(type='Albumentations', transforms=[dict(type='HorizontalFlip',
+                                                                      p=1.)]),
+                        build(type='PackInputs')])
+    out = pipeline(dict(img_path=str(path), gt_label=3, sample_idx=7))
+    np.testing.assert_array_equal(out['inputs'].permute(1, 2, 0).numpy(), IMG[:, ::-1])
+    sample = out['data_samples']
+    assert int(sample.gt_label) == 3 and sample.sample_idx == 7
+    assert sample.img_path == str(path) and sample.ori_shape == (24, 32)
