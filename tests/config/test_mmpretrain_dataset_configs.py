@@ -5,9 +5,10 @@ The configs under ``compat_configs/mmpretrain`` are a user's MMPretrain 1.2 tree
 bases as MMPretrain ships them (``cifar10_bs16.py``, ``cifar100_bs16.py``, ``cub_bs8_448.py``,
 ``imagenet21k_bs128.py``, ``voc_bs16.py``, ``inshop_bs32_448.py``) and one leaf each adding
 ConvNeXt-T (a multi-label head on VOC; on In-shop, MMPretrain's ArcFace retrieval recipe with
-the gallery loader as the retriever's prototype via ``{{_base_.gallery_dataloader}}``). The child written here changes
-only what a user changes to run it elsewhere: data roots, the model size, batch size / workers
-and the number of epochs. All runs of a phase share one interpreter (``tests/tool_batch.py``).
+the gallery loader as the retriever's prototype via ``{{_base_.gallery_dataloader}}``). The
+child written here changes only what a user changes to run it elsewhere: data roots, the model
+size, batch size / workers and the number of epochs. All runs of a phase share one interpreter
+(``tests/tool_batch.py``).
 """
 import json
 import subprocess

@@ -74,6 +74,20 @@ def test_a_label_outside_num_classes_names_the_image():
     assert '\n' not in str(info.value)
 
 
+def test_batch_targets_are_the_samples_multi_hot_rows():
+    from mmcls_convnext.models.heads.multi_label_cls_head import multi_hot_targets
+    labels = [[1, 3], [], [4, 4, 0], [2]]  # an image without labels; a repeated index
+    samples = [DataSample().set_gt_label(label) for label in labels]
+    expected = torch.zeros(4, 5)
+    for i, label in enumerate(labels):
+        for k in label:
+            expected[i, k] = 1
+    assert torch.equal(multi_hot_targets(samples, 5, 'Head'), expected)
+    samples[2] = DataSample(metainfo=dict(img_path='b.jpg')).set_gt_label([9])
+    with pytest.raises(TargetError, match=r'annotation of b\.jpg.*\[9\] out of range'):
+        multi_hot_targets(samples, 5, 'Head')
+
+
 @pytest.mark.parametrize('label, kind', [([0, 1, 0], 'one-hot/multi-hot vector'),
                                          ([2, 4], 'several class indices')])
 def test_single_label_head_refuses_multi_label_targets(label, kind):

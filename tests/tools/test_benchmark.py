@@ -62,6 +62,15 @@ def test_quick_run_writes_complete_json(tmp_path):
     assert photos['cpu_ours_over_timm'] > 0
     assert photos['stages']['ms_per_image']['ours']['total'] > 0
     assert 'data/500x375: ours' in proc.stdout and 'ms per image, timm: decode' in proc.stdout
+    toolbox = data['toolbox']  # every pair present: measured, or skipped with its reason
+    assert set(toolbox) == {'color_jitter', 'auto_augment', 'gaussian_blur', 'cifar_random_crop',
+                            'albumentations', 'fashion_mnist_getitem', 'multi_label_map',
+                            'multi_label_head'}
+    measured = {k: v for k, v in toolbox.items() if 'skipped' not in v}
+    assert 'multi_label_map' in measured and 'fashion_mnist_getitem' in measured
+    for name, row in measured.items():
+        assert row['ours']['median'] > 0 and row['ours_over_reference'] > 0, name
+        assert f'data/toolbox/{name}' in proc.stdout
     quick_loop = res['loop']['quickstart']
     assert quick_loop['num_workers'] == 0 and quick_loop['batch'] == 32
     assert quick_loop['data'].startswith('synthetic 28 px idx files')  # no idx files given

@@ -274,6 +274,11 @@ def bench_data_section(args, tmp: str) -> dict:
                      count=8 if args.quick else args.data_files, rounds=args.rounds,
                      sizes=args.data_sizes, progress=PROGRESS)
     out['config'] = osp.relpath(IMAGENET_DATA_CFG, REPO)
+    # the toolbox's other transforms, datasets and multi-label parts, each vs its reference
+    from benchmarking.toolbox import bench_toolbox
+    PROGRESS('data/toolbox: transforms, datasets and multi-label parts vs their references')
+    out['toolbox'] = bench_toolbox(osp.join(tmp, 'toolbox'), 1 if args.quick else args.rounds,
+                                   progress=PROGRESS)
     return out
 
 

@@ -13,7 +13,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmcls_convnext.registry import MODELS
-from mmcls_convnext.structures import DataSample, DataSampleError, label_to_onehot
+from mmcls_convnext.structures import DataSample, DataSampleError, format_label, label_to_onehot
 
 from ..errors import ModelConfigError, TargetError
 from .cls_head import with_predictions
@@ -63,16 +63,25 @@ def multi_hot_targets(data_samples: Sequence[DataSample], num_classes: int,
             raise TargetError(f'{owner}: gt_score of sample {bad[0]} has shape '
                               f'{tuple(scores[bad[0]].shape)}, expected ({num_classes},).')
         return torch.stack(scores).float()
-    rows = []
+    labels = []
     for i, sample in enumerate(data_samples):
         if 'gt_label' not in sample:
             raise TargetError(f'{owner}: data sample {i} has neither gt_label nor gt_score.')
-        try:
-            rows.append(label_to_onehot(sample.gt_label, num_classes))
-        except DataSampleError as err:
-            path = sample.metainfo.get('img_path', f'sample {i} of the batch')
-            raise TargetError(f'{owner}: multi-label annotation of {path}: {err}') from None
-    return torch.stack(rows).float()
+        labels.append(format_label(sample.gt_label))
+    flat = torch.cat(labels)
+    if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) >= num_classes):
+        for i, (sample, label) in enumerate(zip(data_samples, labels)):
+            try:  # the first sample out of range, named with its index and file
+                label_to_onehot(label, num_classes)
+            except DataSampleError as err:
+                path = sample.metainfo.get('img_path', f'sample {i} of the batch')
+                raise TargetError(f'{owner}: multi-label annotation of {path}: {err}') from None
+    # one scatter for the batch: row i gets a 1 at each of its label indices
+    rows = torch.repeat_interleave(torch.arange(len(labels)),
+                                   torch.tensor([len(label) for label in labels]))
+    targets = torch.zeros(len(labels), num_classes)
+    targets[rows, flat] = 1
+    return targets
 
 
 @MODELS.register_module()

@@ -56,6 +56,13 @@ def print_table(results: dict) -> None:
 
 
 def print_data_and_loop(results: dict) -> None:
+    for name, row in results.get('data', {}).get('toolbox', {}).items():
+        if 'skipped' in row:
+            print(f"data/toolbox/{name}: skipped ({row['skipped']})")
+            continue
+        print(f"{f'data/toolbox/{name}':<44}{row['ours']['median']:>12.1f}  items/s  "
+              f"{row['ours_over_reference']:.2f}x the reference per core "
+              f"({row['reference']['median']:.1f} items/s)")
     for set_name, data in results.get('data', {}).get('sets', {}).items():
         rows, timm_row = data['images_per_s'], data['images_per_s']['timm']
         for name, r in rows.items():
