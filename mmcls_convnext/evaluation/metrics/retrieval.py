@@ -40,21 +40,25 @@ def _is_indices(item) -> bool:
         isinstance(v, Integral) for v in item)
 
 
+def _index_lists(value, name: str) -> List[np.ndarray]:
+    """``pred`` / ``target`` given as one index list per query (``<name>_indices=True``)."""
+    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
+        raise MetricInputError(f'`{name}` must be Sequence of indices when `{name}_indices` is '
+                               f'True; got {type(value).__name__}.')
+    out = []
+    for i, item in enumerate(value):
+        if not _is_indices(item):
+            raise MetricInputError(f'`{name}` should be Sequence of indices when '
+                                   f'`{name}_indices` is True; item {i} is '
+                                   f'{type(item).__name__}.')
+        out.append(np.asarray(item.cpu() if isinstance(item, torch.Tensor) else item))
+    return out
+
+
 def _ranked_indices(pred: Ranked, keep: Optional[int], is_indices: bool) -> List[np.ndarray]:
     """Per query, the gallery indices ranked best first (at most ``keep`` of them)."""
     if is_indices:
-        if not isinstance(pred, Sequence) or isinstance(pred, (str, bytes)):
-            raise MetricInputError(f'`pred` must be Sequence of indices when `pred_indices` is '
-                                   f'True; got {type(pred).__name__}.')
-        out = []
-        for i, item in enumerate(pred):
-            if not _is_indices(item):
-                raise MetricInputError(f'`pred` should be Sequence of indices when '
-                                       f'`pred_indices` is True; item {i} is '
-                                       f'{type(item).__name__}.')
-            item = np.asarray(item.cpu() if isinstance(item, torch.Tensor) else item)
-            out.append(item[:keep] if keep else item)
-        return out
+        return [item[:keep] if keep else item for item in _index_lists(pred, 'pred')]
     if isinstance(pred, np.ndarray):
         pred = torch.from_numpy(pred)
     elif isinstance(pred, Sequence) and not isinstance(pred, (str, bytes)):
@@ -76,17 +80,7 @@ def _ranked_indices(pred: Ranked, keep: Optional[int], is_indices: bool) -> List
 def _relevant_indices(target: Ranked, is_indices: bool) -> List[np.ndarray]:
     """Per query, the indices of its relevant gallery items."""
     if is_indices:
-        if not isinstance(target, Sequence) or isinstance(target, (str, bytes)):
-            raise MetricInputError(f'`target` must be Sequence of indices when `target_indices` '
-                                   f'is True; got {type(target).__name__}.')
-        out = []
-        for i, item in enumerate(target):
-            if not _is_indices(item):
-                raise MetricInputError(f'`target` should be Sequence of indices when '
-                                       f'`target_indices` is True; item {i} is '
-                                       f'{type(item).__name__}.')
-            out.append(np.asarray(item.cpu() if isinstance(item, torch.Tensor) else item))
-        return out
+        return _index_lists(target, 'target')
     if isinstance(target, np.ndarray):
         target = torch.from_numpy(target)
     elif isinstance(target, Sequence) and not isinstance(target, (str, bytes)):

@@ -67,9 +67,7 @@ class ClsHead(BaseModule):
 
     def pre_logits(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
         """The feature the classifier layer consumes: the last of ``feats``."""
-        if isinstance(feats, torch.Tensor):
-            return feats
-        return feats[-1]
+        return last_feature(feats)
 
     def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
         return self.pre_logits(feats)
@@ -97,6 +95,14 @@ class ClsHead(BaseModule):
         cls_score = self(feats)
         scores = F.softmax(cls_score.float(), dim=1).detach()
         return with_predictions(data_samples, scores, scores.argmax(dim=1, keepdim=True))
+
+
+def last_feature(feats: Union[torch.Tensor, Tuple[torch.Tensor, ...]]) -> torch.Tensor:
+    """The last of a backbone's / neck's outputs (a lone tensor is itself): what a head's
+    classifier layer consumes."""
+    if isinstance(feats, torch.Tensor):
+        return feats
+    return feats[-1]
 
 
 def with_predictions(data_samples: Optional[Sequence[Optional[DataSample]]],

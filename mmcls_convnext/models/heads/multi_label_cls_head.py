@@ -16,7 +16,7 @@ from mmcls_convnext.registry import MODELS
 from mmcls_convnext.structures import DataSample, DataSampleError, format_label, label_to_onehot
 
 from ..errors import ModelConfigError, TargetError
-from .cls_head import with_predictions
+from .cls_head import last_feature, with_predictions
 
 
 def check_thr(thr: Optional[float], owner: str) -> Optional[float]:
@@ -116,9 +116,7 @@ class MultiLabelClsHead(BaseModule):
 
     def pre_logits(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
         """The feature the classifier consumes: the last of ``feats``."""
-        if isinstance(feats, torch.Tensor):
-            return feats
-        return feats[-1]
+        return last_feature(feats)
 
     def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
         return self.pre_logits(feats)
