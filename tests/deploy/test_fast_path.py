@@ -139,6 +139,9 @@ def test_onnxruntime_mode_dynamic_shapes_copies_and_errors():
     fast = optimize_for_inference(model, mode='onnxruntime', example_inputs=(1, 3, 32, 32))
     runner = fast.backbone._run
     assert runner._session is not None and runner.threads == torch.get_num_threads()
+    # its pool sleeps instead of spinning (a spinning pool starves itself on a shared CPU)
+    options = runner._session.get_session_options()
+    assert options.get_session_config_entry('session.intra_op.allow_spinning') == '0'
     x = torch.randn(4, 3, 64, 96)  # another batch size and image shape than the export's
     with torch.no_grad():
         expected = model(x)
