@@ -22,9 +22,9 @@ What it does, all measured on CPU (see ``docs/benchmark.md``):
 4. ``mode='onnxruntime'`` exports the folded backbone to ONNX once (on the first call) and runs
    it with ONNX Runtime on CPU (fp32, all graph optimisations; needs ``requirements/deploy.txt``).
 5. ``mode='auto'`` picks the mode for the machine it runs on, from its capabilities (see
-   :func:`select_mode`): ``'prepack'`` on AVX-512 CPUs; elsewhere (AVX2, Arm, GPUs) no mode was
-   measured reliably faster than the default path, so it returns an eval-mode copy of the
-   default model.
+   :func:`select_mode`): ``'prepack'`` on AVX-512 CPUs, ``'onnxruntime'`` on AVX2 CPUs where it
+   is installed; elsewhere (Arm, GPUs, AVX2 without ONNX Runtime) no mode was measured faster
+   than the default path, so it returns an eval-mode copy of the default model.
 6. ``mode='compile'`` additionally compiles the folded backbone with ``torch.compile``
    (inductor, ``freezing=True``: weights become constants, pre-packed for oneDNN on CPU, and
    GELU/LayerNorm/residual work fused around the matmuls). It costs a one-off compile on the
@@ -225,13 +225,19 @@ def select_mode(device: Union[str, torch.device] = 'cpu',
     loaded, is chosen; everywhere else the default path is kept (``None``):
 
     - a CPU whose ATen capability is ``'AVX512'``: ``'prepack'`` (pre-packed oneDNN matmuls with
-      fused GELU/residual: 1.24-2.14x timm at batch 16 on the AVX-512 machines measured, above
-      the default path's 0.94-0.97x);
-    - any other CPU (AVX2, Arm, ...): ``None``. On an AVX2 EPYC ``'prepack'`` measured 0.92x
-      timm at batch 16 idle, below the default path's 0.96x, and equal to it at load 8
-      (1.00x); ``'onnxruntime'`` was faster idle (1.06x / 1.84x timm at batch 16 / 1) but
-      0.46x the default path at batch 1 at load 8 (its spinning thread pool), so it stays
-      opt-in;
+      fused GELU/residual: 1.19-2.14x timm at batch 16 on the three AVX-512 machines measured,
+      above the default path's 0.92-0.97x; on the Intel Xeon with AMX ``'onnxruntime'`` was as
+      fast at batch 16 and faster at batch 1, on the AMD EPYC well below ``'prepack'`` at
+      batch 16 (1.45x vs 2.14x timm), so ``'prepack'`` stays);
+    - a CPU whose capability is ``'AVX2'``: ``'onnxruntime'`` when onnx and onnxruntime are
+      installed (``requirements/deploy.txt``), else ``None``. On an AVX2 EPYC it ran 1.06x /
+      1.84x timm at batch 16 / 1 idle against the default path's 0.96x / 1.17x (``'prepack'``:
+      0.92x at batch 16, below the default path); under load its intra-op pool no longer
+      spins (``session.intra_op.allow_spinning=0``): 1.14x / 1.07x the default path at batch
+      16 / 1 at load 3 with ``OMP_WAIT_POLICY=PASSIVE`` (6.66x at batch 1 with OpenMP
+      spinning), and not spinning cost nothing idle (Intel Xeon: 1.71x vs 1.58x the default
+      path at batch 1);
+    - any other CPU (Arm, no SIMD capability, ...): ``None`` (unmeasured);
     - a CUDA (or any non-CPU) device: ``None`` (oneDNN and ONNX Runtime are CPU paths here;
       ``'fold'`` alone was not reliably faster than the default path; GPUs unmeasured).
 
@@ -250,7 +256,15 @@ def select_mode(device: Union[str, torch.device] = 'cpu',
         cpu_capability = torch.backends.cpu.get_cpu_capability()
     if cpu_capability in _WIDE_SIMD and torch.backends.mkldnn.is_available():
         return 'prepack'
+    if cpu_capability == 'AVX2' and _onnxruntime_installed():
+        return 'onnxruntime'
     return None
+
+
+def _onnxruntime_installed() -> bool:
+    """Whether the ``'onnxruntime'`` mode's packages are importable (not imported here)."""
+    import importlib.util
+    return all(importlib.util.find_spec(name) is not None for name in ('onnx', 'onnxruntime'))
 
 
 class FastInferenceBackbone(nn.Module):

@@ -79,7 +79,8 @@ class OnnxRuntimeRunner:
         if x.device.type != 'cpu' or x.dtype != torch.float32:
             raise TypeError(f"fast_inference mode='onnxruntime' runs float32 on the CPU; got a "
                             f'{x.dtype} tensor on {x.device}. Use mode="prepack" or "compile" '
-                            'for other devices and dtypes.')
+                            'for other devices and dtypes (mode="auto" picks "onnxruntime" on '
+                            'AVX2 CPUs where ONNX Runtime is installed).')
         if self._session is None:
             self.build(x[:1])
         outputs = self._session.run(None, {'input': x.detach().contiguous().numpy()})

@@ -214,7 +214,7 @@ def test_apply_fast_inference_reads_the_config_and_the_argument_wins():
 # --------------------------------------------------------------------------- mode='auto'
 @pytest.mark.parametrize('device, capability, expected', [
     ('cpu', 'AVX512', 'prepack'),   # AVX-512: the pre-packed oneDNN matmuls win
-    ('cpu', 'AVX2', None),          # AVX2: prepack / onnxruntime not reliably faster
+    ('cpu', 'AVX2', 'onnxruntime'),  # AVX2: ONNX Runtime (installed here), prepack is not faster
     ('cpu', 'DEFAULT', None),       # e.g. Arm / no SIMD capability: unmeasured
     ('cuda', 'AVX512', None),       # GPU: oneDNN / ONNX Runtime paths are CPU-only
     (torch.device('cuda', 0), 'AVX2', None),
@@ -233,7 +233,38 @@ def test_select_mode_reads_the_machine(monkeypatch):
     assert select_mode() is None  # no oneDNN in this torch build
     monkeypatch.undo()
     monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX2')
-    assert select_mode('cpu') is None
+    assert select_mode('cpu') == 'onnxruntime'
+
+
+def _hide_onnxruntime(monkeypatch):
+    """Make onnx / onnxruntime look uninstalled to importlib.util.find_spec."""
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, 'find_spec',
+                        lambda name, *a, **k: None if name in ('onnx', 'onnxruntime')
+                        else real(name, *a, **k))
+
+
+def test_select_mode_on_avx2_needs_onnxruntime(monkeypatch):
+    """AVX2 without ONNX Runtime installed: the default path (prepack is not faster there)."""
+    from mmcls_convnext.deploy import select_mode
+    _hide_onnxruntime(monkeypatch)
+    assert select_mode('cpu', cpu_capability='AVX2') is None
+    assert select_mode('cpu', cpu_capability='AVX512') == 'prepack'  # needs no ONNX Runtime
+
+
+def test_auto_mode_runs_onnxruntime_on_avx2(monkeypatch):
+    """AVX2 with ONNX Runtime: mode='auto' runs it, same logits as the default path."""
+    pytest.importorskip('onnxruntime')
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX2')
+    model = _classifier()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        expected = model(x)
+    fast = build_fast_inference_model(model, dict(mode='auto'))
+    assert fast.backbone.requested_mode == 'auto' and fast.backbone.mode == 'onnxruntime'
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), expected, atol=1e-4, rtol=0)
 
 
 def test_auto_mode_builds_prepack_on_avx512(monkeypatch):
@@ -250,9 +281,10 @@ def test_auto_mode_builds_prepack_on_avx512(monkeypatch):
     torch.testing.assert_close(fast(x), expected, atol=1e-4, rtol=0)
 
 
-def test_auto_mode_keeps_the_default_path_on_avx2(monkeypatch):
-    """AVX2: an eval-mode, gradient-free copy of the unchanged model (not the argument)."""
+def test_auto_mode_keeps_the_default_path_on_avx2_without_onnxruntime(monkeypatch):
+    """AVX2, no ONNX Runtime: an eval-mode, gradient-free copy of the unchanged model."""
     monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'AVX2')
+    _hide_onnxruntime(monkeypatch)
     model = _classifier().train()
     x = torch.randn(2, 3, 32, 32)
     same = optimize_for_inference(model, mode='auto')
