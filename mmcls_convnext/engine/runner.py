@@ -41,6 +41,7 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mmcls_convnext.checkpoint import (
+    CheckpointError,
     commit_atomically,
     read_run_checkpoint,
     remove_stale_temp_files,
@@ -412,8 +413,23 @@ class ClsRunner(Runner):
                                 'state is not restored, so augmentations after the resume '
                                 'differ from an uninterrupted run. Use --no-persistent-workers '
                                 'for a bit-exact resume.')
-        super().resume(RunCheckpoint(filename), resume_optimizer, resume_param_scheduler,
-                       map_location)
+        try:
+            super().resume(RunCheckpoint(filename), resume_optimizer, resume_param_scheduler,
+                           map_location)
+        except ValueError as err:
+            if 'parameter group' not in str(err):  # torch.optim.Optimizer.load_state_dict's
+                raise
+            groups = getattr(self.optim_wrapper, 'param_groups', None)
+            made = f' (this config makes {len(groups)})' if groups is not None else ''
+            raise CheckpointError(
+                f'Cannot resume from {filename}: its optimizer state does not fit the optimizer '
+                f'this config builds: {err}{made}. The optimizer\'s param groups changed since '
+                'the checkpoint was written: another optim_wrapper.paramwise_cfg or constructor '
+                '(e.g. layer-wise lr decay, which makes one group per parameter), or a '
+                'checkpoint of an older version of the constructor. Resume with the config '
+                'that wrote it, or continue from its weights only with --cfg-options '
+                f'load_from={filename} (the optimizer state and schedule start afresh).'
+            ) from err
 
     def load_checkpoint(self, filename: str, map_location: Union[str, Callable] = 'cpu',
                         strict: bool = False, revise_keys: list = [(r'^module.', '')]  # noqa: B006

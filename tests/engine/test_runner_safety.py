@@ -182,6 +182,27 @@ def test_checkpoints_load_with_plain_weights_only_and_resume_restores_history(tm
     assert [a.tolist() for a in after] == [b.tolist() for b in before]
 
 
+def test_resume_into_other_param_groups_is_a_clear_error(tmp_path):
+    """A checkpoint whose optimizer had other param groups (e.g. before layer-wise lr decay's
+    one group per parameter) is refused naming the file and the load_from way out; the
+    checkpoint itself is left as it was."""
+    from mmcls_convnext.checkpoint import CheckpointError
+    build_runner(tmp_path, max_epochs=1, val_interval=10).train()
+    path = tmp_path / 'run' / 'epoch_1.pth'
+    before = path.read_bytes()
+    resumed = build_runner(tmp_path, max_epochs=2, val_interval=10, cfg_options={
+        'resume': True,
+        'optim_wrapper.constructor': 'LearningRateDecayOptimWrapperConstructor',
+        'optim_wrapper.paramwise_cfg': dict(layer_decay_rate=0.8)})
+    with pytest.raises(CheckpointError) as info:
+        resumed.load_or_resume()
+    groups = len(resumed.optim_wrapper.param_groups)  # built to resume into
+    message = str(info.value)
+    assert str(path) in message and f'this config makes {groups}' in message
+    assert f'load_from={path}' in message
+    assert path.read_bytes() == before
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU path')
 def test_amp_optim_wrapper_in_config_on_cpu(tmp_path, assume_native_bf16):
     runner = build_runner(tmp_path, cfg_options={'optim_wrapper.type': 'AmpOptimWrapper',
