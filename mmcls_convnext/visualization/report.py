@@ -11,12 +11,12 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence
 
-import mmcv
 import numpy as np
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from mmcls_convnext.datasets.transforms.image_budget import read_image
 from mmcls_convnext.evaluation.metrics import ConfusionMatrix
 
 from .curves import draw_curves, resolve_style
@@ -101,7 +101,7 @@ def _draw_tile(ax, image: np.ndarray, caption: str, right: bool) -> None:
 
 
 def _read_rgb(path: str) -> np.ndarray:
-    return mmcv.imread(path, channel_order='rgb')
+    return read_image(path, channel_order='rgb')
 
 
 def report_figure(records: List[dict], preds: Predictions, classes: Sequence[str],

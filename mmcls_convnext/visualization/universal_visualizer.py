@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from mmengine.dist import master_only
 
+from mmcls_convnext.datasets.transforms.image_budget import read_image
 from mmcls_convnext.registry import VISUALIZERS
 from mmcls_convnext.structures import DataSample
 
@@ -185,7 +186,7 @@ class UniversalVisualizer(ClsVisualizer):
         tiles = [tile(image, 'query')]
         for rank, index in enumerate(ranked, start=1):
             info = prototype_dataset.get_data_info(index)
-            match = mmcv.imread(info['img_path'], channel_order='rgb')
+            match = read_image(info['img_path'], channel_order='rgb')
             if match is None:
                 raise FileNotFoundError(f'Cannot read gallery image {info["img_path"]!r}.')
             caption = f'#{rank}: sample {info.get("sample_idx", index)}'

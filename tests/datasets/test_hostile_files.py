@@ -153,3 +153,39 @@ def test_annotation_paths_outside_the_image_folder_are_refused(tmp_path, line):
     ds = CustomDataset(data_root=str(tmp_path), data_prefix='img', ann_file='ann.txt',
                        pipeline=PIPELINE, allow_paths_outside_root=True)
     assert ds.get_data_info(1)['img_path'] == os.path.join(str(tmp_path), 'img', path)
+
+
+def test_images_read_again_for_drawing_get_the_loaders_checks(tmp_path, image_writer):
+    """The visualization hook, the retrieval visualizer and the report re-read image files by
+    path after the pipeline: the same pixel budget and regular-file check apply there."""
+    import mmcv
+
+    from mmcls_convnext.datasets.transforms.image_budget import read_image
+    good = str(tmp_path / 'good.png')
+    image_writer(good)
+    assert (read_image(good) == mmcv.imread(good)).all()
+    assert (read_image(good, channel_order='rgb') == mmcv.imread(good, channel_order='rgb')).all()
+    bomb = tmp_path / 'bomb.png'
+    bomb.write_bytes(huge_png(30000, 30000))
+    with pytest.raises(ImageDecodeError, match=rf'bomb\.png": its header declares .*more than '
+                       rf'the budget of {DEFAULT_MAX_PIXELS}'):
+        read_image(str(bomb))
+    fifo = tmp_path / 'pipe.png'
+    os.mkfifo(fifo)
+    finished, value = _in_thread(lambda: read_image(str(fifo)))
+    if not finished:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert finished and isinstance(value, ImageDecodeError), value
+    with pytest.raises(FileNotFoundError, match='missing.png'):
+        read_image(str(tmp_path / 'missing.png'))
+
+
+def test_the_drawing_paths_read_through_the_checked_reader():
+    """Each re-read site calls read_image (a regression guard against a plain mmcv.imread)."""
+    import inspect
+
+    from mmcls_convnext.engine.hooks import visualization_hook
+    from mmcls_convnext.visualization import report, universal_visualizer
+    for module in (visualization_hook, report, universal_visualizer):
+        source = inspect.getsource(module)
+        assert 'read_image(' in source and 'mmcv.imread(' not in source, module.__name__

@@ -4,7 +4,9 @@ declares no more pixels than the budget.
 A few hundred kilobytes of PNG can declare 30000 x 30000 pixels: decoding it takes gigabytes
 (OpenCV's own limit is 1 gigapixel). The budget is read from the header (Pillow parses only the
 header in ``Image.open``) before any decoder runs, in every decoding path of the package (eager
-OpenCV / Pillow loading, ``lazy_decode``, ``inference_model`` on files and URLs, the web demo).
+OpenCV / Pillow loading, ``lazy_decode``, ``inference_model`` on files and URLs, the web demo,
+and :func:`read_image` for the files drawn again after the pipeline: the visualization hook,
+the retrieval visualizer, the report).
 
 The budget: ``MMCLS_CONVNEXT_MAX_IMAGE_PIXELS`` (a number of pixels; ``0`` turns the check
 off), default :data:`DEFAULT_MAX_PIXELS` = 180 million (Pillow's own decompression-bomb error
@@ -93,3 +95,26 @@ def check_regular_file(path: str) -> None:
         via = f' (a symlink to {target})' if target != os.path.abspath(path) else ''
         raise ImageDecodeError(path, f'it is {kind}{via}, not a regular file: reading it could '
                                'block or never end; it was not opened')
+
+
+def read_image(path: str, channel_order: str = 'bgr'):
+    """Read an image file for drawing (visualization, reports), with the loader's checks.
+
+    A regular file (:func:`check_regular_file`) whose header stays within the pixel budget
+    (:func:`check_pixel_budget`), decoded by ``mmcv.imfrombytes``. Returns ``None`` when the
+    bytes are not an image (the callers say what to do then); raises :class:`ImageDecodeError`
+    naming ``path`` for a non-regular file or one above the budget, and ``FileNotFoundError``
+    for a missing one.
+    """
+    import mmcv
+    if '://' in str(path):  # a storage backend's URI (mmengine.fileio), as the loader reads it
+        from mmengine import fileio
+        data = fileio.get(path)
+    else:
+        check_regular_file(path)
+        with open(path, 'rb') as f:
+            data = f.read()
+    check_pixel_budget(path, data)
+    if not data:
+        return None
+    return mmcv.imfrombytes(data, flag='color', channel_order=channel_order)

@@ -12,12 +12,12 @@ import math
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
-import mmcv
 import numpy as np
 import torch
 from mmengine.hooks import Hook
 from mmengine.runner import EpochBasedTrainLoop
 
+from mmcls_convnext.datasets.transforms.image_budget import read_image
 from mmcls_convnext.registry import HOOKS
 from mmcls_convnext.visualization import UniversalVisualizer, tensor_to_rgb
 
@@ -186,7 +186,7 @@ class ClsVisualizationHook(Hook):
             path = sample.metainfo.get('img_path')
             index = sample.metainfo.get('sample_idx', 0)
             if path is not None:
-                image = mmcv.imread(path)
+                image = read_image(path)
                 stem = f'{osp.splitext(osp.basename(path))[0]}_{index}'
             else:
                 image = _in_memory_image(runner.test_dataloader.dataset, index)
