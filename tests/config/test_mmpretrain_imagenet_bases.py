@@ -1,0 +1,261 @@
+"""MMPretrain 1.2's ImageNet-family dataset bases under a ConvNeXt model, as a user combines them.
+
+``compat_configs/mmpretrain/_base_/datasets/`` holds the bases as a user's MMPretrain 1.2 tree
+has them (1.2 writes some with ``split=``, others with ``ann_file`` / ``data_prefix``; some
+use OpenCV resizing, some Pillow, some bicubic; RandAugment, AutoAugment and RandomErasing in
+timm's or MMPretrain's policies). Two checks:
+
+* the sweep (in-process, every base): the leaf ``_base_ = [that base, ConvNeXt-T, AdamW
+  schedule, runtime]`` is read by ``load_config`` (names translated and checked), its train
+  and val loaders are built through our registries on a test-made ImageNet tree, and one batch
+  of each goes through the model's data preprocessor (batch shape = the base's crop size,
+  normalised, labels one-hot after Mixup/CutMix) and the model (a finite loss; 1000 scores).
+* the tools (one subprocess per phase, ``tests/tool_batch.py``): four user leaves in the tree
+  train for one epoch through ``tools/train.py`` and the swin-384 one is tested with ``--tta``
+  using the TTA pieces MMPretrain's documentation has users write (``tta_model``,
+  ``tta_pipeline`` with ``TestTimeAug``).
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from made_datasets import make_cub  # noqa: E402
+from tool_runs import REPO, WNIDS, make_tiny_imagenet, tool_env  # noqa: E402
+
+TREE = Path(__file__).resolve().parent / 'compat_configs' / 'mmpretrain'
+BASES_DIR = TREE / '_base_' / 'datasets'
+MODEL = TREE.parent / 'common' / 'convnext_tiny.py'
+SCHEDULE = TREE.parent / 'common' / 'adamw_swin.py'
+RUNTIME = TREE / '_base_' / 'default_runtime.py'
+
+#: base -> (train crop, val crop): the sizes its pipelines produce
+BASES = {
+    'imagenet_bs32': (224, 224),
+    'imagenet_bs64': (224, 224),
+    'imagenet_bs32_pil_resize': (224, 224),
+    'imagenet_bs64_pil_resize': (224, 224),
+    'imagenet_bs32_pil_bicubic': (224, 224),
+    'imagenet_bs64_autoaug': (224, 224),
+    'imagenet_bs64_pil_resize_autoaug': (224, 224),
+    'imagenet_bs64_swin_224': (224, 224),
+    'imagenet_bs64_swin_256': (256, 256),
+    'imagenet_bs64_swin_384': (384, 384),
+    'imagenet_bs64_t2t_224': (224, 224),
+    'imagenet_bs64_deit3_224': (224, 224),
+    'imagenet_bs256_rsb_a12': (224, 224),
+    'imagenet_bs256_rsb_a3': (224, 224),
+    'imagenet_bs128_mbv3': (224, 224),
+    'cub_bs8_384': (384, 384),
+}
+#: the user leaves in the tree that run through the tools: leaf -> (base, train sampler)
+LEAVES = {
+    'convnext-tiny_8xb64-pil-resize_in1k.py': ('imagenet_bs64_pil_resize', 'DefaultSampler'),
+    'convnext-tiny_8xb64-autoaug_in1k.py': ('imagenet_bs64_autoaug', 'DefaultSampler'),
+    'convnext-tiny_8xb256-rsb-a12_in1k.py': ('imagenet_bs256_rsb_a12', 'RepeatAugSampler'),
+    'convnext-tiny_8xb64-deit3_in1k.py': ('imagenet_bs64_deit3_224', 'RepeatAugSampler'),
+    'convnext-tiny_8xb64-swin-384_in1k.py': ('imagenet_bs64_swin_384', 'DefaultSampler'),
+}
+
+SHRINK = '''
+model = dict(
+    backbone=dict(arch=dict(_delete_=True, depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])),
+    head=dict(in_channels=64{head}))
+train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+                        dataset=dict(data_root={data!r}))
+val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root={data!r}))
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs=1)
+param_scheduler = [dict(type='LinearLR', start_factor=1e-3, by_epoch=True, end=1,
+                        convert_to_iter_based=True)]
+'''
+
+
+def _leaf(base: str) -> str:
+    """The leaf a user writes: the dataset base with ConvNeXt-T, a schedule and the runtime."""
+    parts = [str(BASES_DIR / f'{base}.py'), str(MODEL), str(SCHEDULE), str(RUNTIME)]
+    return f'_base_ = {parts!r}\n'
+
+
+def _head(base: str) -> str:
+    return ', num_classes=200' if base.startswith('cub') else ''
+
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp('imagenet_bases')
+    # 2 train images per class: a RepeatAugSampler epoch still has 2 batches of 2
+    return dict(root=root, imagenet=make_tiny_imagenet(root / 'imagenet', train_per_class=2),
+                cub=make_cub(root / 'CUB_200_2011', classes=2, train_per_class=2))
+
+
+def _load(path: Path):
+    from mmcls_convnext.config import load_config
+    return load_config(str(path))
+
+
+def _build(cfg):
+    """The model and the train / val loaders as ClsRunner builds them."""
+    from mmengine.registry import DefaultScope
+
+    from mmcls_convnext.engine import ClsRunner
+    from mmcls_convnext.registry import MODELS
+    from mmcls_convnext.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model_cfg = dict(cfg.model)
+        model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+        model = MODELS.build(model_cfg)
+        train = ClsRunner.build_dataloader(cfg.train_dataloader, seed=0)
+        val = ClsRunner.build_dataloader(cfg.val_dataloader, seed=0)
+    return model, train, val
+
+
+@pytest.mark.parametrize('base', list(BASES))
+def test_base_builds_loaders_and_batches(data, base, tmp_path):
+    is_cub = base.startswith('cub')
+    root = data['cub'] if is_cub else data['imagenet']
+    child = tmp_path / f'{base}_leaf.py'
+    child.write_text(_leaf(base) + SHRINK.format(data=str(root), head=_head(base)))
+    cfg = _load(child)
+    assert cfg.default_scope == 'mmcls_convnext'
+    torch.manual_seed(0)
+    model, train, val = _build(cfg)
+    train_size, val_size = BASES[base]
+    num_classes = 200 if is_cub else 1000
+    # the whole split, with its labels (ImageNet: meta/<split>.txt; CUB: its id lists)
+    if is_cub:
+        assert len(train.dataset) == 4 and len(val.dataset) == 2
+    else:
+        assert len(train.dataset) == 2 * len(WNIDS) and len(val.dataset) == len(WNIDS)
+        assert sorted(val.dataset.get_gt_labels().tolist()) == list(range(len(WNIDS)))
+    assert type(train.sampler).__name__ == 'DefaultSampler'
+
+    batch = model.data_preprocessor(next(iter(train)), True)
+    assert batch['inputs'].shape == (2, 3, train_size, train_size)
+    assert batch['inputs'].dtype == torch.float32
+    # normalised by the base's mean / std: the test images' pixels (0..255) land in about +-3
+    assert -3.0 < float(batch['inputs'].min()) and float(batch['inputs'].max()) < 3.0
+    # ConvNeXt-T's Mixup / CutMix: one-hot targets over the base's num_classes, mixed
+    scores = torch.stack([s.gt_score for s in batch['data_samples']])
+    assert scores.shape == (2, num_classes)
+    torch.testing.assert_close(scores.sum(dim=1), torch.ones(2))
+    losses = model(**batch, mode='loss')
+    assert torch.isfinite(losses['loss'])
+
+    vbatch = model.data_preprocessor(next(iter(val)), False)
+    assert vbatch['inputs'].shape == (2, 3, val_size, val_size)
+    with torch.no_grad():
+        preds = model(**vbatch, mode='predict')
+    assert [p.pred_score.shape for p in preds] == [(num_classes, )] * 2
+
+
+def test_class_folder_tree_without_meta_files(tmp_path):
+    """``split='train'`` with no ``meta/train.txt``: the wnid folders are scanned. A subset of
+    ImageNet's 1000 classes needs its ``classes`` (as in MMPretrain, whose ImageNet also
+    refuses 4 folders for 1000 names); given them, each folder gets its class by name."""
+    from mmcls_convnext.datasets.errors import DatasetMismatchError
+    root = make_tiny_imagenet(tmp_path / 'imagenet')
+    for split in ('train', 'val'):
+        (root / 'meta' / f'{split}.txt').unlink()
+    child = tmp_path / 'leaf.py'
+    child.write_text(_leaf('imagenet_bs64_swin_224') + SHRINK.format(data=str(root), head=''))
+    with pytest.raises(DatasetMismatchError, match=r'\(4\) doesn.t match .* classes \(1000\)'):
+        _build(_load(child))
+    subset = list(reversed(WNIDS))  # names, not positions, decide the labels
+    named = tmp_path / 'named.py'
+    named.write_text(f'_base_ = [{str(child)!r}]\n'
+                     f'train_dataloader = dict(dataset=dict(classes={subset!r}))\n'
+                     f'val_dataloader = dict(dataset=dict(classes={subset!r}))\n')
+    _, train, val = _build(_load(named))
+    for loader in (train, val):
+        assert loader.dataset.ann_file == ''
+        labels = {Path(info['img_path']).parent.name: info['gt_label']
+                  for info in (loader.dataset.get_data_info(i)
+                               for i in range(len(loader.dataset)))}
+        assert labels == {wnid: subset.index(wnid) for wnid in WNIDS}
+
+
+@pytest.mark.parametrize('leaf', list(LEAVES))
+def test_user_leaf_builds_its_sampler(data, leaf, tmp_path):
+    base, sampler = LEAVES[leaf]
+    child = tmp_path / 'child.py'
+    child.write_text(f'_base_ = [{str(TREE / leaf)!r}]\n' +
+                     SHRINK.format(data=str(data['imagenet']), head=''))
+    cfg = _load(child)
+    model, train, _ = _build(cfg)
+    assert type(train.sampler).__name__ == sampler
+    if sampler == 'RepeatAugSampler':  # each image 3 times per epoch, the epoch's length kept
+        assert train.sampler.num_repeats == 3 and len(train.sampler) == len(train.dataset)
+        order = list(iter(train.sampler))
+        assert len(order) == len(train.dataset) and len(set(order)) < len(order)
+
+
+# ------------------------------------------------------------------------------------------
+# through the tools
+
+
+def _batch(name: str, entries: list, folder: Path) -> dict:
+    plan, results = folder / f'{name}.json', folder / f'{name}_results.json'
+    plan.write_text(json.dumps(entries))
+    proc = subprocess.run([sys.executable, str(REPO / 'tests' / 'tool_batch.py'), str(plan),
+                           str(results)], cwd=str(REPO), env=tool_env(),
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(results.read_text())
+
+
+@pytest.fixture(scope='module')
+def runs(data):
+    base = data['root']
+    train, info = [], {}
+    for leaf in LEAVES:
+        key = Path(leaf).stem
+        child = base / f'{key}_child.py'
+        child.write_text(f'_base_ = [{str(TREE / leaf)!r}]\n' +
+                         SHRINK.format(data=str(data['imagenet']), head=''))
+        work = base / f'{key}_run'
+        log = str(base / f'{key}_train.log')
+        info[key] = dict(child=child, work=work, log=log)
+        train.append(dict(id=key, tool='train.py', argv=[str(child), '--work-dir', str(work)],
+                          log=log))
+    for key, result in _batch('train', train, base).items():
+        info[key]['rc'] = result['rc']
+    key = 'convnext-tiny_8xb64-swin-384_in1k'
+    record = info[key]
+    record['metrics'] = base / 'tta_metrics.json'
+    record['tta_log'] = str(base / 'tta_test.log')
+    test = [dict(id=key, tool='test.py', log=record['tta_log'],
+                 argv=[str(record['child']), str(record['work'] / 'epoch_1.pth'), '--tta',
+                       '--work-dir', str(record['work']), '--out', str(record['metrics']),
+                       '--out-item', 'metrics'])]
+    record['tta_rc'] = _batch('test', test, base)[key]['rc']
+    return info
+
+
+@pytest.mark.parametrize('leaf', list(LEAVES))
+def test_user_leaf_trains_through_the_tool(runs, leaf):
+    record = runs[Path(leaf).stem]
+    log = Path(record['log']).read_text()
+    assert record['rc'] == 0, log[-5000:]
+    assert "'mmpretrain' -> 'mmcls_convnext' (default_scope)" in log
+    ckpt = torch.load(record['work'] / 'epoch_1.pth', weights_only=True)
+    assert ckpt['meta']['epoch'] == 1
+    assert ckpt['meta']['iter'] == 4  # 8 train images, batches of 2, whatever the sampler
+    assert 'accuracy/top1' in log  # the base's evaluator ran after the epoch
+
+
+def test_tta_pieces_of_a_user_leaf(runs):
+    """``tools/test.py --tta`` with the leaf's own ``tta_model`` / ``tta_pipeline``."""
+    record = runs['convnext-tiny_8xb64-swin-384_in1k']
+    log = Path(record['tta_log']).read_text()
+    assert record['tta_rc'] == 0, log[-5000:]
+    metrics = json.loads(record['metrics'].read_text())
+    assert set(metrics) == {'accuracy/top1', 'accuracy/top5'}
+    top1 = metrics['accuracy/top1'] * len(WNIDS) / 100  # whole images: 4 of them
+    assert abs(top1 - round(top1)) < 1e-6
