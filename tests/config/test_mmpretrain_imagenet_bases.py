@@ -181,6 +181,60 @@ def test_class_folder_tree_without_meta_files(tmp_path):
         assert labels == {wnid: subset.index(wnid) for wnid in WNIDS}
 
 
+#: pipeline pieces MMPretrain 1.2 users copy into their leaves: the ``Albumentations`` example
+#: of MMPretrain's documentation, RegNet's PCA lighting, ShuffleNet's colour jitter,
+#: EfficientNet's crops
+USER_PIPELINES = """
+EIGVAL = [0.2175, 0.0188, 0.0045]
+EIGVEC = [[-0.5836, -0.6948, 0.4203], [-0.5808, -0.0045, -0.8140],
+          [-0.5675, 0.7192, 0.4009]]
+albu_transforms = [
+    dict(type='ShiftScaleRotate', shift_limit=0.0625, scale_limit=0.0, rotate_limit=0,
+         interpolation=1, p=0.5),
+    dict(type='RandomBrightnessContrast', brightness_limit=[0.1, 0.3],
+         contrast_limit=[0.1, 0.3], p=0.2),
+    dict(type='ChannelShuffle', p=0.1),
+    dict(type='OneOf', transforms=[dict(type='Blur', blur_limit=3, p=1.0),
+                                   dict(type='MedianBlur', blur_limit=3, p=1.0)], p=0.1),
+]
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Albumentations', transforms=albu_transforms),
+    dict(type='EfficientNetRandomCrop', scale=224),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4),
+    dict(type='Lighting', eigval=EIGVAL, eigvec=EIGVEC, alphastd=25.5, to_rgb=False),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='EfficientNetCenterCrop', crop_size=224),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+"""
+
+
+def test_user_pipeline_pieces_on_a_base(data, tmp_path):
+    pytest.importorskip('albumentations')
+    leaf = tmp_path / 'leaf.py'
+    leaf.write_text(_leaf('imagenet_bs32') + USER_PIPELINES)
+    child = tmp_path / 'child.py'
+    child.write_text(f'_base_ = [{str(leaf)!r}]\n' +
+                     SHRINK.format(data=str(data['imagenet']), head=''))
+    cfg = _load(child)
+    assert cfg.train_dataloader.dataset.pipeline[1].transforms[3].type == 'OneOf'
+    model, train, val = _build(cfg)
+    assert [type(t).__name__ for t in train.dataset.pipeline.transforms][1:] == [
+        'Albumentations', 'EfficientNetRandomCrop', 'RandomFlip', 'ColorJitter', 'Lighting',
+        'PackInputs']
+    batch = model.data_preprocessor(next(iter(train)), True)
+    assert batch['inputs'].shape == (2, 3, 224, 224)
+    assert torch.isfinite(model(**batch, mode='loss')['loss'])
+    assert model.data_preprocessor(next(iter(val)), False)['inputs'].shape == (2, 3, 224, 224)
+
+
 @pytest.mark.parametrize('leaf', list(LEAVES))
 def test_user_leaf_builds_its_sampler(data, leaf, tmp_path):
     base, sampler = LEAVES[leaf]
