@@ -267,6 +267,22 @@ def _batch(name: str, entries: list, folder: Path) -> dict:
     return json.loads(results.read_text())
 
 
+#: a fine-tune on 4 ImageNet classes from an MMPretrain ImageNet base: the user sets the classes
+#: and the head; the base's data_preprocessor.num_classes (1000, the width of the Mixup / CutMix
+#: targets) and top-5 evaluator must follow, which ``{fixes}`` does or not
+FINETUNE = '''_base_ = [{leaf!r}]
+model = dict(head=dict(num_classes=4))
+train_dataloader = dict(dataset=dict(classes={classes!r}))
+val_dataloader = dict(dataset=dict(classes={classes!r}))
+test_dataloader = val_dataloader
+{fixes}
+'''
+FINETUNE_FIXES = """data_preprocessor = dict(num_classes=4)
+val_evaluator = dict(topk=(1, ))
+test_evaluator = val_evaluator
+"""
+
+
 @pytest.fixture(scope='module')
 def runs(data):
     base = data['root']
@@ -278,6 +294,18 @@ def runs(data):
                          SHRINK.format(data=str(data['imagenet']), head=''))
         work = base / f'{key}_run'
         log = str(base / f'{key}_train.log')
+        info[key] = dict(child=child, work=work, log=log)
+        train.append(dict(id=key, tool='train.py', argv=[str(child), '--work-dir', str(work)],
+                          log=log))
+    # the 4-class fine-tune, with and without setting the preprocessor's num_classes
+    leaf = base / 'finetune_leaf.py'
+    leaf.write_text(_leaf('imagenet_bs64_swin_224') +
+                    SHRINK.format(data=str(data['imagenet']), head=''))
+    forgot = FINETUNE_FIXES.replace('data_preprocessor = dict(num_classes=4)\n', '')
+    for key, fixes in (('finetune', FINETUNE_FIXES), ('finetune_forgot', forgot)):
+        child = base / f'{key}.py'
+        child.write_text(FINETUNE.format(leaf=str(leaf), classes=list(WNIDS), fixes=fixes))
+        work, log = base / f'{key}_run', str(base / f'{key}_train.log')
         info[key] = dict(child=child, work=work, log=log)
         train.append(dict(id=key, tool='train.py', argv=[str(child), '--work-dir', str(work)],
                           log=log))
@@ -305,6 +333,23 @@ def test_user_leaf_trains_through_the_tool(runs, leaf):
     assert ckpt['meta']['epoch'] == 1
     assert ckpt['meta']['iter'] == 4  # 8 train images, batches of 2, whatever the sampler
     assert 'accuracy/top1' in log  # the base's evaluator ran after the epoch
+
+
+def test_fine_tune_on_four_classes_from_an_imagenet_base(runs):
+    record = runs['finetune']
+    log = Path(record['log']).read_text()
+    assert record['rc'] == 0, log[-5000:]
+    ckpt = torch.load(record['work'] / 'epoch_1.pth', weights_only=True)
+    assert ckpt['state_dict']['head.fc.weight'].shape == (4, 64)
+    assert list(ckpt['meta']['dataset_meta']['classes']) == list(WNIDS)
+    # the base's data_preprocessor.num_classes left at 1000: named before the first iteration
+    record = runs['finetune_forgot']
+    log = Path(record['log']).read_text()
+    assert record['rc'] == 1
+    assert ('ERROR (ModelConfigError): data_preprocessor.num_classes=1000, but model.head.'
+            'num_classes=4' in log and 'Set data_preprocessor = dict(num_classes=4)' in log and
+            'Traceback' not in log), log[-3000:]
+    assert 'Epoch(train)' not in log
 
 
 def test_tta_pieces_of_a_user_leaf(runs):
