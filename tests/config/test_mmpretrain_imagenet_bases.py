@@ -68,15 +68,24 @@ SHRINK = '''
 model = dict(
     backbone=dict(arch=dict(_delete_=True, depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])),
     head=dict(in_channels=64{head}))
-train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+train_dataloader = dict(batch_size=2, num_workers=0,{persist}
                         dataset=dict(data_root={data!r}))
-val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+val_dataloader = dict(batch_size=2, num_workers=0,{persist}
                       dataset=dict(data_root={data!r}))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=1)
 param_scheduler = [dict(type='LinearLR', start_factor=1e-3, by_epoch=True, end=1,
                         convert_to_iter_based=True)]
 '''
+
+
+def _shrink(data: Path, head: str = '', persist: bool = False) -> str:
+    """The changes a user makes to run a leaf here: a small ConvNeXt, the data root, 2 images per
+    batch, no worker processes, one epoch. ``persist``: as a user who only sets
+    ``num_workers=0`` and keeps the base's ``persistent_workers`` (the tools drop it then;
+    torch's DataLoader, built directly, refuses it)."""
+    persist = '' if persist else ' persistent_workers=False,'
+    return SHRINK.format(data=str(data), head=head, persist=persist)
 
 
 def _leaf(base: str) -> str:
@@ -124,7 +133,7 @@ def test_base_builds_loaders_and_batches(data, base, tmp_path):
     is_cub = base.startswith('cub')
     root = data['cub'] if is_cub else data['imagenet']
     child = tmp_path / f'{base}_leaf.py'
-    child.write_text(_leaf(base) + SHRINK.format(data=str(root), head=_head(base)))
+    child.write_text(_leaf(base) + _shrink(root, _head(base)))
     cfg = _load(child)
     assert cfg.default_scope == 'mmcls_convnext'
     torch.manual_seed(0)
@@ -167,7 +176,7 @@ def test_class_folder_tree_without_meta_files(tmp_path):
     for split in ('train', 'val'):
         (root / 'meta' / f'{split}.txt').unlink()
     child = tmp_path / 'leaf.py'
-    child.write_text(_leaf('imagenet_bs64_swin_224') + SHRINK.format(data=str(root), head=''))
+    child.write_text(_leaf('imagenet_bs64_swin_224') + _shrink(root))
     with pytest.raises(DatasetMismatchError, match=r'\(4\) doesn.t match .* classes \(1000\)'):
         _build(_load(child))
     subset = list(reversed(WNIDS))  # names, not positions, decide the labels
@@ -225,7 +234,7 @@ def test_user_pipeline_pieces_on_a_base(data, tmp_path):
     leaf.write_text(_leaf('imagenet_bs32') + USER_PIPELINES)
     child = tmp_path / 'child.py'
     child.write_text(f'_base_ = [{str(leaf)!r}]\n' +
-                     SHRINK.format(data=str(data['imagenet']), head=''))
+                     _shrink(data['imagenet']))
     cfg = _load(child)
     assert cfg.train_dataloader.dataset.pipeline[1].transforms[3].type == 'OneOf'
     model, train, val = _build(cfg)
@@ -243,7 +252,7 @@ def test_user_leaf_builds_its_sampler(data, leaf, tmp_path):
     base, sampler = LEAVES[leaf]
     child = tmp_path / 'child.py'
     child.write_text(f'_base_ = [{str(TREE / leaf)!r}]\n' +
-                     SHRINK.format(data=str(data['imagenet']), head=''))
+                     _shrink(data['imagenet']))
     cfg = _load(child)
     model, train, _ = _build(cfg)
     assert type(train.sampler).__name__ == sampler
@@ -291,7 +300,7 @@ def runs(data):
         key = Path(leaf).stem
         child = base / f'{key}_child.py'
         child.write_text(f'_base_ = [{str(TREE / leaf)!r}]\n' +
-                         SHRINK.format(data=str(data['imagenet']), head=''))
+                         _shrink(data['imagenet'], persist=True))
         work = base / f'{key}_run'
         log = str(base / f'{key}_train.log')
         info[key] = dict(child=child, work=work, log=log)
@@ -300,7 +309,7 @@ def runs(data):
     # the 4-class fine-tune, with and without setting the preprocessor's num_classes
     leaf = base / 'finetune_leaf.py'
     leaf.write_text(_leaf('imagenet_bs64_swin_224') +
-                    SHRINK.format(data=str(data['imagenet']), head=''))
+                    _shrink(data['imagenet']))
     forgot = FINETUNE_FIXES.replace('data_preprocessor = dict(num_classes=4)\n', '')
     for key, fixes in (('finetune', FINETUNE_FIXES), ('finetune_forgot', forgot)):
         child = base / f'{key}.py'
@@ -333,6 +342,10 @@ def test_user_leaf_trains_through_the_tool(runs, leaf):
     assert ckpt['meta']['epoch'] == 1
     assert ckpt['meta']['iter'] == 4  # 8 train images, batches of 2, whatever the sampler
     assert 'accuracy/top1' in log  # the base's evaluator ran after the epoch
+    # rsb_a12 and autoaug keep their workers (persistent_workers=True), the others do not
+    persistent = LEAVES[leaf][0] in ('imagenet_bs256_rsb_a12', 'imagenet_bs64_autoaug')
+    assert ('persistent_workers=True set to False for train_dataloader, val_dataloader'
+            in log) == persistent
 
 
 def test_fine_tune_on_four_classes_from_an_imagenet_base(runs):
