@@ -1,4 +1,5 @@
-# MMPretrain 1.2's configs/_base_/datasets/imagenet_bs8_pil_bicubic_320.py, as a user's tree holds it.
+# MMPretrain 1.2's configs/_base_/datasets/imagenet_bs8_pil_bicubic_320.py,
+# as a user's tree holds it.
 # dataset settings
 dataset_type = 'ImageNet'
 data_preprocessor = dict(
