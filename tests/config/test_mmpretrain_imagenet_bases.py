@@ -10,10 +10,16 @@ timm's or MMPretrain's policies). Two checks:
   and val loaders are built through our registries on a test-made ImageNet tree, and one batch
   of each goes through the model's data preprocessor (batch shape = the base's crop size,
   normalised, labels one-hot after Mixup/CutMix) and the model (a finite loss; 1000 scores).
-* the tools (one subprocess per phase, ``tests/tool_batch.py``): four user leaves in the tree
-  train for one epoch through ``tools/train.py`` and the swin-384 one is tested with ``--tta``
-  using the TTA pieces MMPretrain's documentation has users write (``tta_model``,
-  ``tta_pipeline`` with ``TestTimeAug``).
+* around it, in-process: ImageNet's published val layout (flat files, labels in
+  ``meta/val.txt``), a class-folder tree without meta files, the samplers of the user leaves,
+  and pipeline pieces users copy from other MMPretrain configs (``Albumentations``,
+  ``Lighting``, ``ColorJitter``, the EfficientNet crops).
+* the tools (one subprocess per phase, ``tests/tool_batch.py``): five user leaves in the tree
+  train for one epoch through ``tools/train.py`` (only ``num_workers=0`` set, the bases'
+  ``persistent_workers`` kept), the swin-384 one is tested with ``--tta`` using the TTA pieces
+  MMPretrain's documentation has users write (``tta_model``, ``tta_pipeline`` with
+  ``TestTimeAug``), and a 4-class fine-tune from an ImageNet base trains, or stops with one
+  line when it left ``data_preprocessor.num_classes`` at 1000.
 """
 import json
 import subprocess
@@ -191,6 +197,29 @@ def test_class_folder_tree_without_meta_files(tmp_path):
                   for info in (loader.dataset.get_data_info(i)
                                for i in range(len(loader.dataset)))}
         assert labels == {wnid: subset.index(wnid) for wnid in WNIDS}
+
+
+@pytest.mark.parametrize('base', ['imagenet_bs32', 'imagenet_bs256_rsb_a12'])
+def test_published_val_layout(base, tmp_path):
+    """ImageNet's val split as published: flat ``val/ILSVRC2012_val_*.JPEG`` files, labels only
+    in ``meta/val.txt``; read by ``split='val'`` and by ``ann_file`` / ``data_prefix``."""
+    import shutil
+    root = make_tiny_imagenet(tmp_path / 'imagenet')
+    lines = []
+    for i, line in enumerate((root / 'meta' / 'val.txt').read_text().split()[::2]):
+        name = f'ILSVRC2012_val_{i + 1:08d}.JPEG'
+        shutil.move(str(root / 'val' / line), str(root / 'val' / name))
+        (root / 'val' / line.split('/')[0]).rmdir()
+        lines.append(f'{name} {i}')
+    (root / 'meta' / 'val.txt').write_text('\n'.join(lines) + '\n')
+    child = tmp_path / 'leaf.py'
+    child.write_text(_leaf(base) + _shrink(root))
+    model, _, val = _build(_load(child))
+    assert val.dataset.get_gt_labels().tolist() == list(range(len(WNIDS)))
+    assert Path(val.dataset.get_data_info(3)['img_path']) == root / 'val' / lines[3].split()[0]
+    batch = model.data_preprocessor(next(iter(val)), False)
+    assert batch['inputs'].shape == (2, 3, 224, 224)
+    assert [int(s.gt_label) for s in batch['data_samples']] == [0, 1]
 
 
 #: pipeline pieces MMPretrain 1.2 users copy into their leaves: the ``Albumentations`` example
