@@ -128,6 +128,13 @@ def _registry_for(path: Path) -> Optional[str]:
     keys = [p for p in path if isinstance(p, str)]
     if not keys:
         return None
+    if 'transforms' in keys:
+        # a wrapper's transforms are ours only where the wrapper is: under a helper variable
+        # of the config (e.g. MMPretrain's ``albu_transforms`` list) they are checked where
+        # the helper's copy is used, not in the helper itself
+        last = max(i for i, p in enumerate(path) if p == 'transforms')
+        if _registry_for(path[:last]) != 'TRANSFORMS':
+            return None
     top = keys[0]
     if 'init_cfg' in keys:
         return 'WEIGHT_INITIALIZERS'
@@ -184,6 +191,14 @@ def _problem(key: str, name: str, attr: str) -> str:
     return f'{where}, and has no equivalent here'
 
 
+def _is_albumentations(node: dict, path: Path) -> bool:
+    """Whether ``node`` is the ``Albumentations`` transform (type already translated), whose
+    ``transforms`` name albumentations classes (``ShiftScaleRotate``, ``OneOf``...), not
+    registered transforms; :class:`~mmcls_convnext.datasets.transforms.Albumentations`
+    checks them when it is built."""
+    return node.get('type') == 'Albumentations' and _registry_for(path) == 'TRANSFORMS'
+
+
 class _Walker:
     """One pass over a config dict: renames in place, collects changes and problems."""
 
@@ -196,6 +211,8 @@ class _Walker:
         if isinstance(node, dict):
             self._visit_dict(node, path)
             for key, value in node.items():
+                if key == 'transforms' and _is_albumentations(node, path):
+                    continue  # albumentations' own class names: the wrapper checks them
                 self.walk(value, path + (key, ))
         elif isinstance(node, (list, tuple)):
             for index, value in enumerate(node):

@@ -138,6 +138,29 @@ def cap_num_workers(kwargs: Dict[str, Any]) -> Optional[str]:
             f'{", ".join(changed)}; more worker processes than cores only compete for them.')
 
 
+def drop_idle_persistent_workers(kwargs: Dict[str, Any]) -> Optional[str]:
+    """Set ``persistent_workers=False`` for each dataloader with ``num_workers=0`` (in
+    ``kwargs``, on copies of the dataloader dicts); returns the one log line saying so, or None.
+
+    torch refuses the pair ("persistent_workers option needs num_workers > 0"), which a user
+    meets by setting ``num_workers=0`` on a base that keeps its workers, as several of
+    MMPretrain's dataset bases do.
+    """
+    changed = []
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = kwargs.get(name)
+        if (isinstance(loader, dict) and loader.get('persistent_workers')
+                and loader.get('num_workers', 0) == 0):
+            loader = copy.deepcopy(loader)
+            loader['persistent_workers'] = False
+            kwargs[name] = loader
+            changed.append(name)
+    if not changed:
+        return None
+    return (f'persistent_workers=True set to False for {", ".join(changed)}: they have '
+            'num_workers=0, so there are no worker processes to keep (torch refuses the pair).')
+
+
 #: files a run writes into its timestamp folder before its first iteration (relative paths)
 def _start_up_files(timestamp: str) -> set:
     return {f'{timestamp}.log', osp.join('vis_data', 'config.py'),
@@ -202,6 +225,7 @@ class ClsRunner(Runner):
                 self._work_dir_lock = WorkDirLock(osp.abspath(work_dir))
         self._add_safety_hooks = bool(add_safety_hooks)
         capped = cap_num_workers(kwargs)
+        idle = drop_idle_persistent_workers(kwargs)
         loader = kwargs.get('train_dataloader')
         if isinstance(loader, dict) and 'worker_init_fn' not in loader:
             loader = copy.deepcopy(loader)
@@ -218,8 +242,9 @@ class ClsRunner(Runner):
         except BaseException:
             self.release_work_dir()
             raise
-        if capped:
-            self.logger.info(capped)
+        for line in (capped, idle):
+            if line:
+                self.logger.info(line)
 
     @classmethod
     def from_cfg(cls, cfg, hold_work_dir: Optional[bool] = None) -> 'ClsRunner':

@@ -145,6 +145,34 @@ def test_custom_imports_of_their_packages_are_dropped(tmp_path, monkeypatch):
     assert 'custom_imports' not in translate_config(load_config_file(str(path)))[0]
 
 
+def test_albumentations_transforms_are_albumentations_names():
+    """The ``transforms`` of ``Albumentations`` name albumentations' classes (as in
+    MMPretrain's example, a helper variable ``albu_transforms``), not registered transforms:
+    left as written, nested ``OneOf`` too; the wrapper's own type is still translated and
+    checked."""
+    albu = [dict(type='ShiftScaleRotate', shift_limit=0.0625, scale_limit=0.0, rotate_limit=0,
+                 interpolation=1, p=0.5),
+            dict(type='OneOf', transforms=[dict(type='Blur', blur_limit=3, p=1.0),
+                                           dict(type='MedianBlur', blur_limit=3, p=1.0)], p=0.1)]
+    cfg = dict(default_scope='mmpretrain', albu_transforms=albu, train_pipeline=[
+        dict(type='mmpretrain.Albumentations', transforms=albu, keymap=dict(img='image')),
+        dict(type='RandomApply', transforms=[dict(type='Solarize', thr=128)], prob=0.2)])
+    out, translation = _translate(cfg)
+    assert out.train_pipeline[0].type == 'Albumentations'
+    assert out.train_pipeline[0].transforms == albu
+    assert ('train_pipeline.0.type', 'mmpretrain.Albumentations',
+            'Albumentations') in translation.changes
+    # nested transforms of the other wrappers are still ours, and checked
+    cfg['train_pipeline'][1]['transforms'] = [dict(type='Solarise', thr=128)]
+    with pytest.raises(ConfigCompatError, match=r"train_pipeline\.1\.transforms\.0\.type="
+                       r"'Solarise' is not a transform .*did you mean 'Solarize'"):
+        _translate(cfg)
+    cfg['train_pipeline'] = [dict(type='Albumentation', transforms=albu)]
+    with pytest.raises(ConfigCompatError, match=r"train_pipeline\.0\.type='Albumentation' "
+                       r"is not a transform .*did you mean 'Albumentations'"):
+        _translate(cfg)
+
+
 # ----------------------------------------------------------------------------- the messages
 def test_their_evaluators_translate_unchanged():
     """MMPretrain's usual fine-tuning evaluators (scoped or not) build here as written."""

@@ -82,3 +82,33 @@ def test_head_larger_than_the_dataset_is_noted(tmp_path):
     assert logged == [f'The train dataset CustomDataset "{tmp_path / "train"}" has 2 classes but '
                       'the head predicts num_classes=10: 8 outputs are never trained. Set '
                       'model.head.num_classes=2 unless this is intended.']
+
+
+def test_one_hot_targets_wider_or_narrower_than_the_head(tmp_path):
+    """MMPretrain's ImageNet bases set data_preprocessor.num_classes=1000; a fine-tune that sets
+    only model.head.num_classes would get Mixup/CutMix targets of the wrong width, and fail in
+    the loss of the first iteration with tensor shapes instead of the two keys."""
+    from torch import nn
+
+    from mmcls_convnext.models import ClsDataPreprocessor
+    from mmcls_convnext.models.errors import ModelConfigError
+    train = make_split(tmp_path / 'train', ['cat', 'dog'])
+    runner, _ = fake_runner(train, train)
+    runner.model = nn.Module()
+    runner.model.head = SimpleNamespace(num_classes=2)
+    augments = dict(augments=[dict(type='Mixup', alpha=0.8)])
+    runner.model.data_preprocessor = ClsDataPreprocessor(num_classes=1000,
+                                                         batch_augments=augments)
+    with pytest.raises(ModelConfigError, match=r'^data_preprocessor\.num_classes=1000, but '
+                       r'model\.head\.num_classes=2: the one-hot training targets \(batch '
+                       r'augments or to_onehot\) would not fit the head\. Set data_preprocessor'
+                       r' = dict\(num_classes=2\)'):
+        DatasetCheckHook().before_train(runner)
+    # to_onehot alone: the same; without one-hot targets the preprocessor's number is unused
+    runner.model.data_preprocessor = ClsDataPreprocessor(num_classes=5, to_onehot=True)
+    with pytest.raises(ModelConfigError, match=r'num_classes=5, but model\.head\.num_classes=2'):
+        DatasetCheckHook().before_train(runner)
+    for fine in (ClsDataPreprocessor(num_classes=1000), ClsDataPreprocessor(to_onehot=True),
+                 ClsDataPreprocessor(num_classes=2, batch_augments=augments)):
+        runner.model.data_preprocessor = fine
+        DatasetCheckHook().before_train(runner)

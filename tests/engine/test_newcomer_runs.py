@@ -159,3 +159,23 @@ def test_the_exporter_takes_a_training_checkpoint_as_the_docs_say(tmp_path):
     page = (Path(__file__).resolve().parents[2] / 'docs' / 'deployment.md').read_text()
     assert 'refused by the safe loader' not in page
     assert '`epoch_N.pth`) is accepted as it is' in page
+
+
+def test_persistent_workers_without_workers_are_dropped_with_one_line():
+    """MMPretrain's bases (rsb, autoaug, t2t, cub_bs8_448, cifar100_bs16...) set
+    persistent_workers=True; a user who sets num_workers=0 (debugging, a small machine) got
+    torch's 'persistent_workers option needs num_workers > 0' naming no loader."""
+    loaders = dict(train_dataloader=dict(num_workers=0, persistent_workers=True),
+                   val_dataloader=dict(persistent_workers=True),  # torch's default: 0 workers
+                   test_dataloader=dict(num_workers=2, persistent_workers=True))
+    kwargs = dict(loaders)
+    line = runner_module.drop_idle_persistent_workers(kwargs)
+    assert line == ('persistent_workers=True set to False for train_dataloader, val_dataloader: '
+                    'they have num_workers=0, so there are no worker processes to keep (torch '
+                    'refuses the pair).')
+    assert kwargs['train_dataloader'] == dict(num_workers=0, persistent_workers=False)
+    assert kwargs['val_dataloader'] == dict(persistent_workers=False)
+    assert kwargs['test_dataloader'] is loaders['test_dataloader']
+    assert loaders['train_dataloader']['persistent_workers'] is True  # callers' dicts kept
+    assert runner_module.drop_idle_persistent_workers(dict(train_dataloader=dict(
+        num_workers=0, persistent_workers=False))) is None

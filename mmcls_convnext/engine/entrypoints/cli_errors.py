@@ -2,8 +2,9 @@
 
 Which exceptions are the user's to fix (and so are printed as one line, exit status 1):
 
-- the package's own error types for data, configs, checkpoints, saves, NaN losses and a held
-  work_dir (:func:`user_errors`), also when a DataLoader worker raised them;
+- the package's own error types for data, configs (also a model setting found wrong once the
+  run starts, e.g. by ``DatasetCheckHook``), checkpoints, saves, NaN losses and a held work_dir
+  (:func:`user_errors`), also when a DataLoader worker raised them;
 - ``ValueError`` / ``KeyError`` / ``TypeError`` raised while the config is loaded and the runner,
   model, datasets and pipelines are built - before the train / val / test loop runs. Those come
   from the config (a misspelt arch, a bad transform argument, a missing key).
@@ -37,13 +38,14 @@ def user_errors() -> Tuple[type, ...]:
     from mmcls_convnext.datasets.scan import DatasetError
     from mmcls_convnext.datasets.transforms.loading import ImageDecodeError
     from mmcls_convnext.evaluation.metrics.utils import MetricInputError
+    from mmcls_convnext.models.errors import ModelConfigError
 
     from ..hooks.finite_loss_hook import NonFiniteLossError
     from ..optimizers.cpu_amp_optim_wrapper import EmulatedBF16Error
     from ..work_dir import WorkDirLockedError
     return (ConfigKeyError, CheckpointError, CheckpointSaveError, NonFiniteLossError,
             WorkDirLockedError, DatasetError, ImageDecodeError, TooManyBadImagesError,
-            MetricInputError, EmulatedBF16Error,
+            MetricInputError, EmulatedBF16Error, ModelConfigError,
             PermissionError, FileNotFoundError)
 
 

@@ -7,6 +7,9 @@ Checked in ``before_train``:
 - every label can be predicted: the number of classes of each dataset (or its largest label + 1)
   must not exceed the head's ``num_classes`` -> :class:`DatasetError` naming both numbers and the
   fix, instead of torch's "Class values must be smaller than num_classes" mid-epoch;
+- the data preprocessor's one-hot training targets (Mixup / CutMix, ``to_onehot``) are as wide
+  as the head's ``num_classes`` -> :class:`~mmcls_convnext.models.errors.ModelConfigError`
+  naming both keys, instead of a shape error in the loss of the first iteration;
 - a train set with a single class is warned about loudly (it trains to 100 % trivially);
 - a head with more outputs than the dataset has classes is noted (fine for some fine-tuning
   set-ups, a mistake more often);
@@ -113,6 +116,28 @@ def check_metric_classes(evaluator: Any, num_classes: int, field: str = 'val_eva
                 'model.head.num_classes.')
 
 
+def check_target_width(model: Any, num_classes: int) -> None:
+    """Raise :class:`ModelConfigError` when the data preprocessor makes one-hot training targets
+    (batch augments or ``to_onehot``) of another width than the head's ``num_classes``: the
+    loss of the first iteration would fail with tensor shapes. MMPretrain's ImageNet dataset
+    bases set ``data_preprocessor.num_classes=1000``, which a fine-tune on another dataset must
+    change as well as the head."""
+    from mmcls_convnext.models.errors import ModelConfigError
+    while is_model_wrapper(model) or type(model).__name__.endswith('TTAModel'):
+        model = model.module
+    preprocessor = getattr(model, 'data_preprocessor', None)
+    given = getattr(preprocessor, 'num_classes', None)
+    one_hot = getattr(preprocessor, 'to_onehot', False) or \
+        getattr(preprocessor, 'batch_augments', None) is not None
+    if one_hot and isinstance(given, int) and not isinstance(given, bool) \
+            and given != num_classes:
+        raise ModelConfigError(
+            f'data_preprocessor.num_classes={given}, but model.head.num_classes={num_classes}: '
+            'the one-hot training targets (batch augments or to_onehot) would not fit the '
+            f'head. Set data_preprocessor = dict(num_classes={num_classes}) (a dataset base '
+            'such as MMPretrain\'s ImageNet ones sets its own number of classes there).')
+
+
 @HOOKS.register_module()
 class DatasetCheckHook(Hook):
     """Checks the data against itself and the model before training starts (see the module
@@ -137,6 +162,7 @@ class DatasetCheckHook(Hook):
         if isinstance(model, BaseRetriever):
             # a retriever's val labels and top-k are gallery indices, not the head's classes
             val = val_loop = None
+        check_target_width(model, num_classes)
         for role, dataset in (('train', train), ('val', val)):
             if dataset is not None:
                 check_labels_fit(dataset, num_classes, role)
