@@ -478,14 +478,14 @@ class _FakeRuns:
         raise AssertionError(cmd)
 
 
-def _section(tmp_path, monkeypatch, fake):
+def _section(tmp_path, monkeypatch, fake, extra=()):
     import functools
     monkeypatch.setattr(peers, 'ensure_peer', lambda venv, install: '1.2.0')
     monkeypatch.setattr(peers, 'compare_peers', functools.partial(peers.compare_peers, run=fake))
     args = bench.parse_args(['--sections', 'peers', '--peer-venv', str(tmp_path / 'venv'),
                              '--rounds', '2', '--peer-iters', '30', '--peer-tiny-iters', '5',
                              '--peer-tiny-batch', '2', '--peer-val-images', '8',
-                             '--fashion-mnist-src', str(tmp_path / 'none')])
+                             '--fashion-mnist-src', str(tmp_path / 'none'), *extra])
     tmp = tmp_path / 'tmp'
     tmp.mkdir()
     return bench.bench_peers_section(args, torch.device('cpu'), str(tmp)), str(tmp)
@@ -522,7 +522,10 @@ def test_peers_section_runs_the_three_comparisons_in_order(tmp_path, monkeypatch
 def test_peers_section_flags_unequal_top1_and_key_problems(tmp_path, monkeypatch, capsys):
     fake = _FakeRuns(peer_top1=50.0, peer_keys=dict(missing=['head.fc.bias'], unexpected=[],
                                                     shape_mismatch=[]))
-    out, _ = _section(tmp_path, monkeypatch, fake)
+    out, _ = _section(tmp_path, monkeypatch, fake, ['--peer-quickstart-epoch'])
+    # the quickstart epoch needs the real Fashion-MNIST: skipped on synthetic images, nothing run
+    assert 'needs the real Fashion-MNIST; synthetic' in out['quickstart_epoch']['skipped']
+    assert len(fake.calls) == 12
     row = out['test_convnext_tiny_224_jpeg']
     assert row['top1']['equal'] is False
     assert row['mmpretrain_checkpoint_keys']['missing'] == ['head.fc.bias']
@@ -530,3 +533,56 @@ def test_peers_section_flags_unequal_top1_and_key_problems(tmp_path, monkeypatch
     assert 'key problems' in out['warnings'][0] and 'TOP-1 DIFFERS' in out['warnings'][1]
     printed = capsys.readouterr().out
     assert '!!! NOT EQUAL !!!' in printed and 'peers: WARNING: TOP-1 DIFFERS' in printed
+
+
+# ------------------------------------------------------------------ quickstart epoch accuracy
+
+
+def test_quickstart_epoch_configs_agree():
+    cmd = peers.our_quickstart_epoch_command('/r', bench.QUICKSTART_CFG, '/w', '/fm',
+                                             python='/py')
+    assert cmd[:5] == ['/py', '/r/tools/train.py', bench.QUICKSTART_CFG, '--work-dir', '/w']
+    assert '--no-validate' not in cmd
+    ours = _our_cfg(cmd)
+    cfg = Config.fromstring(peers.mmpretrain_quickstart_epoch_config('/fm'), '.py')
+    assert ours.train_dataloader.dataset.data_root == ours.val_dataloader.dataset.data_root == '/fm'
+    assert cfg.train_dataloader.dataset.data_root == cfg.val_dataloader.dataset.data_root == '/fm'
+    assert ours.train_cfg.max_epochs == cfg.train_cfg.max_epochs == 1
+    assert cfg.train_cfg.by_epoch and cfg.train_cfg.val_interval == 1
+    assert cfg.param_scheduler == ours.param_scheduler
+    assert cfg.val_dataloader.dataset.split == ours.val_dataloader.dataset.split == 'test'
+    assert cfg.val_dataloader.batch_size == ours.val_dataloader.batch_size
+    assert cfg.val_evaluator == ours.val_evaluator
+    assert [t['type'] for t in cfg.val_dataloader.dataset.pipeline] == ['Resize', 'PackInputs']
+    assert cfg.val_dataloader.dataset.pipeline[0] == ours.val_dataloader.dataset.pipeline[1]
+    assert cfg.train_dataloader.batch_size == 128 and 'indices' not in cfg.train_dataloader.dataset
+    assert cfg.model.head.init_cfg is None and ours.model.head.init_cfg is None
+    assert cfg.randomness.seed == ours.randomness.seed == 0
+
+
+def _epoch_log(top1):
+    return (_log([0.05] * 46, total=469)
+            + f'12/07 05:01:00 - mmengine - INFO - Epoch(val) [1][40/40]    accuracy/top1: '
+              f'{top1:.4f}  accuracy/top5: 99.0000  data_time: 0.0010  time: 0.0100\n')
+
+
+def test_quickstart_epoch_compares_the_top1():
+    assert peers.parse_val_top1(_epoch_log(85.25)) == 85.25
+    with pytest.raises(ValueError, match=r'no "Epoch\(val\) ... accuracy/top1'):
+        peers.parse_val_top1(_log([0.05] * 5))
+    tops = dict(ours=85.3, mmpretrain=84.9)
+    out = peers.quickstart_epoch(dict(ours=['ours'], mmpretrain=['mmpretrain']),
+                                 run=lambda cmd, **kw: _done(0, _epoch_log(tops[cmd[0]])))
+    assert out['ours'] == dict(top1=85.3, img_s=pytest.approx(128 / 0.05))
+    assert out['top1_difference'] == pytest.approx(0.4) and out['within_tolerance']
+    assert 'warning' not in out
+    tops['mmpretrain'] = 83.0
+    out = peers.quickstart_epoch(dict(ours=['ours'], mmpretrain=['mmpretrain']),
+                                 run=lambda cmd, **kw: _done(0, _epoch_log(tops[cmd[0]])))
+    assert not out['within_tolerance'] and 'DIFFERS by +2.30 points' in out['warning']
+    from benchmarking.report import peer_lines
+    lines = peer_lines(dict(quickstart_epoch=out, warnings=[out['warning']]))
+    assert lines[0] == ('peers/quickstart_epoch: top-1 after one epoch ours 85.30 %, MMPretrain '
+                        '83.00 %: +2.30 points, !!! MORE THAN !!! 1.0')
+    with pytest.raises(RuntimeError, match='the ours quickstart epoch failed'):
+        peers.quickstart_epoch(dict(ours=['ours']), run=lambda cmd, **kw: _done(2, '', 'boom'))

@@ -94,6 +94,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--peer-iters', type=int, default=60,
                    help='peers: quickstart training iterations per run (batch 128; the first 20 '
                         'untimed)')
+    p.add_argument('--peer-quickstart-epoch', action='store_true',
+                   help='peers: also train the quickstart for one full epoch with validation '
+                        'on each side, once, and compare the top-1 (a few minutes more; needs '
+                        'the real Fashion-MNIST in --fashion-mnist-src)')
     p.add_argument('--peer-tiny-iters', type=int, default=10,
                    help='peers: ConvNeXt-T 224 px training iterations per run (the first '
                         f'{PEER_TINY_WARMUP} untimed)')
@@ -417,6 +421,10 @@ def bench_peers_section(args, device: torch.device, tmp: str) -> dict:
                iters=args.peer_iters, timed_iters=f'{warm + 1}-{args.peer_iters}')
     out['train_quickstart'] = row
     _peer_ratio_line('train_quickstart', row)
+    if args.peer_quickstart_epoch:
+        out['quickstart_epoch'] = _quickstart_epoch(args, peers, root, source, tmp, env)
+        if 'warning' in out['quickstart_epoch']:
+            out['warnings'].append(out['quickstart_epoch']['warning'])
 
     # 2. tools/train.py, ConvNeXt-T at 224 px over a class-folder tree of JPEGs
     batch, iters, classes = args.peer_tiny_batch, args.peer_tiny_iters, peers.TREE_CLASSES
@@ -474,6 +482,26 @@ def bench_peers_section(args, device: torch.device, tmp: str) -> dict:
              f'{top1["mmpretrain"]}: ' + ('equal' if top1['equal'] else '!!! NOT EQUAL !!!'))
     for warning in out['warnings']:
         PROGRESS(f'peers: WARNING: {warning}')
+    return out
+
+
+def _quickstart_epoch(args, peers, root: str, source: str, tmp: str, env: dict) -> dict:
+    """One full quickstart epoch with validation on each side, once: the top-1 of both."""
+    if root != args.fashion_mnist_src:
+        return dict(skipped=f'needs the real Fashion-MNIST; {source}')
+    peer_cfg = osp.join(tmp, 'mmpretrain_quickstart_epoch.py')
+    with open(peer_cfg, 'w') as f:
+        f.write(peers.mmpretrain_quickstart_epoch_config(
+            peers.extracted_idx_dir(root, osp.join(tmp, 'fashion_mnist_raw'))))
+    commands = dict(
+        ours=peers.our_quickstart_epoch_command(REPO, QUICKSTART_CFG,
+                                                osp.join(tmp, 'ours_epoch'), root),
+        mmpretrain=peers.peer_train_command(args.peer_venv, peer_cfg,
+                                            osp.join(tmp, 'peer_epoch')))
+    PROGRESS('peers/quickstart_epoch: one epoch (469 iterations of 128) with validation on the '
+             '10k test images, each side once')
+    out = peers.quickstart_epoch(commands, env=env, progress=PROGRESS)
+    out['data'] = source
     return out
 
 

@@ -154,7 +154,8 @@ model = dict(
     backbone=dict(type='ConvNeXt', arch=dict(depths=[1, 1, 3, 1], channels=[32, 64, 128, 256]),
                   stem_patch_size=4, drop_path_rate=0.1),
     head=dict(type='LinearClsHead', num_classes=10, in_channels=256,
-              loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')),
+              loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
+              init_cfg=None),
     init_cfg=dict(type='TruncNormal', layer=['Conv2d', 'Linear'], std=.02, bias=0.))
 data_preprocessor = dict(num_classes=10, mean=[72.94, 72.94, 72.94], std=[90.02, 90.02, 90.02],
                          to_rgb=True)
@@ -182,6 +183,96 @@ log_processor = dict(window_size={log_interval})
 log_level = 'INFO'
 randomness = dict(seed=0)
 '''
+
+
+#: the largest quickstart-epoch top-1 difference (percentage points) that is not flagged: the
+#: two sides draw different random numbers (initialisation, shuffling, flips, drop path), and
+#: one epoch of one seed moves by about that much
+QUICKSTART_EPOCH_TOP1_TOLERANCE = 1.0
+
+
+def mmpretrain_quickstart_epoch_config(data_root: str, log_interval: int = 50) -> str:
+    """:func:`mmpretrain_quickstart_config` for one full epoch (469 iterations of 128) with
+    our quickstart's schedule cut to that epoch as ``train_cfg.max_epochs=1`` cuts ours
+    (linear warm-up over 200 iterations, cosine to 1e-5 over the epoch), then validation on
+    the 10k test split (resized to 32 px bicubic, top-1 / top-5)."""
+    return mmpretrain_quickstart_config(data_root, 128, 1, log_interval) + f'''
+# one full epoch with validation (overrides the above)
+test_pipeline = [
+    dict(type='Resize', scale=(32, 32), interpolation='bicubic'),
+    dict(type='PackInputs'),
+]
+val_dataloader = dict(
+    batch_size=256, num_workers=0,
+    dataset=dict(type='FashionMNIST', data_root={data_root!r}, split='test', download=False,
+                 pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False))
+val_evaluator = dict(type='Accuracy', topk=(1, 5))
+val_cfg = dict()
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=200),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=0,
+         convert_to_iter_based=True),
+]
+train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'), logger=dict(type='LoggerHook', interval={log_interval}),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=1),
+    sampler_seed=dict(type='DistSamplerSeedHook'))
+'''
+
+
+def our_quickstart_epoch_command(repo: str, config: str, work_dir: str, data_root: str,
+                                 python: str = sys.executable) -> List[str]:
+    """Our ``tools/train.py`` on the quickstart config for one epoch, validated on the test
+    split (the config's own schedule, cut to ``max_epochs=1``)."""
+    return [python, osp.join(repo, 'tools', 'train.py'), config, '--work-dir', work_dir,
+            '--cfg-options', f'train_dataloader.dataset.data_root={data_root}',
+            f'val_dataloader.dataset.data_root={data_root}', 'train_cfg.max_epochs=1']
+
+
+#: ``Epoch(val) [1][40/40]  accuracy/top1: 85.1000 ...`` (or ``Iter(val)``)
+_VAL_TOP1 = re.compile(r'(?:Epoch|Iter)\(val\)[^\n]*?\baccuracy/top1: ([0-9.]+)')
+
+
+def parse_val_top1(text: str) -> float:
+    """The top-1 of the last validation in an mmengine training log."""
+    found = _VAL_TOP1.findall(text)
+    if not found:
+        raise ValueError(f'no "Epoch(val) ... accuracy/top1: ..." line in the training log; it '
+                         f'ended with:\n{text[-1500:]}')
+    return float(found[-1])
+
+
+def quickstart_epoch(commands: Dict[str, Sequence[str]], env: Optional[dict] = None,
+                     run: Callable = subprocess.run,
+                     progress: Optional[Callable[[str], None]] = None) -> dict:
+    """Run each one-epoch quickstart training once: its validation top-1 and training img/s
+    (logging windows after iteration 50), the top-1 difference and whether it is within
+    :data:`QUICKSTART_EPOCH_TOP1_TOLERANCE`."""
+    out: dict = {}
+    for name, cmd in commands.items():
+        proc = run(list(cmd), capture_output=True, text=True, env=env)
+        text = proc.stdout + proc.stderr
+        if proc.returncode != 0:
+            raise RuntimeError(f'peers: the {name} quickstart epoch failed (status '
+                               f'{proc.returncode}): {" ".join(cmd)}\n' + text[-3000:])
+        out[name] = dict(top1=parse_val_top1(text),
+                         img_s=round(parse_log_img_s(text, 128, 50)['img_s'], 2))
+        if progress:
+            progress(f'peers quickstart epoch: {name} top-1 {out[name]["top1"]:.2f} %, '
+                     f'{out[name]["img_s"]:.1f} img/s')
+    if 'ours' in out and 'mmpretrain' in out:
+        diff = round(out['ours']['top1'] - out['mmpretrain']['top1'], 4)
+        out.update(top1_difference=diff, tolerance=QUICKSTART_EPOCH_TOP1_TOLERANCE,
+                   within_tolerance=abs(diff) <= QUICKSTART_EPOCH_TOP1_TOLERANCE)
+        if not out['within_tolerance']:
+            out['warning'] = (f'QUICKSTART EPOCH TOP-1 DIFFERS by {diff:+.2f} points (ours '
+                              f'{out["ours"]["top1"]:.2f} %, MMPretrain '
+                              f'{out["mmpretrain"]["top1"]:.2f} %), more than '
+                              f'{QUICKSTART_EPOCH_TOP1_TOLERANCE}')
+    return out
 
 
 #: MMPretrain's ``tools/train.py`` is not in its wheel; this is what it does for a plain run.
@@ -357,7 +448,8 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=4e-3, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999)),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0, flat_decay_mult=0.0,
                        custom_keys={{'.absolute_pos_embed': dict(decay_mult=0.0),
-                                    '.relative_position_bias_table': dict(decay_mult=0.0)}}))
+                                    '.relative_position_bias_table': dict(decay_mult=0.0)}}),
+    clip_grad=None)
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=True, end=20, convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=0),

@@ -109,6 +109,15 @@ def peer_lines(peers: dict) -> list:
             verdict = 'equal' if top1['equal'] else '!!! NOT EQUAL !!!'
             lines.append(f"peers/{name}: top-1 ours {top1['ours']}, MMPretrain "
                          f"{top1['mmpretrain']}: {verdict}")
+    epoch = peers.get('quickstart_epoch')
+    if epoch and 'skipped' in epoch:
+        lines.append(f"peers/quickstart_epoch: skipped ({epoch['skipped']})")
+    elif epoch:
+        verdict = ('within' if epoch['within_tolerance'] else '!!! MORE THAN !!!')
+        lines.append(f"peers/quickstart_epoch: top-1 after one epoch ours "
+                     f"{epoch['ours']['top1']:.2f} %, MMPretrain {epoch['mmpretrain']['top1']:.2f} "
+                     f"%: {epoch['top1_difference']:+.2f} points, {verdict} "
+                     f"{epoch['tolerance']}")
     for warning in peers.get('warnings', []):
         lines.append(f'peers: WARNING: {warning}')
     return lines
