@@ -156,9 +156,12 @@ def test_compare_peers_alternates_and_takes_medians():
 
     def failing(cmd, **kwargs):
         return _done(1, '', 'ImportError: mmcv')
+    logs = {}
     with pytest.raises(RuntimeError,
                        match=r'the ours training failed \(status 1\): x\nImportError: mmcv'):
-        peers.compare_peers(dict(ours=['x']), rounds=1, batch=1, warmup_iters=0, run=failing)
+        peers.compare_peers(dict(ours=['x']), rounds=1, batch=1, warmup_iters=0, run=failing,
+                            logs=logs)
+    assert logs == dict(ours='ImportError: mmcv')  # the failed run's log is kept too
 
 
 @pytest.mark.parametrize('argv, message', [
@@ -493,7 +496,12 @@ def _section(tmp_path, monkeypatch, fake, extra=()):
 
 def test_peers_section_runs_the_three_comparisons_in_order(tmp_path, monkeypatch):
     fake = _FakeRuns()
-    out, tmp = _section(tmp_path, monkeypatch, fake)
+    out, tmp = _section(tmp_path, monkeypatch, fake, ['--peer-logs', str(tmp_path / 'logs')])
+    assert sorted(os.listdir(tmp_path / 'logs')) == sorted(
+        f'{name}.{side}.log' for side in ('ours', 'mmpretrain') for name in (
+            'train_quickstart', 'train_convnext_tiny_224_jpeg', 'test_convnext_tiny_224_jpeg'))
+    assert peers.CHECKPOINT_KEYS_TAG in (
+        tmp_path / 'logs' / 'test_convnext_tiny_224_jpeg.mmpretrain.log').read_text()
     kinds = [('ours ' if c[0] != str(tmp_path / 'venv' / 'bin' / 'python') else 'peer ')
              + ('test' if 'test.py' in c[1] or peers._PEER_TEST in c else 'train') for c in
              fake.calls]

@@ -94,6 +94,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--peer-iters', type=int, default=60,
                    help='peers: quickstart training iterations per run (batch 128; the first 20 '
                         'untimed)')
+    p.add_argument('--peer-logs', default=None,
+                   help='peers: write the last log of each side of each comparison into this '
+                        'folder (<comparison>.<ours|mmpretrain>.log)')
     p.add_argument('--peer-quickstart-epoch', action='store_true',
                    help='peers: also train the quickstart for one full epoch with validation '
                         'on each side, once, and compare the top-1 (a few minutes more; needs '
@@ -415,8 +418,7 @@ def bench_peers_section(args, device: torch.device, tmp: str) -> dict:
                                      args.peer_iters, interval),
         mmpretrain=peers.peer_train_command(args.peer_venv, peer_cfg, osp.join(tmp, 'peer')))
     PROGRESS(f'peers/train_quickstart: {args.peer_iters} iterations, batch {batch} ({source})')
-    row = peers.compare_peers(commands, rounds, batch, warm, env=env, progress=PROGRESS,
-                              label='train_quickstart')
+    row = _compare(args, peers, 'train_quickstart', commands, rounds, batch, warm, env)
     row.update(data=source, config=osp.relpath(QUICKSTART_CFG, REPO), batch=batch,
                iters=args.peer_iters, timed_iters=f'{warm + 1}-{args.peer_iters}')
     out['train_quickstart'] = row
@@ -442,8 +444,8 @@ def bench_peers_section(args, device: torch.device, tmp: str) -> dict:
             f'{peers.TREE_IMAGE_SIZE[0]}x{peers.TREE_IMAGE_SIZE[1]} in {len(classes)} class '
             f'folders, {peers.TREE_WORKERS} persistent loader workers, no cache')
     PROGRESS(f'peers/train_convnext_tiny_224_jpeg: {iters} iterations, batch {batch} ({data})')
-    row = peers.compare_peers(commands, rounds, batch, PEER_TINY_WARMUP, env=env,
-                              progress=PROGRESS, label='train_convnext_tiny_224_jpeg')
+    row = _compare(args, peers, 'train_convnext_tiny_224_jpeg', commands, rounds, batch,
+                   PEER_TINY_WARMUP, env)
     row.update(data=data, config=osp.relpath(TINY_CFG, REPO), batch=batch, iters=iters,
                timed_iters=f'{PEER_TINY_WARMUP + 1}-{iters}')
     out['train_convnext_tiny_224_jpeg'] = row
@@ -460,9 +462,8 @@ def bench_peers_section(args, device: torch.device, tmp: str) -> dict:
     PROGRESS(f'peers/test_convnext_tiny_224_jpeg: {args.peer_val_images} val JPEGs, batch '
              f'{batch}, the weights of the last ConvNeXt-T training of ours')
     logs: Dict[str, str] = {}
-    row = peers.compare_peers(commands, rounds, batch, PEER_TEST_WARMUP, env=env,
-                              progress=PROGRESS, parse=peers.parse_test_log,
-                              label='test_convnext_tiny_224_jpeg', keep=('top1',), logs=logs)
+    row = _compare(args, peers, 'test_convnext_tiny_224_jpeg', commands, rounds, batch,
+                   PEER_TEST_WARMUP, env, parse=peers.parse_test_log, keep=('top1',), logs=logs)
     keys = peers.parse_checkpoint_keys(logs['mmpretrain'])
     row.update(data=data.replace(f'{batch * iters} train / ', ''),
                config=osp.relpath(TINY_CFG, REPO), batch=batch,
@@ -485,6 +486,17 @@ def bench_peers_section(args, device: torch.device, tmp: str) -> dict:
     return out
 
 
+def _compare(args, peers, name: str, commands: dict, rounds: int, batch: int, warm: int,
+             env: dict, logs: Optional[Dict[str, str]] = None, **kwargs) -> dict:
+    """``peers.compare_peers`` for comparison ``name``; its last logs go to --peer-logs."""
+    logs = {} if logs is None else logs
+    try:
+        return peers.compare_peers(commands, rounds, batch, warm, env=env, progress=PROGRESS,
+                                   label=name, logs=logs, **kwargs)
+    finally:
+        peers.write_logs(args.peer_logs, name, logs)
+
+
 def _quickstart_epoch(args, peers, root: str, source: str, tmp: str, env: dict) -> dict:
     """One full quickstart epoch with validation on each side, once: the top-1 of both."""
     if root != args.fashion_mnist_src:
@@ -500,7 +512,11 @@ def _quickstart_epoch(args, peers, root: str, source: str, tmp: str, env: dict) 
                                             osp.join(tmp, 'peer_epoch')))
     PROGRESS('peers/quickstart_epoch: one epoch (469 iterations of 128) with validation on the '
              '10k test images, each side once')
-    out = peers.quickstart_epoch(commands, env=env, progress=PROGRESS)
+    logs: Dict[str, str] = {}
+    try:
+        out = peers.quickstart_epoch(commands, env=env, progress=PROGRESS, logs=logs)
+    finally:
+        peers.write_logs(args.peer_logs, 'quickstart_epoch', logs)
     out['data'] = source
     return out
 

@@ -247,7 +247,8 @@ def parse_val_top1(text: str) -> float:
 
 def quickstart_epoch(commands: Dict[str, Sequence[str]], env: Optional[dict] = None,
                      run: Callable = subprocess.run,
-                     progress: Optional[Callable[[str], None]] = None) -> dict:
+                     progress: Optional[Callable[[str], None]] = None,
+                     logs: Optional[Dict[str, str]] = None) -> dict:
     """Run each one-epoch quickstart training once: its validation top-1 and training img/s
     (logging windows after iteration 50), the top-1 difference and whether it is within
     :data:`QUICKSTART_EPOCH_TOP1_TOLERANCE`."""
@@ -255,6 +256,8 @@ def quickstart_epoch(commands: Dict[str, Sequence[str]], env: Optional[dict] = N
     for name, cmd in commands.items():
         proc = run(list(cmd), capture_output=True, text=True, env=env)
         text = proc.stdout + proc.stderr
+        if logs is not None:
+            logs[name] = text
         if proc.returncode != 0:
             raise RuntimeError(f'peers: the {name} quickstart epoch failed (status '
                                f'{proc.returncode}): {" ".join(cmd)}\n' + text[-3000:])
@@ -573,20 +576,19 @@ def compare_peers(commands: Dict[str, Sequence[str]], rounds: int, batch: int,
 
     ``parse(log, batch, warmup_iters)`` reads a run's log (its ``img_s``; the fields named in
     ``keep`` are listed per run too, e.g. ``top1``); ``logs``, when given, receives the last
-    log of each command.
+    log of each command (also of a failed run).
     """
     samples: Dict[str, List[float]] = {name: [] for name in commands}
     kept: Dict[str, Dict[str, list]] = {name: {k: [] for k in keep} for name in commands}
     for r in range(rounds):
         for name, cmd in commands.items():
             proc = run(list(cmd), capture_output=True, text=True, env=env)
-            if proc.returncode != 0:
-                raise RuntimeError(f'peers: the {name} {label} failed (status '
-                                   f'{proc.returncode}): {" ".join(cmd)}\n'
-                                   + (proc.stdout + proc.stderr)[-3000:])
             text = proc.stdout + proc.stderr
             if logs is not None:
                 logs[name] = text
+            if proc.returncode != 0:
+                raise RuntimeError(f'peers: the {name} {label} failed (status '
+                                   f'{proc.returncode}): {" ".join(cmd)}\n' + text[-3000:])
             parsed = parse(text, batch, warmup_iters)
             rate = parsed['img_s']
             samples[name].append(round(rate, 2))
@@ -600,3 +602,14 @@ def compare_peers(commands: Dict[str, Sequence[str]], rounds: int, batch: int,
         out['ours_over_mmpretrain'] = round(out['ours']['median'] / out['mmpretrain']['median'],
                                             3)
     return out
+
+
+def write_logs(folder: Optional[str], comparison: str, logs: Dict[str, str]) -> None:
+    """``folder/<comparison>.<side>.log`` for each side's last log (nothing when ``folder`` is
+    None)."""
+    if not folder:
+        return
+    os.makedirs(folder, exist_ok=True)
+    for side, text in logs.items():
+        with open(osp.join(folder, f'{comparison}.{side}.log'), 'w') as f:
+            f.write(text)
