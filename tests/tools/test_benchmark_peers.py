@@ -559,6 +559,9 @@ def test_quickstart_epoch_configs_agree():
     assert cfg.train_cfg.by_epoch and cfg.train_cfg.val_interval == 1
     assert cfg.param_scheduler == ours.param_scheduler
     assert cfg.val_dataloader.dataset.split == ours.val_dataloader.dataset.split == 'test'
+    # MMPretrain 1.2's FashionMNIST reads the test files only with test_mode=True
+    assert cfg.val_dataloader.dataset.test_mode is True
+    assert cfg.train_dataloader.dataset.get('test_mode', False) is False
     assert cfg.val_dataloader.batch_size == ours.val_dataloader.batch_size
     assert cfg.val_evaluator == ours.val_evaluator
     assert [t['type'] for t in cfg.val_dataloader.dataset.pipeline] == ['Resize', 'PackInputs']

@@ -195,17 +195,21 @@ def mmpretrain_quickstart_epoch_config(data_root: str, log_interval: int = 50) -
     """:func:`mmpretrain_quickstart_config` for one full epoch (469 iterations of 128) with
     our quickstart's schedule cut to that epoch as ``train_cfg.max_epochs=1`` cuts ours
     (linear warm-up over 200 iterations, cosine to 1e-5 over the epoch), then validation on
-    the 10k test split (resized to 32 px bicubic, top-1 / top-5)."""
+    the 10k test split (resized to 32 px bicubic, top-1 / top-5; ``test_mode=True``, which
+    is what selects the test files in MMPretrain 1.2's ``FashionMNIST``)."""
     return mmpretrain_quickstart_config(data_root, 128, 1, log_interval) + f'''
 # one full epoch with validation (overrides the above)
 test_pipeline = [
     dict(type='Resize', scale=(32, 32), interpolation='bicubic'),
     dict(type='PackInputs'),
 ]
+# MMPretrain 1.2's MNIST / FashionMNIST pick their files by test_mode, not by split (without
+# test_mode=True, split='test' validates on the 60k training images); its own MNIST config
+# sets test_mode=True
 val_dataloader = dict(
     batch_size=256, num_workers=0,
-    dataset=dict(type='FashionMNIST', data_root={data_root!r}, split='test', download=False,
-                 pipeline=test_pipeline),
+    dataset=dict(type='FashionMNIST', data_root={data_root!r}, split='test', test_mode=True,
+                 download=False, pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False))
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 val_cfg = dict()
