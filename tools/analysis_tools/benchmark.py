@@ -51,6 +51,10 @@ TV_ARCHS = ('tiny', 'small', 'base', 'large')
 SECTIONS = ('inference', 'training', 'data', 'loop')
 #: sections run only when named in --sections (they need things outside this environment)
 EXTRA_SECTIONS = ('peers',)
+#: peers: untimed first iterations of the ConvNeXt-T training / test runs (loader workers
+#: starting, first allocations)
+PEER_TINY_WARMUP = 3
+PEER_TEST_WARMUP = 2
 PROGRESS = Progress()
 
 
@@ -88,7 +92,24 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='peers: create --peer-venv with python -m venv and pip install the '
                         'pinned MMPretrain 1.2 stack when MMPretrain is not there')
     p.add_argument('--peer-iters', type=int, default=60,
-                   help='peers: training iterations per run (batch 128; the first 20 untimed)')
+                   help='peers: quickstart training iterations per run (batch 128; the first 20 '
+                        'untimed)')
+    p.add_argument('--peer-logs', default=None,
+                   help='peers: write the last log of each side of each comparison into this '
+                        'folder (<comparison>.<ours|mmpretrain>.log)')
+    p.add_argument('--peer-quickstart-epoch', action='store_true',
+                   help='peers: also train the quickstart for one full epoch with validation '
+                        'on each side, once, and compare the top-1 (a few minutes more; needs '
+                        'the real Fashion-MNIST in --fashion-mnist-src)')
+    p.add_argument('--peer-tiny-iters', type=int, default=10,
+                   help='peers: ConvNeXt-T 224 px training iterations per run (the first '
+                        f'{PEER_TINY_WARMUP} untimed)')
+    p.add_argument('--peer-tiny-batch', type=int, default=8,
+                   help='peers: batch of the ConvNeXt-T training and test runs')
+    p.add_argument('--peer-val-images', type=int, default=64,
+                   help='peers: JPEGs of the ConvNeXt-T test runs (a multiple of '
+                        '--peer-tiny-batch; the first '
+                        f'{PEER_TEST_WARMUP} batches untimed)')
     p.add_argument('--json', default=None, help='write the results here')
     p.add_argument('--quick', action='store_true',
                    help='atto, 64 px, 2 rounds, prepack only, 1 thread: a smoke run in a minute')
@@ -111,6 +132,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if args.peer_iters < 30:
         p.error(f'--peer-iters must be >= 30 (20 warm-up iterations, then logged windows of '
                 f'10); got {args.peer_iters}')
+    if args.peer_tiny_iters < PEER_TINY_WARMUP + 2:
+        p.error(f'--peer-tiny-iters must be >= {PEER_TINY_WARMUP + 2} ({PEER_TINY_WARMUP} '
+                f'warm-up iterations, then at least 2 timed); got {args.peer_tiny_iters}')
+    if args.peer_tiny_batch < 1:
+        p.error(f'--peer-tiny-batch must be >= 1; got {args.peer_tiny_batch}')
+    val_batches = args.peer_val_images // args.peer_tiny_batch
+    if args.peer_val_images % args.peer_tiny_batch or val_batches < PEER_TEST_WARMUP + 2:
+        p.error(f'--peer-val-images must be a multiple of --peer-tiny-batch '
+                f'({args.peer_tiny_batch}) and hold at least {PEER_TEST_WARMUP + 2} batches '
+                f'({PEER_TEST_WARMUP} warm-up, then at least 2 timed); got '
+                f'{args.peer_val_images}')
     raw = args.data_sizes
     try:
         args.data_sizes = [tuple(int(v) for v in size.split('x')) for size in raw.split(',')]
@@ -354,7 +386,9 @@ def bench_loop_section(args, device: torch.device, tmp: str) -> dict:
 
 # --------------------------------------------------------------------------- peers
 def bench_peers_section(args, device: torch.device, tmp: str) -> dict:
-    """tools/train.py img/s, ours vs MMPretrain 1.2 (its own venv), on the quickstart."""
+    """Ours vs MMPretrain 1.2 (its own venv): tools/train.py on the quickstart, tools/train.py
+    with ConvNeXt-T at 224 px on JPEGs, tools/test.py with ConvNeXt-T on JPEGs (one
+    checkpoint for both; equal top-1 checked)."""
     from benchmarking import peers
     if device.type != 'cpu':
         raise SystemExit('--sections peers runs on the CPU only for now; use --device cpu.')
@@ -362,6 +396,14 @@ def bench_peers_section(args, device: torch.device, tmp: str) -> dict:
         version = peers.ensure_peer(args.peer_venv, args.install_peers)
     except ValueError as e:
         raise SystemExit(str(e)) from None
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), PYTHONPATH=REPO)
+    rounds = max(1, min(args.rounds, 3))
+    out: dict = dict(mmpretrain_version=version, peer_venv=args.peer_venv, threads=args.threads,
+                     rounds=rounds, warnings=[])
+    PROGRESS(f'peers: MMPretrain {version} in {args.peer_venv}; {rounds} rounds of each '
+             'comparison')
+
+    # 1. tools/train.py on the quickstart config
     batch, interval, warm = 128, 10, 20
     images = batch * args.peer_iters
     root, source = quickstart_data(osp.join(tmp, 'fashion_mnist'), images,
@@ -375,16 +417,113 @@ def bench_peers_section(args, device: torch.device, tmp: str) -> dict:
         ours=peers.our_train_command(REPO, QUICKSTART_CFG, osp.join(tmp, 'ours'), root, batch,
                                      args.peer_iters, interval),
         mmpretrain=peers.peer_train_command(args.peer_venv, peer_cfg, osp.join(tmp, 'peer')))
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), PYTHONPATH=REPO)
-    rounds = max(1, min(args.rounds, 3))
-    PROGRESS(f'peers: MMPretrain {version} in {args.peer_venv}; {rounds} rounds of '
-             f'{args.peer_iters} iterations, batch {batch} ({source})')
-    out = peers.compare_peers(commands, rounds, batch, warm, env=env, progress=PROGRESS)
-    out.update(mmpretrain=dict(out['mmpretrain'], version=version), data=source,
-               config=osp.relpath(QUICKSTART_CFG, REPO), threads=args.threads)
-    PROGRESS(f'peers: tools/train.py ours {out["ours"]["median"]:.1f} img/s, MMPretrain '
-             f'{out["mmpretrain"]["median"]:.1f} img/s: {out["ours_over_mmpretrain"]:.2f}x')
+    PROGRESS(f'peers/train_quickstart: {args.peer_iters} iterations, batch {batch} ({source})')
+    row = _compare(args, peers, 'train_quickstart', commands, rounds, batch, warm, env)
+    row.update(data=source, config=osp.relpath(QUICKSTART_CFG, REPO), batch=batch,
+               iters=args.peer_iters, timed_iters=f'{warm + 1}-{args.peer_iters}')
+    out['train_quickstart'] = row
+    _peer_ratio_line('train_quickstart', row)
+    if args.peer_quickstart_epoch:
+        out['quickstart_epoch'] = _quickstart_epoch(args, peers, root, source, tmp, env)
+        if 'warning' in out['quickstart_epoch']:
+            out['warnings'].append(out['quickstart_epoch']['warning'])
+
+    # 2. tools/train.py, ConvNeXt-T at 224 px over a class-folder tree of JPEGs
+    batch, iters, classes = args.peer_tiny_batch, args.peer_tiny_iters, peers.TREE_CLASSES
+    tree = osp.join(tmp, 'jpeg_tree')
+    peers.write_jpeg_tree(tree, dict(train=batch * iters, val=args.peer_val_images), DEMO_PHOTO,
+                          classes)
+    peer_cfg = osp.join(tmp, 'mmpretrain_convnext_tiny.py')
+    with open(peer_cfg, 'w') as f:
+        f.write(peers.mmpretrain_tiny_config(tree, len(classes), batch, iters))
+    ours_dir, peer_dir = osp.join(tmp, 'ours_tiny'), osp.join(tmp, 'peer_tiny')
+    commands = dict(
+        ours=peers.our_tiny_train_command(REPO, TINY_CFG, ours_dir, tree, classes, batch, iters),
+        mmpretrain=peers.peer_train_command(args.peer_venv, peer_cfg, peer_dir))
+    data = (f'{batch * iters} train / {args.peer_val_images} val JPEGs '
+            f'{peers.TREE_IMAGE_SIZE[0]}x{peers.TREE_IMAGE_SIZE[1]} in {len(classes)} class '
+            f'folders, {peers.TREE_WORKERS} persistent loader workers, no cache')
+    PROGRESS(f'peers/train_convnext_tiny_224_jpeg: {iters} iterations, batch {batch} ({data})')
+    row = _compare(args, peers, 'train_convnext_tiny_224_jpeg', commands, rounds, batch,
+                   PEER_TINY_WARMUP, env)
+    row.update(data=data, config=osp.relpath(TINY_CFG, REPO), batch=batch, iters=iters,
+               timed_iters=f'{PEER_TINY_WARMUP + 1}-{iters}')
+    out['train_convnext_tiny_224_jpeg'] = row
+    _peer_ratio_line('train_convnext_tiny_224_jpeg', row)
+
+    # 3. tools/test.py, ConvNeXt-T over the val tree, one checkpoint for both
+    ckpt = peers.state_dict_checkpoint(peers.last_checkpoint(ours_dir),
+                                       osp.join(tmp, 'convnext_tiny_state_dict.pth'))
+    commands = dict(
+        ours=peers.our_test_command(REPO, TINY_CFG, ckpt, osp.join(tmp, 'ours_test'), tree,
+                                    classes, batch),
+        mmpretrain=peers.peer_test_command(args.peer_venv, peer_cfg, ckpt,
+                                           osp.join(tmp, 'peer_test')))
+    PROGRESS(f'peers/test_convnext_tiny_224_jpeg: {args.peer_val_images} val JPEGs, batch '
+             f'{batch}, the weights of the last ConvNeXt-T training of ours')
+    logs: Dict[str, str] = {}
+    row = _compare(args, peers, 'test_convnext_tiny_224_jpeg', commands, rounds, batch,
+                   PEER_TEST_WARMUP, env, parse=peers.parse_test_log, keep=('top1',), logs=logs)
+    keys = peers.parse_checkpoint_keys(logs['mmpretrain'])
+    row.update(data=data.replace(f'{batch * iters} train / ', ''),
+               config=osp.relpath(TINY_CFG, REPO), batch=batch,
+               timed_iters=f'{PEER_TEST_WARMUP + 1}-{args.peer_val_images // batch}',
+               checkpoint='the state_dict of ours\' last ConvNeXt-T training (EMA weights)',
+               mmpretrain_checkpoint_keys=keys,
+               top1=peers.top1_check(row['ours'].pop('top1'), row['mmpretrain'].pop('top1')))
+    if any(keys.values()):
+        out['warnings'].append(f'MMPretrain loads our ConvNeXt-T checkpoint with key problems: '
+                               f'{json.dumps(keys)[:500]}')
+    if not row['top1']['equal']:
+        out['warnings'].append(row['top1']['warning'])
+    out['test_convnext_tiny_224_jpeg'] = row
+    _peer_ratio_line('test_convnext_tiny_224_jpeg', row)
+    top1 = row['top1']
+    PROGRESS(f'peers/test_convnext_tiny_224_jpeg: top-1 ours {top1["ours"]} MMPretrain '
+             f'{top1["mmpretrain"]}: ' + ('equal' if top1['equal'] else '!!! NOT EQUAL !!!'))
+    for warning in out['warnings']:
+        PROGRESS(f'peers: WARNING: {warning}')
     return out
+
+
+def _compare(args, peers, name: str, commands: dict, rounds: int, batch: int, warm: int,
+             env: dict, logs: Optional[Dict[str, str]] = None, **kwargs) -> dict:
+    """``peers.compare_peers`` for comparison ``name``; its last logs go to --peer-logs."""
+    logs = {} if logs is None else logs
+    try:
+        return peers.compare_peers(commands, rounds, batch, warm, env=env, progress=PROGRESS,
+                                   label=name, logs=logs, **kwargs)
+    finally:
+        peers.write_logs(args.peer_logs, name, logs)
+
+
+def _quickstart_epoch(args, peers, root: str, source: str, tmp: str, env: dict) -> dict:
+    """One full quickstart epoch with validation on each side, once: the top-1 of both."""
+    if root != args.fashion_mnist_src:
+        return dict(skipped=f'needs the real Fashion-MNIST; {source}')
+    peer_cfg = osp.join(tmp, 'mmpretrain_quickstart_epoch.py')
+    with open(peer_cfg, 'w') as f:
+        f.write(peers.mmpretrain_quickstart_epoch_config(
+            peers.extracted_idx_dir(root, osp.join(tmp, 'fashion_mnist_raw'))))
+    commands = dict(
+        ours=peers.our_quickstart_epoch_command(REPO, QUICKSTART_CFG,
+                                                osp.join(tmp, 'ours_epoch'), root),
+        mmpretrain=peers.peer_train_command(args.peer_venv, peer_cfg,
+                                            osp.join(tmp, 'peer_epoch')))
+    PROGRESS('peers/quickstart_epoch: one epoch (469 iterations of 128) with validation on the '
+             '10k test images, each side once')
+    logs: Dict[str, str] = {}
+    try:
+        out = peers.quickstart_epoch(commands, env=env, progress=PROGRESS, logs=logs)
+    finally:
+        peers.write_logs(args.peer_logs, 'quickstart_epoch', logs)
+    out['data'] = source
+    return out
+
+
+def _peer_ratio_line(name: str, row: dict) -> None:
+    PROGRESS(f'peers/{name}: ours {row["ours"]["median"]:.1f} img/s, MMPretrain '
+             f'{row["mmpretrain"]["median"]:.1f} img/s: {row["ours_over_mmpretrain"]:.2f}x')
 
 
 def gpu_fast_modes(modes: List[str]) -> List[str]:

@@ -46,6 +46,7 @@ def print_table(results: dict) -> None:
                 print(f"{key + '/' + name:<44}{r['median']:>12.2f}  {r['unit']:<9}"
                       f"{ratio_s:>8}{cpu_s:>8}{r['spread']:>8.2f}")
     print_data_and_loop(results)
+    print_peers(results)
     for section in ('inference', 'training'):
         extra = {k: v for k, v in results.get(section, {}).items()
                  if not (isinstance(v, dict) and v and all(
@@ -84,3 +85,44 @@ def print_data_and_loop(results: dict) -> None:
               f"step {row['bare_step_img_s']['median']:.1f} img/s = {row['loop_over_bare']}x"
               + (f' (CPU time {cpu}x)' if cpu is not None else
                  f" ({row['num_workers']} loader workers: wall clock only)"))
+
+
+#: the comparisons of the peers section, in their order
+PEER_ROWS = ('train_quickstart', 'train_convnext_tiny_224_jpeg', 'test_convnext_tiny_224_jpeg')
+
+
+def peer_lines(peers: dict) -> list:
+    """The report lines of the peers section: per comparison the medians, the samples of each
+    round and the ratio; the top-1 check of the test runs; every warning, loudly."""
+    lines = []
+    version = peers.get('mmpretrain_version', '?')
+    for name in PEER_ROWS:
+        row = peers.get(name)
+        if not row:
+            continue
+        ours, peer = row['ours'], row['mmpretrain']
+        lines.append(f"peers/{name}: ours {ours['median']:.1f} img/s {ours['samples']}, "
+                     f"MMPretrain {version} {peer['median']:.1f} img/s {peer['samples']}: "
+                     f"{row['ours_over_mmpretrain']:.2f}x")
+        top1 = row.get('top1')
+        if top1:
+            verdict = 'equal' if top1['equal'] else '!!! NOT EQUAL !!!'
+            lines.append(f"peers/{name}: top-1 ours {top1['ours']}, MMPretrain "
+                         f"{top1['mmpretrain']}: {verdict}")
+    epoch = peers.get('quickstart_epoch')
+    if epoch and 'skipped' in epoch:
+        lines.append(f"peers/quickstart_epoch: skipped ({epoch['skipped']})")
+    elif epoch:
+        verdict = ('within' if epoch['within_tolerance'] else '!!! MORE THAN !!!')
+        lines.append(f"peers/quickstart_epoch: top-1 after one epoch ours "
+                     f"{epoch['ours']['top1']:.2f} %, MMPretrain {epoch['mmpretrain']['top1']:.2f} "
+                     f"%: {epoch['top1_difference']:+.2f} points, {verdict} "
+                     f"{epoch['tolerance']}")
+    for warning in peers.get('warnings', []):
+        lines.append(f'peers: WARNING: {warning}')
+    return lines
+
+
+def print_peers(results: dict) -> None:
+    for line in peer_lines(results.get('peers', {})):
+        print(line)
