@@ -249,6 +249,20 @@ def parse_val_top1(text: str) -> float:
     return float(found[-1])
 
 
+
+def _run_logged(name: str, label: str, cmd: Sequence[str], env: Optional[dict], run: Callable,
+                logs: Optional[Dict[str, str]]) -> str:
+    """Run one side's command; its log (stdout + stderr), also kept in ``logs[name]``. A
+    failed run raises with the command and the log's tail."""
+    proc = run(list(cmd), capture_output=True, text=True, env=env)
+    text = proc.stdout + proc.stderr
+    if logs is not None:
+        logs[name] = text
+    if proc.returncode != 0:
+        raise RuntimeError(f'peers: the {name} {label} failed (status {proc.returncode}): '
+                           f'{" ".join(cmd)}\n' + text[-3000:])
+    return text
+
 def quickstart_epoch(commands: Dict[str, Sequence[str]], env: Optional[dict] = None,
                      run: Callable = subprocess.run,
                      progress: Optional[Callable[[str], None]] = None,
@@ -258,13 +272,7 @@ def quickstart_epoch(commands: Dict[str, Sequence[str]], env: Optional[dict] = N
     :data:`QUICKSTART_EPOCH_TOP1_TOLERANCE`."""
     out: dict = {}
     for name, cmd in commands.items():
-        proc = run(list(cmd), capture_output=True, text=True, env=env)
-        text = proc.stdout + proc.stderr
-        if logs is not None:
-            logs[name] = text
-        if proc.returncode != 0:
-            raise RuntimeError(f'peers: the {name} quickstart epoch failed (status '
-                               f'{proc.returncode}): {" ".join(cmd)}\n' + text[-3000:])
+        text = _run_logged(name, 'quickstart epoch', cmd, env, run, logs)
         out[name] = dict(top1=parse_val_top1(text),
                          img_s=round(parse_log_img_s(text, 128, 50)['img_s'], 2))
         if progress:
@@ -586,13 +594,7 @@ def compare_peers(commands: Dict[str, Sequence[str]], rounds: int, batch: int,
     kept: Dict[str, Dict[str, list]] = {name: {k: [] for k in keep} for name in commands}
     for r in range(rounds):
         for name, cmd in commands.items():
-            proc = run(list(cmd), capture_output=True, text=True, env=env)
-            text = proc.stdout + proc.stderr
-            if logs is not None:
-                logs[name] = text
-            if proc.returncode != 0:
-                raise RuntimeError(f'peers: the {name} {label} failed (status '
-                                   f'{proc.returncode}): {" ".join(cmd)}\n' + text[-3000:])
+            text = _run_logged(name, label, cmd, env, run, logs)
             parsed = parse(text, batch, warmup_iters)
             rate = parsed['img_s']
             samples[name].append(round(rate, 2))
