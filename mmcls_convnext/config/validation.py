@@ -31,9 +31,22 @@ RUNNER_KEYS = frozenset({
 #: ``prototype={{_base_.gallery_dataloader}}``). Accepted, and offered for their own typos.
 RUNNER_LIKE_HELPERS = frozenset({'query_dataloader', 'gallery_dataloader'})
 #: Helper variables common in OpenMMLab configs: never reported, even when close to a Runner key.
+#: Beside the usual ones, those of MMPretrain 1.2's shipped configs that look like Runner keys:
+#: ``img_norm_cfg`` (the CLIP ImageNet bases), ``common_data_cfg`` (LeNet-5 on MNIST),
+#: ``paramwise_cfg`` / ``ipu_model_cfg`` / ``options_cfg`` (the IPU ViT config), and the
+#: model-building helpers of OpenMMLab configs (``norm_cfg``, ``act_cfg``, ``conv_cfg``,
+#: ``backend_args``, ``file_client_args``).
 HELPER_KEYS = frozenset({'checkpoint', 'pretrained', 'bgr_mean', 'bgr_std', 'num_classes',
-                         'img_size', 'crop_size', 'base_lr', 'batch_size', 'max_epochs'}
+                         'img_size', 'crop_size', 'base_lr', 'batch_size', 'max_epochs',
+                         'img_norm_cfg', 'common_data_cfg', 'paramwise_cfg', 'ipu_model_cfg',
+                         'options_cfg', 'norm_cfg', 'act_cfg', 'conv_cfg', 'backend_args',
+                         'file_client_args'}
                         ) | RUNNER_LIKE_HELPERS
+#: Pipelines are helper variables (the Runner reads none of them; ``tta_pipeline`` aside, which
+#: our tools read): MMPretrain's configs name many (``view_pipeline``, ``base_train_pipeline``,
+#: ``train_pipeline_37e``, ``pipeline``...), so a name holding ``pipeline`` is never a typo of
+#: a Runner key.
+_PIPELINE_HELPER = 'pipeline'
 _RUNNER_LIKE_SUFFIXES = ('_cfg', '_hooks', '_dataloader', '_evaluator', '_scheduler')
 
 
@@ -50,7 +63,8 @@ def unknown_top_level_keys(cfg: Dict[str, Any]) -> List[str]:
     """Messages for suspicious top-level keys of ``cfg`` (empty list when fine)."""
     problems = []
     for key in cfg.keys():
-        if key in RUNNER_KEYS or key in HELPER_KEYS or key.startswith('_'):
+        if (key in RUNNER_KEYS or key in HELPER_KEYS or key.startswith('_')
+                or _PIPELINE_HELPER in key):
             continue
         suggestion = _suggest(key, RUNNER_KEYS | RUNNER_LIKE_HELPERS)
         if suggestion is not None:

@@ -53,3 +53,18 @@ def test_cfg_options_valid_and_new_leaf():
     validate_cfg_options(_cfg(), {'train_cfg.max_epochs': 3, 'model.backbone.new_key': 1,
                                   'train_dataloader.dataset.pipeline.0.type': 'B',
                                   'load_from': 'x.pth'})
+
+
+@pytest.mark.parametrize('name', [
+    'img_norm_cfg',          # MMPretrain 1.2's imagenet_bs64_clip_{224,384,448}.py bases
+    'view_pipeline',         # its self-supervised bases (MoCo v2, SimCLR, DenseCL)
+    'base_train_pipeline', 'train_pipeline_37e',  # MobileOne's deploy configs
+    'pipeline', 'common_data_cfg',                # LeNet-5 on MNIST
+    'paramwise_cfg', 'ipu_model_cfg', 'options_cfg',  # the IPU ViT config
+    'norm_cfg', 'backend_args', 'file_client_args'])  # OpenMMLab model/IO helpers
+def test_helper_variables_of_shipped_openmmlab_configs_are_not_typos(name):
+    """Each of these top-level helper names stands in a config MMPretrain 1.2 ships (or in
+    OpenMMLab configs generally); they were refused as Runner-key typos before."""
+    validate_config(_cfg(**{name: dict()}))
+    with pytest.raises(ConfigKeyError, match='"val_evalutor" \\(did you mean "val_evaluator"'):
+        validate_config(_cfg(**{name: dict()}, val_evalutor=dict()))  # typos still caught
