@@ -8,7 +8,7 @@ from mmengine.logging import MMLogger
 from mmcls_convnext.registry import DATASETS
 
 from .base_dataset import BaseDataset, merge_classes
-from .errors import DataConfigError
+from .errors import DataConfigError, DatasetArgumentError
 from .scan import (
     IMG_EXTENSIONS,
     normalize_extensions,
@@ -24,6 +24,26 @@ BAD_IMAGE_ERRORS = (FileNotFoundError, ImageDecodeError)
 class TooManyBadImagesError(RuntimeError):
     """More than ``max_bad_fraction`` of a dataset failed to load."""
 
+
+
+def _refuse_unknown_arguments(cls: type, kwargs: dict) -> None:
+    """A :class:`DatasetArgumentError` naming the dataset type and the arguments neither it nor
+    mmengine's ``BaseDataset`` takes (instead of ``BaseDataset.__init__() got an unexpected
+    keyword argument``, which names neither the type the config built nor the way out)."""
+    import inspect
+    taken = set(inspect.signature(BaseDataset.__init__).parameters) - {'self'}
+    unknown = sorted(set(kwargs) - taken)
+    if not unknown:
+        return
+    hint = ''
+    if 'split' in unknown:
+        hint = (" `split` belongs to the datasets of a published layout (ImageNet, CIFAR10, "
+                "CUB, VOC...); a class-folder / annotation-file dataset takes "
+                "data_prefix='train' (and ann_file) instead.")
+    own = set(inspect.signature(cls.__init__).parameters) - {'self', 'kwargs'}
+    raise DatasetArgumentError(
+        f'{cls.__name__} got argument(s) it does not take: {", ".join(unknown)}.{hint} It '
+        f'takes: {", ".join(sorted(own | taken))}.')
 
 @DATASETS.register_module()
 class CustomDataset(BaseDataset):
@@ -69,6 +89,7 @@ class CustomDataset(BaseDataset):
                  test_mode: bool = False, lazy_init: bool = False,
                  skip_bad_images: bool = False, max_bad_fraction: float = 0.01,
                  allow_paths_outside_root: bool = False, **kwargs) -> None:
+        _refuse_unknown_arguments(type(self), kwargs)
         if isinstance(data_prefix, str):
             data_prefix = dict(img_path=data_prefix)
         elif not (isinstance(data_prefix, dict) and set(data_prefix) == {'img_path'}):

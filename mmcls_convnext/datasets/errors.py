@@ -11,6 +11,11 @@ class DataConfigError(ValueError, AssertionError):
     """An invalid value of a dataset or transform argument."""
 
 
+class DatasetArgumentError(DataConfigError, TypeError):
+    """A dataset config passes an argument its type does not take (a ``TypeError`` too, as
+    Python's own unexpected-keyword error is)."""
+
+
 class DataConfigTypeError(TypeError, AssertionError):
     """A dataset or transform argument of the wrong type."""
 

@@ -198,3 +198,16 @@ def test_missing_relative_root_names_the_current_directory(tmp_path, monkeypatch
     with pytest.raises(FileNotFoundError, match=r'Image folder "data/imagenet/train" \(relative to '
                        rf'the current directory {re.escape(str(tmp_path))}\) does not exist'):
         CustomDataset(data_root='data/imagenet', data_prefix='train')
+
+
+def test_an_argument_the_dataset_does_not_take_is_named_with_the_way_out(class_tree):
+    """ImageNet bases set split='train'; switching the type to CustomDataset kept it. The
+    error names the type, the argument and what to write instead (and stays a TypeError)."""
+    from mmcls_convnext.datasets.errors import DatasetArgumentError
+    with pytest.raises(DatasetArgumentError, match=r"CustomDataset got argument\(s\) it does "
+                       r"not take: split\. .*data_prefix='train'.* It takes: .*data_prefix") as e:
+        DATASETS.build(dict(type='CustomDataset', data_root=str(class_tree), split='train'))
+    assert isinstance(e.value, TypeError)
+    with pytest.raises(DatasetArgumentError, match=r'not take: colour_mode, data_prefx\. It '):
+        CustomDataset(data_root=str(class_tree), data_prefx='x', colour_mode='rgb')
+    assert len(CustomDataset(data_root=str(class_tree), indices=2)) == 2  # BaseDataset's own
