@@ -1,4 +1,5 @@
 # MMPretrain 1.2's configs/_base_/datasets/cifar100_bs16.py, as a user's tree holds it.
+# dataset settings
 dataset_type = 'CIFAR100'
 data_preprocessor = dict(
     num_classes=100,
@@ -27,7 +28,6 @@ train_dataloader = dict(
         split='train',
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
-    persistent_workers=True,
 )
 
 val_dataloader = dict(
@@ -39,7 +39,6 @@ val_dataloader = dict(
         split='test',
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
-    persistent_workers=True,
 )
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 

@@ -1,4 +1,5 @@
 # MMPretrain 1.2's configs/_base_/datasets/cub_bs8_448.py, as a user's tree holds it.
+# dataset settings
 dataset_type = 'CUB'
 data_preprocessor = dict(
     num_classes=200,
@@ -32,7 +33,6 @@ train_dataloader = dict(
         split='train',
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
-    persistent_workers=True,
 )
 
 val_dataloader = dict(
@@ -44,7 +44,6 @@ val_dataloader = dict(
         split='test',
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
-    persistent_workers=True,
 )
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 

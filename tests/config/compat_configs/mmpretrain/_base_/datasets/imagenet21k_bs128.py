@@ -1,4 +1,5 @@
 # MMPretrain 1.2's configs/_base_/datasets/imagenet21k_bs128.py, as a user's tree holds it.
+# dataset settings
 dataset_type = 'ImageNet21k'
 data_preprocessor = dict(
     num_classes=21842,
@@ -16,13 +17,6 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
-]
-
 train_dataloader = dict(
     batch_size=128,
     num_workers=5,
@@ -33,19 +27,3 @@ train_dataloader = dict(
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
-
-val_dataloader = dict(
-    batch_size=128,
-    num_workers=5,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/imagenet21k',
-        split='val',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
-
-# If you want standard test, please manually configure the test dataset
-test_dataloader = val_dataloader
-test_evaluator = val_evaluator

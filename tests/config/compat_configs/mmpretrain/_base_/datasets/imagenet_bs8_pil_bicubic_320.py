@@ -1,9 +1,7 @@
 # MMPretrain 1.2's configs/_base_/datasets/imagenet_bs8_pil_bicubic_320.py,
-# as a user's tree holds it.
 # dataset settings
 dataset_type = 'ImageNet'
 data_preprocessor = dict(
-    num_classes=1000,
     # RGB format normalization parameters
     mean=[122.5, 122.5, 122.5],
     std=[122.5, 122.5, 122.5],
@@ -40,8 +38,7 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root='data/imagenet',
-        ann_file='meta/train.txt',
-        data_prefix='train',
+        split='train',
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
@@ -52,8 +49,7 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root='data/imagenet',
-        ann_file='meta/val.txt',
-        data_prefix='val',
+        split='val',
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )

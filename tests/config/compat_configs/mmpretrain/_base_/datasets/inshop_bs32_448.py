@@ -1,5 +1,5 @@
 # MMPretrain 1.2's configs/_base_/datasets/inshop_bs32_448.py, as a user's tree holds it
-# (it still names the packing transform 'PackClsInputs', MMClassification 1.x's name).
+# dataset settings
 dataset_type = 'InShop'
 data_preprocessor = dict(
     num_classes=3997,
@@ -13,14 +13,14 @@ train_pipeline = [
     dict(type='Resize', scale=512),
     dict(type='RandomCrop', crop_size=448),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackClsInputs'),
+    dict(type='PackInputs'),
 ]
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=512),
     dict(type='CenterCrop', crop_size=448),
-    dict(type='PackClsInputs'),
+    dict(type='PackInputs'),
 ]
 
 train_dataloader = dict(
@@ -56,7 +56,10 @@ gallery_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_dataloader = query_dataloader
-val_evaluator = dict(type='RetrievalRecall', topk=1)
+val_evaluator = [
+    dict(type='RetrievalRecall', topk=1),
+    dict(type='RetrievalAveragePrecision', topk=10),
+]
 
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

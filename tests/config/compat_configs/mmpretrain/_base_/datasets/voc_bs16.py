@@ -1,7 +1,9 @@
 # MMPretrain 1.2's configs/_base_/datasets/voc_bs16.py, as a user's tree holds it.
+# dataset settings
 dataset_type = 'VOC'
 data_preprocessor = dict(
     num_classes=20,
+    # RGB format normalization parameters
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     # convert image from BGR to RGB
@@ -19,7 +21,8 @@ train_pipeline = [
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(224, 224)),
+    dict(type='ResizeEdge', scale=256, edge='short'),
+    dict(type='CenterCrop', crop_size=224),
     dict(
         type='PackInputs',
         # `gt_label_difficult` is needed for VOC evaluation
@@ -49,6 +52,7 @@ val_dataloader = dict(
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
+
 test_dataloader = val_dataloader
 
 # calculate precision_recall_f1 and mAP
