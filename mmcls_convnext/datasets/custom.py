@@ -1,4 +1,5 @@
 """CustomDataset: folder-per-class trees or ``path label`` lists, with opt-in bad-image skipping."""
+import inspect
 import os.path as osp
 from typing import Callable, List, Optional, Sequence, Union
 
@@ -25,12 +26,10 @@ class TooManyBadImagesError(RuntimeError):
     """More than ``max_bad_fraction`` of a dataset failed to load."""
 
 
-
 def _refuse_unknown_arguments(cls: type, kwargs: dict) -> None:
     """A :class:`DatasetArgumentError` naming the dataset type and the arguments neither it nor
     mmengine's ``BaseDataset`` takes (instead of ``BaseDataset.__init__() got an unexpected
     keyword argument``, which names neither the type the config built nor the way out)."""
-    import inspect
     taken = set(inspect.signature(BaseDataset.__init__).parameters) - {'self'}
     unknown = sorted(set(kwargs) - taken)
     if not unknown:
@@ -44,6 +43,7 @@ def _refuse_unknown_arguments(cls: type, kwargs: dict) -> None:
     raise DatasetArgumentError(
         f'{cls.__name__} got argument(s) it does not take: {", ".join(unknown)}.{hint} It '
         f'takes: {", ".join(sorted(own | taken))}.')
+
 
 @DATASETS.register_module()
 class CustomDataset(BaseDataset):

@@ -97,6 +97,16 @@ def check_regular_file(path: str) -> None:
                                'block or never end; it was not opened')
 
 
+def read_file_bytes(path: str, backend_args: Optional[dict] = None) -> bytes:
+    """The bytes of an image file (a local path, or a storage backend's URI through
+    ``mmengine.fileio``); a local path that is not a regular file is refused unopened
+    (:func:`check_regular_file`), a missing one raises ``FileNotFoundError``."""
+    from mmengine import fileio
+    if '://' not in str(path):
+        check_regular_file(path)  # a FIFO or /dev/zero is never opened
+    return fileio.get(path, backend_args=backend_args)
+
+
 def read_image(path: str, channel_order: str = 'bgr'):
     """Read an image file for drawing (visualization, reports), with the loader's checks.
 
@@ -107,13 +117,7 @@ def read_image(path: str, channel_order: str = 'bgr'):
     for a missing one.
     """
     import mmcv
-    if '://' in str(path):  # a storage backend's URI (mmengine.fileio), as the loader reads it
-        from mmengine import fileio
-        data = fileio.get(path)
-    else:
-        check_regular_file(path)
-        with open(path, 'rb') as f:
-            data = f.read()
+    data = read_file_bytes(path)
     check_pixel_budget(path, data)
     if not data:
         return None

@@ -6,13 +6,12 @@ import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms import LoadImageFromFile as MMCVLoadImageFromFile
-from mmengine import fileio
 
 from mmcls_convnext.registry import TRANSFORMS
 
 from ..errors import DataConfigError
 from .decode_error import ImageDecodeError
-from .image_budget import check_pixel_budget, check_regular_file
+from .image_budget import check_pixel_budget, read_file_bytes
 from .lazy_image import EncodedImage
 
 
@@ -66,9 +65,7 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
     def transform(self, results: dict) -> Optional[dict]:
         filename = results['img_path']
         try:
-            if '://' not in str(filename):
-                check_regular_file(filename)  # a FIFO or /dev/zero is never opened
-            img_bytes = fileio.get(filename, backend_args=self.backend_args)
+            img_bytes = read_file_bytes(filename, backend_args=self.backend_args)
         except ImageDecodeError:
             if self.ignore_empty:
                 return None
